@@ -1,0 +1,114 @@
+"""`mock-gateway`: run the mock (and, later, a webhook sink) from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from . import __version__
+from .app import create_app
+from .http.keys import GATEWAY
+from .settings import ConfigError, Settings, load
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError("must be > 0 and <= 1000")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="mock-gateway", description="Offline stand-in for the Pixazo gateway (Bria RMBG 2.0, FIBO)."
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = top.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the mock gateway")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1: loopback only)")
+    serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--config", metavar="FILE", help="TOML file with keys, prices, durations, scenarios")
+    serve.add_argument("--time-scale", type=_positive, metavar="F", help="multiply every simulated duration by F")
+    serve.add_argument(
+        "--manual-clock", action="store_true", default=None,
+        help="freeze time; move it with POST /_mock/clock/advance",
+    )
+    serve.add_argument("--seed", type=int, help="seed of the one random generator (default 0)")
+    serve.add_argument("--api-generation", type=int, choices=(1, 2), help="default API generation of keys")
+    serve.add_argument(
+        "--allow-remote-fetch", action="store_true", default=None,
+        help="fetch image_url from hosts beyond loopback (default: a synthetic stand-in picture)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        settings = load(args.config).with_overrides(
+            host=args.host,
+            port=args.port,
+            time_scale=args.time_scale,
+            manual_clock=args.manual_clock,
+            seed=args.seed,
+            api_generation=args.api_generation,
+            allow_remote_fetch=args.allow_remote_fetch,
+            access_log=False if args.quiet else None,
+        )
+    except ConfigError as e:
+        print(f"mock-gateway: {e}", file=sys.stderr)
+        return 2
+    return serve(settings)
+
+
+def serve(settings: Settings) -> int:
+    """Run the mock until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot listen."""
+    try:
+        asyncio.run(_serve(settings))
+    except OSError as e:
+        where = f"{settings.host}:{settings.port}"
+        if e.errno == errno.EADDRINUSE:
+            print(f"mock-gateway: {where} is already in use (try --port)", file=sys.stderr)
+        else:
+            print(f"mock-gateway: cannot listen on {where}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    print("mock-gateway stopped", file=sys.stderr)
+    return 0
+
+
+async def _serve(settings: Settings) -> None:
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        clock = "manual" if app[GATEWAY].clock.manual else f"real, time scale {settings.time_scale:g}"
+        print(
+            f"mock-gateway {__version__} listening on http://{host}:{port} "
+            f"(API generation {settings.api_generation}, clock {clock}, seed {settings.seed}); "
+            "Ctrl-C stops it",
+            file=sys.stderr,
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

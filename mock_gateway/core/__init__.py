@@ -1,0 +1,1 @@
+"""The gateway's core: jobs, time, money and faults. Knows nothing of HTTP or aiohttp."""

@@ -1,0 +1,59 @@
+"""The one source of time in the mock.
+
+Everything that asks "what time is it?" asks a Clock, so a test can freeze time and move it
+forward on demand (`ManualClock`), and a server can run on wall time (`SystemClock`). Both
+accept `advance()`: on a system clock it adds a fixed offset, so a running server can also
+jump ahead (useful to skip a long queue without waiting).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Seconds since the Unix epoch, as a float, never going backwards."""
+
+    manual: bool
+
+    def now(self) -> float: ...
+
+    def advance(self, seconds: float) -> float: ...
+
+
+class SystemClock:
+    """Wall time plus an offset that only `advance()` grows."""
+
+    manual = False
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("time cannot go backwards")
+        self._offset += seconds
+        return self.now()
+
+
+class ManualClock:
+    """Frozen time that moves only when told to."""
+
+    manual = True
+
+    def __init__(self, start: float | None = None) -> None:
+        # Start at the wall time (whole seconds) so timestamps look current in logs.
+        self._now = float(int(time.time())) if start is None else float(start)
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("time cannot go backwards")
+        self._now += seconds
+        return self._now

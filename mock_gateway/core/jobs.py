@@ -1,0 +1,105 @@
+"""Jobs: one canonical life per request, planned once, read at any moment.
+
+A job's timeline (queue wait, processing time, outcome) is fixed when it is accepted.
+Its status at time t is computed from that plan and t, so nothing polls, sleeps or runs
+per job; reading a status never changes a job. The generation-1 and generation-2 APIs are
+views over this one record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from .accounts import Account
+from .catalog import Model
+
+
+class Status(str, Enum):
+    QUEUED = "QUEUED"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"  # the input or the model refused the job: charged
+    ERROR = "ERROR"  # a platform fault: not charged (refunded)
+
+
+TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.ERROR})
+
+# Forward only; a poller may see a job skip PROCESSING between two polls.
+ALLOWED_NEXT: dict[Status, frozenset[Status]] = {
+    Status.QUEUED: frozenset(Status),
+    Status.PROCESSING: frozenset(Status) - {Status.QUEUED},
+    **{s: frozenset({s}) for s in TERMINAL},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InputImage:
+    """A resolved RMBG input: where its pixels come from and how big it is.
+
+    `source` is "bytes" (then `ref` is a key into the mock's content-addressed input store),
+    "sample" (`ref` is a sample name) or "stand-in" (`ref` is the remote URL the mock did not
+    fetch; the picture is re-created from it on demand).
+    """
+
+    source: str
+    ref: str
+    width: int
+    height: int
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    request_id: str
+    model: Model
+    account: Account
+    generation: int
+    params: dict[str, Any]
+    created_at: float
+    started_at: float
+    ended_at: float
+    base_url: str  # where the submit came in, for URLs in callbacks
+    forced: Status | None = None  # outcome forced by a scenario (FAILED or ERROR)
+    error: str | None = None
+    input: InputImage | None = None
+    settled: bool = True  # False while an RMBG input is still being fetched
+    timestamps_mixed: bool = False
+    webhook_url: str | None = None
+    webhook_mode: str | None = None
+
+    @property
+    def outcome(self) -> Status:
+        if self.forced is not None:
+            return self.forced
+        return Status.FAILED if self.error else Status.COMPLETED
+
+    def status_at(self, t: float) -> Status:
+        if t < self.started_at:
+            return Status.QUEUED
+        if t < self.ended_at or not self.settled:
+            # An input still in flight holds the job in PROCESSING: the outcome is unknown.
+            return Status.PROCESSING
+        return self.outcome
+
+    def updated_at(self, t: float) -> float:
+        if t < self.started_at:
+            return self.created_at
+        if t < self.ended_at or not self.settled:
+            return self.started_at
+        return self.ended_at
+
+    def completed_at(self, t: float) -> float | None:
+        return self.ended_at if self.status_at(t) in TERMINAL else None
+
+
+def iso(t: float) -> str:
+    """`2026-03-31T10:00:00.000Z`, the form of the status page's example."""
+    d = datetime.fromtimestamp(int(t * 1000) / 1000, UTC)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+
+
+def plain(t: float) -> str:
+    """`2026-05-22 13:19:23`, the second form in the webhook example (timestamps-mixed)."""
+    return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%d %H:%M:%S")

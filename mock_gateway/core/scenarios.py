@@ -1,0 +1,177 @@
+"""Faults as data: scenario rules and the X-Mock-Scenario header.
+
+A rule matches requests by key, model, input and endpoint, and brings effects: a forced
+outcome for the job (FAILED or ERROR with a message), a forced HTTP status, added latency,
+and flags (e.g. `timestamps-mixed`). The header carries the same effects for one request.
+Gateway code asks for the `Effects` of a request and never branches on "test mode".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .accounts import redact
+from .errors import InvalidParameters
+from .jobs import Status
+
+# Flags a rule or the header may set. Each is read where its behaviour lives.
+FLAGS = frozenset({"timestamps-mixed"})
+ENDPOINTS = frozenset({"submit", "status", "result"})
+
+DEFAULT_FAILED = "The model could not process this input"
+DEFAULT_ERROR = "Internal processing error; the request was not charged"
+
+
+@dataclass(slots=True)
+class Effects:
+    """What scenarios do to one request. Empty by default."""
+
+    outcome: Status | None = None
+    error: str | None = None
+    http: int | None = None
+    latency_ms: int = 0
+    flags: set[str] = field(default_factory=set)
+    rules: list[str] = field(default_factory=list)  # ids of the rules that applied, for the journal
+
+    def merge(self, other: Effects) -> None:
+        """Add `other` under self: what self already decided wins."""
+        if self.outcome is None and other.outcome is not None:
+            self.outcome, self.error = other.outcome, other.error
+        if self.http is None:
+            self.http = other.http
+        self.latency_ms += other.latency_ms
+        self.flags |= other.flags
+        self.rules += other.rules
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    key: str | None = None
+    model: str | None = None
+    input_contains: str | None = None  # a substring of image_url or prompt
+    on: str | None = None  # submit, status or result; None: every gateway endpoint
+
+    def fits(self, key: str, model_id: str | None, text: str | None, endpoint: str) -> bool:
+        return (
+            (self.key is None or self.key == key)
+            and (self.model is None or self.model == model_id)
+            and (self.input_contains is None or (text is not None and self.input_contains in text))
+            and (self.on is None or self.on == endpoint)
+        )
+
+
+@dataclass(slots=True)
+class Rule:
+    rule_id: str
+    match: Match
+    effects: Effects
+    times: int | None = None  # uses left; None: unlimited
+
+    def view(self) -> dict[str, Any]:
+        e = self.effects
+        return {
+            "id": self.rule_id,
+            "match": {
+                "key": redact(self.match.key) if self.match.key else None,
+                "model": self.match.model,
+                "input_contains": self.match.input_contains,
+                "on": self.match.on,
+            },
+            "outcome": e.outcome.value if e.outcome else None,
+            "error": e.error,
+            "http": e.http,
+            "latency_ms": e.latency_ms,
+            "flags": sorted(e.flags),
+            "times": self.times,
+        }
+
+
+def rule_from_json(rule_id: str, body: dict[str, Any]) -> Rule:
+    """Build a rule from an already schema-validated body (control API or config)."""
+    m = body.get("match") or {}
+    outcome = Status(body["outcome"]) if body.get("outcome") else None
+    error = body.get("error")
+    if outcome is not None and error is None:
+        error = DEFAULT_FAILED if outcome is Status.FAILED else DEFAULT_ERROR
+    effects = Effects(
+        outcome=outcome,
+        error=error,
+        http=body.get("http"),
+        latency_ms=int(body.get("latency_ms") or 0),
+        flags=set(body.get("flags") or ()),
+        rules=[rule_id],
+    )
+    match = Match(m.get("key"), m.get("model"), m.get("input_contains"), m.get("on"))
+    return Rule(rule_id, match, effects, body.get("times"))
+
+
+_HTTP_TOKEN = re.compile(r"^http-([1-5][0-9][0-9])$")
+_LATENCY_TOKEN = re.compile(r"^latency-([0-9]{1,6})$")
+
+
+def parse_header(value: str) -> Effects:
+    """Effects of an `X-Mock-Scenario` header: comma-separated tokens.
+
+    `fail` and `error` force the job's outcome, `http-<code>` the answer's status,
+    `latency-<ms>` adds delay; any flag name sets that flag. Unknown tokens are a 400, so a
+    typo never silently runs the happy path.
+    """
+    effects = Effects(rules=["header"])
+    for token in (t.strip().lower() for t in value.split(",")):
+        if not token:
+            continue
+        if token == "fail":
+            effects.outcome, effects.error = Status.FAILED, DEFAULT_FAILED
+        elif token == "error":
+            effects.outcome, effects.error = Status.ERROR, DEFAULT_ERROR
+        elif m := _HTTP_TOKEN.match(token):
+            effects.http = int(m.group(1))
+        elif m := _LATENCY_TOKEN.match(token):
+            effects.latency_ms += int(m.group(1))
+        elif token in FLAGS:
+            effects.flags.add(token)
+        else:
+            known = ", ".join(["fail", "error", "http-<code>", "latency-<ms>", *sorted(FLAGS)])
+            raise InvalidParameters(
+                f"unknown scenario '{token[:40]}' (known: {known})", field="X-Mock-Scenario"
+            )
+    return effects
+
+
+class ScenarioBook:
+    """The active rules, in the order they were added."""
+
+    def __init__(self) -> None:
+        self.rules: list[Rule] = []
+        self._ids = itertools.count(1)
+
+    def add(self, body: dict[str, Any]) -> Rule:
+        rule = rule_from_json(f"rule-{next(self._ids)}", body)
+        self.rules.append(rule)
+        return rule
+
+    def remove(self, rule_id: str) -> bool:
+        before = len(self.rules)
+        self.rules = [r for r in self.rules if r.rule_id != rule_id]
+        return len(self.rules) < before
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def effects_for(
+        self, key: str, model_id: str | None, text: str | None, endpoint: str
+    ) -> Effects:
+        """Effects of every matching rule (earlier rules win), using up counted rules."""
+        out = Effects()
+        if not self.rules:
+            return out
+        for rule in self.rules:
+            if rule.times == 0 or not rule.match.fits(key, model_id, text, endpoint):
+                continue
+            if rule.times is not None:
+                rule.times -= 1
+            out.merge(replace(rule.effects, flags=set(rule.effects.flags), rules=[rule.rule_id]))
+        return out

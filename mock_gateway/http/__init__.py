@@ -1,0 +1,1 @@
+"""HTTP views over the gateway: routes parse and render, the core decides."""

@@ -1,0 +1,170 @@
+"""The front door: the one middleware, and the steps every gateway route shares.
+
+The middleware turns every GatewayError (and aiohttp's own 404/405/413) into the
+documented JSON body, writes the journal and the access log, and runs due scheduled
+events first so nothing a request reads is stale (a refund is visible the moment the
+status shows ERROR). A bug becomes a JSON 500 with the traceback in the log, never a
+dropped connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from ..core.accounts import Account
+from ..core.errors import (
+    EndpointNotFound,
+    ForcedError,
+    GatewayError,
+    InternalError,
+    InvalidParameters,
+    PayloadTooLarge,
+)
+from ..core.jobs import iso
+from ..core.scenarios import Effects, parse_header
+from .keys import GATEWAY, SETTINGS, TRACE, Trace
+
+log = logging.getLogger("mock_gateway.access")
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+SCENARIO_HEADER = "X-Mock-Scenario"
+
+# The front door's own shape for auth, routing and rate-limit failures (error_style = "apim").
+_APIM_MESSAGES = {
+    401: "Access denied due to missing or invalid subscription key. Make sure to include "
+    "subscription key when making requests to an API.",
+    404: "Resource not found",
+    429: "Rate limit is exceeded. Try again later.",
+}
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def is_gateway_path(path: str) -> bool:
+    """Gateway traffic is journaled; the mock's own control, CDN and docs paths are not."""
+    return not path.startswith("/_mock/") and path != "/openapi.json"
+
+
+@web.middleware
+async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
+    gateway = request.app[GATEWAY]
+    settings = request.app[SETTINGS]
+    trace = request[TRACE] = Trace()
+    started = time.perf_counter()
+    for pending in gateway.catch_up():
+        _spawn(pending)
+    try:
+        response: web.StreamResponse = await handler(request)
+    except GatewayError as e:
+        response = error_response(e, trace.generation, settings.error_style)
+    except web.HTTPException as e:
+        response = error_response(_from_aiohttp(e), trace.generation, settings.error_style)
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        response = error_response(InternalError(), trace.generation, settings.error_style)
+    if is_gateway_path(request.path):
+        gateway.journal.record(
+            {
+                "time": iso(gateway.now()),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status,
+                "key": trace.key,
+                "model_id": trace.model_id,
+                "request_id": trace.request_id,
+                "scenario_rules": trace.rules,
+            }
+        )
+    if settings.access_log:
+        log.info(
+            "%s %s %s -> %d key=%s %.1fms",
+            request.remote,
+            request.method,
+            request.path_qs[:300],
+            response.status,
+            trace.key or "-",
+            (time.perf_counter() - started) * 1000,
+        )
+    return response
+
+
+def _spawn(pending: Any) -> None:
+    task = asyncio.ensure_future(pending)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _from_aiohttp(e: web.HTTPException) -> GatewayError:
+    if e.status in (404, 405):
+        # The live front door answers a wrong method on a known path like an unknown path.
+        return EndpointNotFound()
+    if e.status == 413:
+        return PayloadTooLarge("the request body is over the size limit")
+    error = GatewayError(e.reason)
+    error.status = e.status if 400 <= e.status < 600 else 500
+    return error
+
+
+def error_response(e: GatewayError, generation: int, style: str) -> web.Response:
+    body: dict[str, object]
+    if style == "apim" and e.status in _APIM_MESSAGES and not isinstance(e, ForcedError):
+        body = {"statusCode": e.status, "message": _APIM_MESSAGES[e.status]}
+    else:
+        body = e.body(generation)
+    return web.json_response(body, status=e.status, headers=e.headers())
+
+
+def base_url(request: web.Request) -> str:
+    """Scheme and host as the client addressed this server (its Host header)."""
+    return f"{request.scheme}://{request.host}"
+
+
+def admit(request: web.Request) -> Account:
+    """Key then rate limit, the first two checks of every gateway route."""
+    gateway = request.app[GATEWAY]
+    account = gateway.authenticate(request.headers.get(KEY_HEADER))
+    trace = request[TRACE]
+    trace.key = account.label
+    trace.generation = gateway.generation_of(account)
+    gateway.admit(account)
+    return account
+
+
+async def read_json(request: web.Request) -> Any:
+    """The JSON body, or a 4xx naming what is wrong with it."""
+    if request.content_type != "application/json":
+        raise InvalidParameters(
+            f"Content-Type must be application/json, not '{request.content_type[:80]}'",
+            field="Content-Type",
+        )
+    raw = await request.read()  # aiohttp raises 413 past client_max_size
+    if not raw.strip():
+        raise InvalidParameters("the request body is empty; a JSON object is required")
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as e:
+        reason = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+        raise InvalidParameters(f"the request body is not valid JSON: {reason[:120]}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def apply_scenarios(request: web.Request, rules: Effects) -> Effects:
+    """The request's effects (its header first, then matching rules); adds latency and
+    raises the forced status if one is asked for."""
+    header = request.headers.get(SCENARIO_HEADER)
+    effects = parse_header(header) if header else Effects()
+    effects.merge(rules)
+    request[TRACE].rules = effects.rules
+    if effects.latency_ms:
+        await asyncio.sleep(effects.latency_ms / 1000)
+    if effects.http is not None:
+        raise ForcedError(effects.http)
+    return effects

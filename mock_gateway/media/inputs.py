@@ -1,0 +1,145 @@
+"""RMBG inputs: where an `image_url` is read from, under the outbound policy.
+
+By default the mock opens no connection beyond loopback. A URL on any other host gets a
+deterministic synthetic stand-in picture (same URL, same picture), so the pages' own
+examples complete offline; `allow_remote_fetch` or the allowlist lift that. `data:` URLs
+are decoded in place; loopback URLs are fetched for real (redirects are followed by hand,
+each hop checked against the same policy). Bytes are kept once per content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import ipaddress
+import re
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from ..core.errors import InputRejected
+from ..core.jobs import InputImage
+from ..settings import Settings
+from . import pictures
+
+_SAMPLE_PATH = re.compile(r"^/_mock/samples/([a-z0-9-]+)\.png$")
+_MAX_REDIRECTS = 5
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost: never resolved, so never reached by accident
+
+
+class Inputs:
+    """The mock's InputResolver: policy, fetching, decoding, and the content store."""
+
+    def __init__(self, settings: Settings, session: Callable[[], aiohttp.ClientSession]) -> None:
+        self.settings = settings
+        self._session = session
+        self._store: dict[str, bytes] = {}  # sha256 hex -> encoded image
+
+    def may_reach(self, host: str | None) -> bool:
+        """Whether the outbound policy lets the mock open a connection to `host`."""
+        return (
+            is_loopback(host)
+            or self.settings.allow_remote_fetch
+            or (host or "").lower() in self.settings.fetch_allowlist
+        )
+
+    def resolve_now(self, url: str, base_url: str) -> InputImage | None:
+        if url.startswith("data:"):
+            return None
+        parts = urlsplit(url)
+        sample = _SAMPLE_PATH.match(parts.path)
+        if sample and parts.netloc == urlsplit(base_url).netloc and sample[1] in pictures.SAMPLES:
+            # The mock's own sample, asked of this very server: same bytes as an HTTP fetch.
+            name = sample[1]
+            return InputImage("sample", name, *pictures.sample_size(name))
+        if not self.may_reach(parts.hostname):
+            return self._stand_in(url)
+        return None
+
+    async def resolve(self, url: str) -> InputImage:
+        if url.startswith("data:"):
+            data = _decode_data_url(url)
+        else:
+            fetched = await self._fetch(url)
+            if isinstance(fetched, InputImage):
+                return fetched
+            data = fetched
+        if len(data) > self.settings.max_input_bytes:
+            raise InputRejected(f"image_url is too large ({len(data)} bytes)")
+        try:
+            width, height = await asyncio.to_thread(pictures.probe_image, data)
+        except pictures.NotAnImage as e:
+            raise InputRejected(f"image_url is not an image: {e}") from None
+        digest = hashlib.sha256(data).hexdigest()
+        self._store.setdefault(digest, data)
+        return InputImage("bytes", digest, width, height)
+
+    def encoded(self, image: InputImage) -> bytes:
+        """The encoded input picture behind a resolved input."""
+        if image.source == "bytes":
+            return self._store[image.ref]
+        if image.source == "sample":
+            return pictures.sample_picture(image.ref)
+        return pictures.stand_in_picture(image.ref)
+
+    def forget(self) -> None:
+        """Drop stored inputs (on reset, when no job refers to them any more)."""
+        self._store.clear()
+
+    def _stand_in(self, url: str) -> InputImage:
+        return InputImage("stand-in", url, *pictures.stand_in_size(url))
+
+    async def _fetch(self, url: str) -> bytes | InputImage:
+        timeout = aiohttp.ClientTimeout(total=self.settings.fetch_timeout_seconds)
+        limit = self.settings.max_input_bytes
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                async with self._session().get(
+                    url, allow_redirects=False, timeout=timeout
+                ) as response:
+                    if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                        url = urljoin(url, response.headers["Location"])
+                        if not self.may_reach(urlsplit(url).hostname):
+                            return self._stand_in(url)
+                        continue
+                    if response.status != 200:
+                        raise InputRejected(f"image_url answered HTTP {response.status}")
+                    data = await response.content.read(limit + 1)
+                    if len(data) > limit:
+                        raise InputRejected(f"image_url is too large (over {limit} bytes)")
+                    return data
+            except TimeoutError:
+                raise InputRejected(
+                    f"image_url did not answer within {self.settings.fetch_timeout_seconds:g} s"
+                ) from None
+            except aiohttp.ClientError as e:
+                raise InputRejected(f"image_url could not be fetched: {_reason(e)}") from None
+        raise InputRejected(f"image_url redirected more than {_MAX_REDIRECTS} times")
+
+
+def _decode_data_url(url: str) -> bytes:
+    _, _, payload = url.partition(",")
+    try:
+        return base64.b64decode("".join(payload.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InputRejected("image_url is a data: URL whose base64 payload is invalid") from None
+
+
+def _reason(e: aiohttp.ClientError) -> str:
+    if isinstance(e, aiohttp.ClientConnectorError):
+        return f"cannot connect to {e.host}:{e.port} ({e.os_error.strerror or 'refused'})"
+    return type(e).__name__

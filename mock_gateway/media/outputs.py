@@ -1,0 +1,67 @@
+"""Job outputs, the mock's own "CDN": rendered lazily at first download, then cached.
+
+Pure functions of their inputs, so equal inputs share one cached file and a cache entry
+can be dropped and rebuilt at any time (the cache is bounded by bytes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from ..core.catalog import Kind
+from ..core.jobs import Job
+from . import pictures
+from .inputs import Inputs
+
+
+class Outputs:
+    def __init__(self, inputs: Inputs, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self._inputs = inputs
+        self._max_bytes = max_bytes
+        self._cache: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._size = 0
+        self._rendering: dict[Hashable, asyncio.Future[bytes]] = {}
+
+    async def png(self, job: Job) -> bytes:
+        """The output PNG of a completed job."""
+        key, render = self._recipe(job)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        pending = self._rendering.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._rendering[key] = future
+        try:
+            data = await asyncio.to_thread(render)  # Pillow work off the event loop
+            self._keep(key, data)
+            future.set_result(data)
+            return data
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # mark retrieved: waiters (if any) re-raise it
+            raise
+        finally:
+            del self._rendering[key]
+
+    def _recipe(self, job: Job) -> tuple[Hashable, Callable[[], bytes]]:
+        if job.model.kind is Kind.FIBO:
+            p = job.params
+            key = ("fibo", p["prompt"], p["seed"], p["aspect_ratio"], p["steps_num"])
+            return key, lambda: pictures.render_fibo(
+                p["prompt"], seed=p["seed"], aspect_ratio=p["aspect_ratio"], steps_num=p["steps_num"]
+            )
+        image = job.input
+        assert image is not None, "a completed RMBG job always has its input"
+        return ("rmbg", image.source, image.ref), lambda: pictures.cut_out(self._inputs.encoded(image))
+
+    def _keep(self, key: Hashable, data: bytes) -> None:
+        self._cache[key] = data
+        self._size += len(data)
+        while self._size > self._max_bytes and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._size -= len(dropped)

@@ -1,0 +1,457 @@
+"""Pictures for the offline mock gateway: decoding checks, a cheap cut-out, and synthetic images.
+
+Nothing here touches the network or the disk, and everything is deterministic, because the mock
+must answer the same request with the same bytes in every process and on every machine.
+
+* ``probe_image`` fully decodes its input: a header alone says nothing about a truncated upload,
+  and the real service refuses those too. The pixel count is checked *before* decoding so that a
+  tiny file that expands into gigabytes (a decompression bomb) is refused without being expanded.
+* ``cut_out`` stands in for the RMBG model with classic matting instead of ML. The background is
+  modelled as a smooth surface interpolated from the four borders (robust medians per border
+  segment), because photos rarely have a flat backdrop: vignettes and studio gradients would fool a
+  single background colour. The distance to that surface is thresholded, morphologically cleaned so
+  sensor noise does not leave speckles, and blurred by one pixel to give the soft edge a real
+  matting model produces.
+* The sample pictures and the stand-ins for remote images are "photo-like" on purpose: a shaded
+  subject (vase, person, cat) in the middle of a light gradient with deterministic grain. Pure flat
+  colours would make ``cut_out`` trivially right and hide bugs; the grain and gradient make it do
+  the same work it does on a real photo, while the subject keeps enough contrast that the result is
+  predictable (corners transparent, centre opaque) and testable.
+* ``render_fibo`` stands in for text-to-image. It draws a small landscape (sky, sun, hills, trees,
+  balloons) rather than noise, so a human looking at the mock's output sees "a picture", and a
+  different seed or prompt visibly changes it. Randomness always comes from ``sha256`` of the
+  parameters, never from ``hash()``, which is salted per process.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import json
+import math
+import random
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
+
+RGB = tuple[int, int, int]
+Box = tuple[int, int, int, int]
+
+
+class NotAnImage(ValueError):
+    """The bytes are not an image Pillow can decode (message is user-facing, one clear sentence)."""
+
+
+MAX_INPUT_PIXELS: int = 40_000_000
+
+ASPECT_RATIO_SIZES: dict[str, tuple[int, int]] = {
+    "1:1": (1024, 1024), "16:9": (1344, 768), "9:16": (768, 1344), "4:3": (1152, 896),
+}
+
+_MATTE_THRESHOLD = 40  # max channel distance; well above grain, well below subject contrast
+_BORDER_SEGMENTS = 8  # enough to follow a gradient, few enough that each median is robust
+# zlib levels: fixed so output bytes never change, low because beyond them noisy photos cost
+# much more time for little size gain. Samples are cached, so they can afford a bit more.
+_PHOTO_COMPRESS, _CUTOUT_COMPRESS, _FIBO_COMPRESS = 3, 1, 2
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _decode(data: bytes) -> Image.Image:
+    if not data:
+        raise NotAnImage("the image data is empty")
+    try:
+        im = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        # Pillow refuses absurd sizes before we can read them, so the dimensions are unknown here.
+        raise NotAnImage(f"image is too large: more than {MAX_INPUT_PIXELS} pixels") from None
+    except Exception:
+        raise NotAnImage("the data is not an image in a format we can read") from None
+    width, height = im.size
+    if width * height == 0:
+        raise NotAnImage("the image has no pixels")
+    if width * height > MAX_INPUT_PIXELS:
+        raise NotAnImage(f"image is too large: {width}x{height} pixels (max {MAX_INPUT_PIXELS})")
+    try:
+        im.load()
+    except Exception:
+        # Decoders raise a zoo of types (OSError, SyntaxError, struct.error, ...) on bad data;
+        # for the caller they all mean the same thing.
+        raise NotAnImage("the image data is truncated or corrupt") from None
+    return im
+
+
+def probe_image(data: bytes) -> tuple[int, int]:
+    """Return (width, height) of an encoded image, or raise NotAnImage saying why it is not one."""
+    return _decode(data).size
+
+
+def _encode_png(im: Image.Image, level: int) -> bytes:
+    buf = io.BytesIO()
+    # Only pixels and fixed options go in, so the bytes depend on nothing else (no time, no text).
+    im.save(buf, format="PNG", compress_level=level)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- cut-out
+
+
+def _split_alpha(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """RGB pixels for matting, plus the input as RGBA when it has its own transparency."""
+    if im.mode in ("I", "F") or im.mode.startswith("I;16"):
+        # High bit depth converts to RGB by clipping, which would turn a 16-bit photo white.
+        im = im if im.mode == "F" else im.convert("I")
+        high = im.getextrema()[1]
+        scale = 1 / 257 if isinstance(high, (int, float)) and high > 255 else 1.0
+        im = im.point(lambda v: v * scale).convert("L")
+    if "A" in im.getbands() or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        # Hidden pixels hold arbitrary colours (often black); matting should see them as white.
+        return Image.alpha_composite(white, rgba).convert("RGB"), rgba
+    try:
+        return im.convert("RGB"), None
+    except ValueError:
+        raise NotAnImage(f"images in colour mode {im.mode} are not supported") from None
+
+
+def _border_medians(rgb: Image.Image, side: str) -> list[RGB]:
+    """Median colour of each of a few segments along one edge, a few pixels deep."""
+    width, height = rgb.size
+    depth = max(1, min(width, height) // 64)
+    length = width if side in ("top", "bottom") else height
+    count = min(_BORDER_SEGMENTS, length)
+    colours: list[RGB] = []
+    for a, b in ((i * length // count, (i + 1) * length // count) for i in range(count)):
+        box = {
+            "top": (a, 0, b, depth), "bottom": (a, height - depth, b, height),
+            "left": (0, a, depth, b), "right": (width - depth, a, width, b),
+        }[side]
+        r, g, bl = (int(v) for v in ImageStat.Stat(rgb.crop(box)).median[:3])
+        colours.append((r, g, bl))
+    return colours
+
+
+def _background_model(rgb: Image.Image) -> Image.Image:
+    profiles = {side: _border_medians(rgb, side) for side in ("top", "bottom", "left", "right")}
+    everything = [c for colours in profiles.values() for c in colours]
+    r, g, b = (int(statistics.median_low(c[i] for c in everything)) for i in range(3))
+    # The model is smooth, so it is built at thumbnail size and scaled up once: far cheaper.
+    small = (min(rgb.width, 32), min(rgb.height, 32))
+    planes: list[Image.Image] = []
+    for side, colours in profiles.items():
+        # A segment far from the overall border colour is the subject touching the edge.
+        near = [max(abs(c[0] - r), abs(c[1] - g), abs(c[2] - b)) <= _MATTE_THRESHOLD for c in colours]
+        clean = [c if ok else (r, g, b) for c, ok in zip(colours, near)]
+        strip = Image.new("RGB", (len(clean), 1) if side in ("top", "bottom") else (1, len(clean)))
+        strip.putdata(clean)
+        planes.append(strip.resize(small, Image.Resampling.BILINEAR))
+    top, bottom, left, right = planes
+    ramp = Image.linear_gradient("L")
+    down = ramp.resize(small, Image.Resampling.BILINEAR)
+    across = ramp.transpose(Image.Transpose.ROTATE_90).resize(small, Image.Resampling.BILINEAR)
+    # Averaging the vertical and horizontal blends reproduces any bilinear gradient exactly.
+    vertical, horizontal = Image.composite(bottom, top, down), Image.composite(right, left, across)
+    model = Image.blend(vertical, horizontal, 0.5)
+    return model.resize(rgb.size, Image.Resampling.BILINEAR)
+
+
+def _morph(mask: Image.Image, radius: int, grow: bool) -> Image.Image:
+    # On a 0/255 mask, box blur + threshold is exactly Min/MaxFilter, and several times faster.
+    blurred = mask.filter(ImageFilter.BoxBlur(radius))
+    return blurred.point(lambda v: 255 if (v > 0 if grow else v == 255) else 0)
+
+
+def cut_out(data: bytes) -> bytes:
+    """Background removal: RGBA PNG of the input's size, backdrop alpha 0, subject alpha 255."""
+    rgb, rgba = _split_alpha(_decode(data))
+    r, g, b = ImageChops.difference(rgb, _background_model(rgb)).split()
+    # Blurring before thresholding averages grain away instead of letting it flip single pixels.
+    distance = ImageChops.lighter(ImageChops.lighter(r, g), b).filter(ImageFilter.BoxBlur(1))
+    mask = distance.point(lambda v: 255 if v > _MATTE_THRESHOLD else 0)
+    # Opening removes specks of backdrop noise; the closing after it fills pinholes in the subject.
+    mask = _morph(_morph(_morph(mask, 1, False), 2, True), 1, False)
+    alpha = mask.filter(ImageFilter.BoxBlur(1))  # a 2 px ramp, like a matting model's edge
+    colour = rgb.split()
+    if rgba is not None:
+        *bands, own_alpha = rgba.split()
+        colour = tuple(bands)
+        alpha = ImageChops.multiply(alpha, own_alpha)  # what was transparent stays transparent
+    # merge() builds a fresh image, so no input metadata (ICC, EXIF, text) leaks into the output.
+    return _encode_png(Image.merge("RGBA", (*colour, alpha)), _CUTOUT_COMPRESS)
+
+
+# --------------------------------------------------------------------------- photo-like scenes
+
+_GRAIN_BLOTCH = 20  # low-frequency unevenness, like lighting falloff on a backdrop
+_GRAIN_FINE = 8  # per-pixel sensor noise; small so PNGs stay well under 1.5 MB
+
+
+@dataclass(frozen=True)
+class _Scene:
+    size: tuple[int, int]
+    backdrop: tuple[RGB, RGB]  # gradient from top to bottom
+    kind: str
+    colour: RGB
+    accent: RGB
+    box: Box  # where the subject sits
+    grain_seed: int
+
+
+def _hsv(h: float, s: float, v: float) -> RGB:
+    r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
+    return round(r * 255), round(g * 255), round(b * 255)
+
+
+def _gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:
+    ramp = Image.linear_gradient("L").resize(size, Image.Resampling.BILINEAR)
+    return ImageOps.colorize(ramp, top, bottom)
+
+
+def _add_grain(im: Image.Image, seed: int) -> Image.Image:
+    rng = random.Random(seed)
+    w, h = im.size
+    blotches = Image.frombytes("L", (8, 6), rng.randbytes(48))
+    blotches = blotches.resize(im.size, Image.Resampling.BICUBIC)
+    fine = Image.frombytes("L", (w, h), rng.randbytes(w * h))
+    noise = ImageChops.add(blotches.point(lambda v: v * _GRAIN_BLOTCH // 255),
+                           fine.point(lambda v: v * _GRAIN_FINE // 255))
+    # Centre the noise on zero so the grain neither brightens nor darkens the picture.
+    offset = -(_GRAIN_BLOTCH + _GRAIN_FINE) // 2
+    return ImageChops.add(im, Image.merge("RGB", (noise, noise, noise)), offset=offset)
+
+
+def _paste_shaded(canvas: Image.Image, mask: Image.Image, at: tuple[int, int], colour: RGB) -> None:
+    # A radial ramp lit from the upper left reads as a rounded, solid object rather than a sticker.
+    shade = Image.radial_gradient("L").crop((48, 40, 256, 256))
+    shade = shade.resize(mask.size, Image.Resampling.BILINEAR)
+    dark = (colour[0] * 9 // 20, colour[1] * 9 // 20, colour[2] * 9 // 20)
+    canvas.paste(ImageOps.colorize(shade, colour, dark), at, mask)
+
+
+def _canvas(box: Box) -> tuple[Image.Image, ImageDraw.ImageDraw, int, int]:
+    w, h = box[2] - box[0], box[3] - box[1]
+    mask = Image.new("L", (w, h), 0)
+    return mask, ImageDraw.Draw(mask), w, h
+
+
+def _draw_vase(canvas: Image.Image, box: Box, colour: RGB, accent: RGB) -> None:
+    mask, d, w, h = _canvas(box)
+    d.ellipse((0, int(h * 0.3), w - 1, h - 1), fill=255)
+    d.rectangle((int(w * 0.34), int(h * 0.08), int(w * 0.66), int(h * 0.5)), fill=255)
+    d.ellipse((int(w * 0.24), 0, int(w * 0.76), int(h * 0.12)), fill=255)
+    _paste_shaded(canvas, mask, box[:2], colour)
+    band, bd, _, _ = _canvas(box)
+    bd.rectangle((0, int(h * 0.58), w, int(h * 0.66)), fill=255)
+    _paste_shaded(canvas, ImageChops.multiply(mask, band), box[:2], accent)
+
+
+def _draw_person(canvas: Image.Image, box: Box, colour: RGB, accent: RGB) -> None:
+    body, d, w, h = _canvas(box)
+    d.ellipse((0, int(h * 0.52), w - 1, int(h * 1.5)), fill=255)  # shoulders, cut off by the box
+    _paste_shaded(canvas, body, box[:2], colour)
+    head, d, _, _ = _canvas(box)
+    d.rectangle((int(w * 0.4), int(h * 0.38), int(w * 0.6), int(h * 0.6)), fill=255)
+    d.ellipse((int(w * 0.27), 0, int(w * 0.73), int(h * 0.5)), fill=255)
+    _paste_shaded(canvas, head, box[:2], accent)
+
+
+def _draw_cat(canvas: Image.Image, box: Box, colour: RGB, accent: RGB) -> None:
+    mask, d, w, h = _canvas(box)
+    d.ellipse((int(w * 0.05), int(h * 0.38), int(w * 0.8), h - 1), fill=255)
+    d.ellipse((int(w * 0.13), int(h * 0.08), int(w * 0.72), int(h * 0.5)), fill=255)
+    for x0, tip, x1 in ((0.16, 0.22, 0.38), (0.47, 0.63, 0.69)):
+        d.polygon([(w * x0, h * 0.22), (w * tip, 0), (w * x1, h * 0.12)], fill=255)
+    tail = [(w * 0.55, h * 0.93), (w * 0.9, h * 0.86), (w * 0.93, h * 0.55)]
+    d.line(tail, fill=255, width=max(3, w // 14), joint="curve")
+    _paste_shaded(canvas, mask, box[:2], colour)
+    draw = ImageDraw.Draw(canvas)
+    for ex in (0.25, 0.49):  # eyes make the silhouette read as a cat, not a blob
+        x, y = box[0] + int(w * ex), box[1] + int(h * 0.24)
+        draw.ellipse((x, y, x + int(w * 0.11), y + int(h * 0.06)), fill=accent)
+        pupil = (x + int(w * 0.045), y, x + int(w * 0.065), y + int(h * 0.06))
+        draw.ellipse(pupil, fill=(20, 20, 20))
+
+
+_DRAWERS: dict[str, Callable[[Image.Image, Box, RGB, RGB], None]] = {
+    "vase": _draw_vase, "person": _draw_person, "cat": _draw_cat,
+}
+
+# Subjects are centred on the image centre so that pixel is certainly opaque after cut_out; the
+# portrait's shoulders touch the bottom edge, as they do in real portraits.
+_SAMPLE_SCENES: dict[str, _Scene] = {
+    "product": _Scene((800, 600), ((238, 234, 228), (204, 198, 190)), "vase",
+                      (196, 38, 44), (232, 190, 60), (300, 110, 500, 520), 1),
+    "portrait": _Scene((640, 800), ((206, 216, 226), (168, 180, 196)), "person",
+                       (44, 72, 140), (222, 170, 136), (130, 200, 510, 800), 2),
+    "cat": _Scene((1024, 768), ((214, 222, 206), (172, 186, 166)), "cat",
+                  (214, 118, 40), (170, 196, 40), (385, 144, 685, 664), 3),
+}
+
+SAMPLES: tuple[str, ...] = tuple(_SAMPLE_SCENES)
+
+
+def _render_scene(scene: _Scene) -> bytes:
+    im = _gradient(scene.size, *scene.backdrop)
+    _DRAWERS[scene.kind](im, scene.box, scene.colour, scene.accent)
+    # Grain goes on last so the subject is as noisy as the backdrop, as in a real photo.
+    return _encode_png(_add_grain(im, scene.grain_seed), _PHOTO_COMPRESS)
+
+
+@cache
+def _sample_png(name: str) -> bytes:
+    return _render_scene(_SAMPLE_SCENES[name])
+
+
+def sample_picture(name: str) -> bytes:
+    """PNG bytes of a built-in sample input picture; KeyError for an unknown name."""
+    if name not in _SAMPLE_SCENES:
+        raise KeyError(name)  # checked first so unknown names never reach the cache
+    return _sample_png(name)
+
+
+def sample_size(name: str) -> tuple[int, int]:
+    """(width, height) of a sample without rendering it."""
+    return _SAMPLE_SCENES[name].size
+
+
+# --------------------------------------------------------------------------- stand-ins
+
+_STAND_IN_SIZES: tuple[tuple[int, int], ...] = ((800, 600), (1024, 768), (768, 1024), (640, 640))
+_SUBJECT_ASPECT = {"vase": 0.5, "person": 0.65, "cat": 0.58}  # width / height
+
+
+def _rng(text: str) -> random.Random:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return random.Random(int.from_bytes(digest, "big"))
+
+
+def _vivid(rng: random.Random) -> RGB:
+    return _hsv(rng.random(), rng.uniform(0.6, 0.95), rng.uniform(0.4, 0.72))
+
+
+def _stand_in_scene(url: str) -> _Scene:
+    rng = _rng(url)
+    w, h = size = rng.choice(_STAND_IN_SIZES)
+    hue, sat = rng.random(), rng.uniform(0.05, 0.2)
+    # Light, greyish backdrops and saturated, darker subjects: always at least ~75 levels apart
+    # in some channel, so the cut-out is reliable for every URL.
+    top = _hsv(hue, sat, rng.uniform(0.86, 0.96))
+    bottom = _hsv(hue + 0.03, sat, rng.uniform(0.74, 0.84))
+    colour, accent = _vivid(rng), _vivid(rng)
+    kind = rng.choice(sorted(_DRAWERS))
+    bh = int(h * rng.uniform(0.45, 0.7))
+    bw = min(int(bh * _SUBJECT_ASPECT[kind]), int(w * 0.7))
+    cx, cy = int(w * rng.uniform(0.4, 0.6)), int(h * rng.uniform(0.42, 0.58))
+    x0 = min(max(cx - bw // 2, w // 12), w - w // 12 - bw)
+    y0 = min(max(cy - bh // 2, h // 12), h - h // 12 - bh)
+    box = (x0, y0, x0 + bw, y0 + bh)
+    return _Scene(size, (top, bottom), kind, colour, accent, box, rng.getrandbits(64))
+
+
+def stand_in_picture(url: str) -> bytes:
+    """A deterministic photo-like PNG standing in for a remote image the mock may not fetch."""
+    return _render_scene(_stand_in_scene(url))
+
+
+def stand_in_size(url: str) -> tuple[int, int]:
+    """(width, height) that stand_in_picture(url) will have, without rendering it."""
+    return _stand_in_scene(url).size
+
+
+# --------------------------------------------------------------------------- text-to-image
+
+# (zenith, horizon) pairs: day, sunset, dusk, hazy morning.
+_SKIES: tuple[tuple[RGB, RGB], ...] = (
+    ((40, 90, 170), (170, 210, 240)),
+    ((70, 50, 120), (250, 150, 90)),
+    ((20, 30, 70), (120, 100, 160)),
+    ((90, 150, 210), (240, 220, 180)),
+)
+
+
+def _jitter(rng: random.Random, colour: RGB, amount: int = 18) -> RGB:
+    r, g, b = (min(255, max(0, c + rng.randint(-amount, amount))) for c in colour)
+    return r, g, b
+
+
+def _hill_line(rng: random.Random, w: int, h: int, level: float) -> list[tuple[float, float]]:
+    base, amp = h * level, h * rng.uniform(0.02, 0.07)
+    waves = [(rng.uniform(1, 4) * 2 * math.pi / w, rng.uniform(0, 2 * math.pi)) for _ in range(2)]
+    xs = range(0, w + 24, 24)
+    return [(x, base - amp * sum(math.sin(f * x + p) for f, p in waves) / 2) for x in xs]
+
+
+def _draw_sky_lights(im: Image.Image, rng: random.Random) -> Image.Image:
+    w, h = im.size
+    glow = Image.new("RGBA", im.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(glow)
+    cx, cy, r = w * rng.uniform(0.1, 0.9), h * rng.uniform(0.08, 0.3), h * rng.uniform(0.04, 0.08)
+    # Halo rings from the outside in, then the solid disc: a sun (or moon) with a glow.
+    for scale, alpha in ((2.2, 30), (1.6, 60), (1.25, 110), (1.0, 255)):
+        radius = r * scale
+        d.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(255, 236, 170, alpha))
+    for _ in range(rng.randint(2, 5)):
+        x, y, s = w * rng.random(), h * rng.uniform(0.05, 0.35), h * rng.uniform(0.03, 0.06)
+        for dx in (-1.2, 0.0, 1.2):  # a cloud: three puffs, the middle one tallest
+            top = y - s * (0.7 if dx else 1.0)
+            d.ellipse((x + dx * s - s, top, x + dx * s + s, y + s * 0.6), fill=(255, 255, 255, 190))
+    return Image.alpha_composite(im.convert("RGBA"), glow).convert("RGB")
+
+
+def _draw_tree(d: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, size: float) -> None:
+    d.rectangle((x - size * 0.06, y - size * 0.45, x + size * 0.06, y + 2), fill=(92, 64, 40))
+    leaf = _jitter(rng, (40, 110, 50), 25)
+    if rng.random() < 0.5:
+        d.ellipse((x - size * 0.3, y - size, x + size * 0.3, y - size * 0.35), fill=leaf)
+    else:
+        for k in range(3):  # stacked triangles: a fir
+            top, base = y - size * (1.0 - 0.22 * k), y - size * (0.55 - 0.18 * k)
+            half = size * (0.16 + 0.08 * k)
+            d.polygon([(x, top), (x - half, base), (x + half, base)], fill=leaf)
+
+
+def _draw_balloon(d: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) -> None:
+    x, y, r = w * rng.uniform(0.05, 0.95), h * rng.uniform(0.1, 0.42), h * rng.uniform(0.025, 0.05)
+    colour = _hsv(rng.random(), rng.uniform(0.6, 0.9), rng.uniform(0.75, 0.95))
+    d.line([(x, y + r * 1.2), (x, y + r * 2.4)], fill=(60, 50, 40), width=2)
+    d.rectangle((x - r * 0.2, y + r * 2.4, x + r * 0.2, y + r * 2.8), fill=(110, 75, 45))
+    d.ellipse((x - r, y - r * 1.2, x + r, y + r * 1.2), fill=colour)
+    d.ellipse((x - r * 0.6, y - r * 0.9, x - r * 0.2, y - r * 0.3), fill=(250, 250, 250))
+
+
+def render_fibo(prompt: str, *, seed: int, aspect_ratio: str, steps_num: int) -> bytes:
+    """Text-to-image stand-in: a landscape PNG (RGB) of ASPECT_RATIO_SIZES[aspect_ratio]."""
+    w, h = size = ASPECT_RATIO_SIZES[aspect_ratio]
+    params = {"prompt": prompt, "seed": int(seed), "aspect_ratio": aspect_ratio}
+    rng = _rng(json.dumps(params, sort_keys=True, ensure_ascii=False))
+    # Steps only refine details: the composition stays put, like more diffusion steps would.
+    params["steps_num"] = int(steps_num)
+    detail_rng = _rng(json.dumps(params, sort_keys=True, ensure_ascii=False))
+
+    zenith, horizon = (_jitter(rng, c) for c in rng.choice(_SKIES))
+    im = _draw_sky_lights(_gradient(size, zenith, horizon), rng)
+    d = ImageDraw.Draw(im)
+    layers = rng.randint(3, 4)
+    for i in range(layers):
+        line = _hill_line(rng, w, h, 0.55 + 0.35 * i / layers)
+        near = (i + 1) / layers  # far hills are pale with haze, near ones dark and saturated
+        green = _hsv(rng.uniform(0.2, 0.36), 0.3 + 0.4 * near, 0.85 - 0.4 * near)
+        d.polygon([*line, (w, h), (0, h)], fill=green)
+        # Trees go on right after their own hill, so nearer hills overlap them.
+        for _ in range(rng.randint(0, 3) if i else 0):
+            x = w * rng.random()
+            ground = line[min(len(line) - 1, int(x) // 24)][1]
+            _draw_tree(d, rng, x, ground, h * rng.uniform(0.08, 0.16) * near)
+    for _ in range(rng.randint(2, 5)):
+        _draw_balloon(d, rng, w, h)
+    for _ in range(min(max(int(steps_num), 1), 150)):  # flowers in the foreground
+        x, y = w * detail_rng.random(), h * detail_rng.uniform(0.93, 1.0)
+        r = detail_rng.uniform(1.5, 4.0)
+        d.ellipse((x - r, y - r, x + r, y + r), fill=_hsv(detail_rng.random(), 0.7, 0.95))
+    return _encode_png(im, _FIBO_COMPRESS)

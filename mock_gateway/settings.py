@@ -1,0 +1,194 @@
+"""Settings: parsed once, strictly, from defaults, a TOML file and command-line flags.
+
+Unknown sections or fields, wrong types and out-of-range values are errors with the file
+and field named: a typo in a config never silently runs defaults.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .core.accounts import Account, RateLimit, redact
+from .core.catalog import DEFAULT_MODELS, Model
+from .core.errors import InvalidParameters
+from .core.validation import check
+
+
+class ConfigError(ValueError):
+    """A config file or flag that cannot be used; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyConfig:
+    key: str
+    balance_usd: Decimal
+    models: frozenset[str] | None = None
+    rate_limit: RateLimit | None = None
+    api_generation: int | None = None
+
+    def account(self) -> Account:
+        return Account(self.key, self.balance_usd, self.models, self.rate_limit, self.api_generation)
+
+
+DEFAULT_KEYS = (
+    # Generous: a poller every 100 ms, or a burst of submits, never starves.
+    KeyConfig("test-key", Decimal("100.00"), rate_limit=RateLimit(1000, 1.0)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    time_scale: float = 1.0  # multiplies every simulated duration
+    manual_clock: bool = False
+    seed: int = 0
+    api_generation: int = 2  # for keys that do not set their own
+    error_style: str = "page"  # "page": the documented bodies; "apim": the front door's shape
+    media_type: str = "image/png"  # or "application/octet-stream" (the status example)
+    max_body_bytes: int = 25 * 1024 * 1024
+    allow_remote_fetch: bool = False
+    fetch_allowlist: tuple[str, ...] = ()
+    fetch_timeout_seconds: float = 10.0
+    max_input_bytes: int = 20 * 1024 * 1024
+    journal_size: int = 10_000
+    access_log: bool = True
+    keys: tuple[KeyConfig, ...] = DEFAULT_KEYS
+    models: Mapping[str, Model] = field(default_factory=lambda: dict(DEFAULT_MODELS))
+    scenarios: tuple[dict[str, Any], ...] = ()
+
+    def with_overrides(self, **flags: Any) -> Settings:
+        """These settings with every flag that is not None applied on top."""
+        return replace(self, **{k: v for k, v in flags.items() if v is not None})
+
+
+# [server] fields: name -> (type, check)
+_SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "host": (str, None),
+    "port": (int, lambda v: 0 <= v <= 65535),
+    "time_scale": ((int, float), lambda v: 0 < v <= 1000),
+    "manual_clock": (bool, None),
+    "seed": (int, None),
+    "api_generation": (int, lambda v: v in (1, 2)),
+    "error_style": (str, lambda v: v in ("page", "apim")),
+    "media_type": (str, lambda v: v in ("image/png", "application/octet-stream")),
+    "max_body_bytes": (int, lambda v: v >= 1024),
+    "allow_remote_fetch": (bool, None),
+    "fetch_allowlist": (list, lambda v: all(isinstance(h, str) for h in v)),
+    "fetch_timeout_seconds": ((int, float), lambda v: 0 < v <= 300),
+    "max_input_bytes": (int, lambda v: v >= 1024),
+    "journal_size": (int, lambda v: 0 <= v <= 10_000_000),
+    "access_log": (bool, None),
+}
+
+_MODEL_FIELDS = {"price_usd", "queue_seconds", "processing_seconds", "enabled"}
+
+
+def load(path: str | Path | None) -> Settings:
+    """Settings from the TOML file at `path` (or the defaults for None)."""
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(Path(path).read_text("utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    return from_mapping(data, source=str(path))
+
+
+def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings:
+    unknown = set(data) - {"server", "keys", "models", "scenarios"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown section(s): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for name, value in data.get("server", {}).items():
+        if name not in _SERVER:
+            raise ConfigError(f"{source}: [server] has no field '{name}'")
+        kind, ok = _SERVER[name]
+        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            raise ConfigError(f"{source}: [server] {name} has the wrong type ({value!r})")
+        if ok is not None and not ok(value):
+            raise ConfigError(f"{source}: [server] {name} is out of range ({value!r})")
+        values[name] = tuple(value) if isinstance(value, list) else value
+    if "time_scale" in values:
+        values["time_scale"] = float(values["time_scale"])
+    if "keys" in data:
+        values["keys"] = tuple(
+            key_config(k, v, source=f"{source}: [keys.\"{redact(k)}\"]") for k, v in data["keys"].items()
+        )
+    models = dict(DEFAULT_MODELS)
+    for model_id, fields in data.get("models", {}).items():
+        if model_id not in models:
+            known = ", ".join(models)
+            raise ConfigError(f"{source}: [models] unknown model '{model_id}' (known: {known})")
+        models[model_id] = model_config(models[model_id], fields, source=f"{source}: [models.{model_id}]")
+    values["models"] = models
+    rules = data.get("scenarios", [])
+    for i, rule in enumerate(rules):
+        try:
+            check("control/scenario_rule", rule)
+        except InvalidParameters as e:
+            raise ConfigError(f"{source}: [[scenarios]] #{i + 1}: {e.message}") from None
+    values["scenarios"] = tuple(rules)
+    return Settings(**values)
+
+
+def key_config(key: str, fields: Any, *, source: str) -> KeyConfig:
+    """A key's settings from a config table or a control-API body (same schema)."""
+    try:
+        check("control/key_update", fields)
+    except InvalidParameters as e:
+        raise ConfigError(f"{source}: {e.message}") from None
+    limit = fields.get("rate_limit")
+    models = fields.get("models")
+    return KeyConfig(
+        key=key,
+        balance_usd=money(fields.get("balance_usd", 0)),
+        models=frozenset(models) if models is not None else None,
+        rate_limit=RateLimit(limit["requests"], float(limit["per_seconds"])) if limit else None,
+        api_generation=fields.get("api_generation"),
+    )
+
+
+def money(value: Any) -> Decimal:
+    """Exact dollars from a JSON/TOML number or string (via its text, never via float maths)."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ConfigError(f"not an amount of money: {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise ConfigError(f"not an amount of money: {value!r}")
+    return amount
+
+
+def model_config(model: Model, fields: Any, *, source: str) -> Model:
+    if not isinstance(fields, dict):
+        raise ConfigError(f"{source}: must be a table")
+    unknown = set(fields) - _MODEL_FIELDS
+    if unknown:
+        raise ConfigError(f"{source}: unknown field(s): {', '.join(sorted(unknown))}")
+    changes: dict[str, Any] = {}
+    if "price_usd" in fields:
+        changes["price_usd"] = money(fields["price_usd"])
+    for name in ("queue_seconds", "processing_seconds"):
+        if name in fields:
+            span = fields[name]
+            if (
+                not isinstance(span, list)
+                or len(span) != 2
+                or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in span)
+                or not 0 <= span[0] <= span[1]
+            ):
+                raise ConfigError(f"{source}: {name} must be [min, max] seconds with 0 <= min <= max")
+            changes[name] = (float(span[0]), float(span[1]))
+    if "enabled" in fields:
+        if not isinstance(fields["enabled"], bool):
+            raise ConfigError(f"{source}: enabled must be true or false")
+        changes["enabled"] = fields["enabled"]
+    return replace(model, **changes)
