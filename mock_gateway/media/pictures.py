@@ -6,12 +6,12 @@ must answer the same request with the same bytes in every process and on every m
 * ``probe_image`` fully decodes its input: a header alone says nothing about a truncated upload,
   and the real service refuses those too. The pixel count is checked *before* decoding so that a
   tiny file that expands into gigabytes (a decompression bomb) is refused without being expanded.
-* ``cut_out`` stands in for the RMBG model with classic matting instead of ML. The background is
-  modelled as a smooth surface interpolated from the four borders (robust medians per border
-  segment), because photos rarely have a flat backdrop: vignettes and studio gradients would fool a
-  single background colour. The distance to that surface is thresholded, morphologically cleaned so
-  sensor noise does not leave speckles, and blurred by one pixel to give the soft edge a real
-  matting model produces.
+* ``cut_out`` stands in for the RMBG model with classic matting instead of ML. The backdrop is
+  modelled as a linear gradient fitted to median colours all around the border, because photos
+  rarely have a flat backdrop (studio sweeps, skies, light falloff) and a single colour would eat
+  into the subject; the fit is trimmed so a subject touching the edge does not skew it. Each
+  pixel's (smoothed) distance to that model is thresholded, morphologically cleaned so noise does
+  not leave speckles, and blurred by one pixel to give the soft edge a matting model produces.
 * The sample pictures and the stand-ins for remote images are "photo-like" on purpose: a shaded
   subject (vase, person, cat) in the middle of a light gradient with deterministic grain. Pure flat
   colours would make ``cut_out`` trivially right and hide bugs; the grain and gradient make it do
@@ -31,7 +31,6 @@ import io
 import json
 import math
 import random
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -53,7 +52,7 @@ ASPECT_RATIO_SIZES: dict[str, tuple[int, int]] = {
 }
 
 _MATTE_THRESHOLD = 40  # max channel distance; well above grain, well below subject contrast
-_BORDER_SEGMENTS = 8  # enough to follow a gradient, few enough that each median is robust
+_BORDER_SEGMENTS = 8  # per side: enough to outvote a subject, each still a robust median
 # zlib levels: fixed so output bytes never change, low because beyond them noisy photos cost
 # much more time for little size gain. Samples are cached, so they can afford a bit more.
 _PHOTO_COMPRESS, _CUTOUT_COMPRESS, _FIBO_COMPRESS = 3, 1, 2
@@ -120,45 +119,65 @@ def _split_alpha(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:
         raise NotAnImage(f"images in colour mode {im.mode} are not supported") from None
 
 
-def _border_medians(rgb: Image.Image, side: str) -> list[RGB]:
-    """Median colour of each of a few segments along one edge, a few pixels deep."""
-    width, height = rgb.size
-    depth = max(1, min(width, height) // 64)
-    length = width if side in ("top", "bottom") else height
-    count = min(_BORDER_SEGMENTS, length)
-    colours: list[RGB] = []
-    for a, b in ((i * length // count, (i + 1) * length // count) for i in range(count)):
-        box = {
-            "top": (a, 0, b, depth), "bottom": (a, height - depth, b, height),
-            "left": (0, a, depth, b), "right": (width - depth, a, width, b),
-        }[side]
-        r, g, bl = (int(v) for v in ImageStat.Stat(rgb.crop(box)).median[:3])
-        colours.append((r, g, bl))
-    return colours
+Sample = tuple[float, float, RGB]  # x and y as fractions of the image size, and a colour
+Plane = list[tuple[float, float, float]]  # per channel: colour = a + b * x + c * y
+
+
+def _border_samples(rgb: Image.Image) -> list[Sample]:
+    """Median colours of short segments all around the border, a few pixels deep."""
+    w, h = rgb.size
+    d = max(1, min(w, h) // 64)
+    samples: list[Sample] = []
+    for horizontal, length in ((True, w), (False, h)):
+        count = min(_BORDER_SEGMENTS, length)
+        for a, b in ((i * length // count, (i + 1) * length // count) for i in range(count)):
+            boxes = [(a, 0, b, d), (a, h - d, b, h)] if horizontal else [(0, a, d, b), (w - d, a, w, b)]
+            for box in boxes:
+                r, g, bl = (int(v) for v in ImageStat.Stat(rgb.crop(box)).median[:3])
+                samples.append(((box[0] + box[2]) / 2 / w, (box[1] + box[3]) / 2 / h, (r, g, bl)))
+    return samples
+
+
+def _fit_plane(samples: list[Sample]) -> Plane:
+    """Least squares per channel; centring x and y leaves only a 2x2 system to solve."""
+    n = len(samples)
+    mx, my = sum(s[0] for s in samples) / n, sum(s[1] for s in samples) / n
+    dx, dy = [s[0] - mx for s in samples], [s[1] - my for s in samples]
+    ridge = 1e-9  # keeps one-pixel-wide images (every x equal) solvable
+    sxx, syy = sum(v * v for v in dx) + ridge, sum(v * v for v in dy) + ridge
+    sxy = sum(p * q for p, q in zip(dx, dy))
+    det = sxx * syy - sxy * sxy
+    plane: Plane = []
+    for ch in range(3):
+        values = [s[2][ch] for s in samples]
+        mean = sum(values) / n
+        sxv = sum(p * (v - mean) for p, v in zip(dx, values))
+        syv = sum(q * (v - mean) for q, v in zip(dy, values))
+        b, c = (sxv * syy - syv * sxy) / det, (syv * sxx - sxv * sxy) / det
+        plane.append((mean - b * mx - c * my, b, c))
+    return plane
+
+
+def _misfit(plane: Plane, s: Sample) -> float:
+    return max(abs(a + b * s[0] + c * s[1] - s[2][ch]) for ch, (a, b, c) in enumerate(plane))
 
 
 def _background_model(rgb: Image.Image) -> Image.Image:
-    profiles = {side: _border_medians(rgb, side) for side in ("top", "bottom", "left", "right")}
-    everything = [c for colours in profiles.values() for c in colours]
-    r, g, b = (int(statistics.median_low(c[i] for c in everything)) for i in range(3))
-    # The model is smooth, so it is built at thumbnail size and scaled up once: far cheaper.
-    small = (min(rgb.width, 32), min(rgb.height, 32))
-    planes: list[Image.Image] = []
-    for side, colours in profiles.items():
-        # A segment far from the overall border colour is the subject touching the edge.
-        near = [max(abs(c[0] - r), abs(c[1] - g), abs(c[2] - b)) <= _MATTE_THRESHOLD for c in colours]
-        clean = [c if ok else (r, g, b) for c, ok in zip(colours, near)]
-        strip = Image.new("RGB", (len(clean), 1) if side in ("top", "bottom") else (1, len(clean)))
-        strip.putdata(clean)
-        planes.append(strip.resize(small, Image.Resampling.BILINEAR))
-    top, bottom, left, right = planes
-    ramp = Image.linear_gradient("L")
-    down = ramp.resize(small, Image.Resampling.BILINEAR)
-    across = ramp.transpose(Image.Transpose.ROTATE_90).resize(small, Image.Resampling.BILINEAR)
-    # Averaging the vertical and horizontal blends reproduces any bilinear gradient exactly.
-    vertical, horizontal = Image.composite(bottom, top, down), Image.composite(right, left, across)
-    model = Image.blend(vertical, horizontal, 0.5)
-    return model.resize(rgb.size, Image.Resampling.BILINEAR)
+    samples = _border_samples(rgb)
+    # Where the subject touches the border its samples fit badly: drop the worst quarter and
+    # refit, then let back in every sample that agrees with the cleaner plane and fit once more.
+    plane = _fit_plane(samples)
+    best = sorted(samples, key=lambda s: _misfit(plane, s))[: max(3, len(samples) * 3 // 4)]
+    plane = _fit_plane(best)
+    plane = _fit_plane([s for s in samples if _misfit(plane, s) <= _MATTE_THRESHOLD] or best)
+    # A plane is smooth, so it is evaluated at thumbnail size and scaled up once: far cheaper.
+    sw, sh = min(rgb.width, 32), min(rgb.height, 32)
+    small = Image.new("RGB", (sw, sh))
+    small.putdata([
+        tuple(min(255, max(0, round(a + b * (i + 0.5) / sw + c * (j + 0.5) / sh))) for a, b, c in plane)
+        for j in range(sh) for i in range(sw)
+    ])  # fmt: skip
+    return small.resize(rgb.size, Image.Resampling.BILINEAR)
 
 
 def _morph(mask: Image.Image, radius: int, grow: bool) -> Image.Image:
@@ -170,9 +189,11 @@ def _morph(mask: Image.Image, radius: int, grow: bool) -> Image.Image:
 def cut_out(data: bytes) -> bytes:
     """Background removal: RGBA PNG of the input's size, backdrop alpha 0, subject alpha 255."""
     rgb, rgba = _split_alpha(_decode(data))
-    r, g, b = ImageChops.difference(rgb, _background_model(rgb)).split()
-    # Blurring before thresholding averages grain away instead of letting it flip single pixels.
-    distance = ImageChops.lighter(ImageChops.lighter(r, g), b).filter(ImageFilter.BoxBlur(1))
+    # Colours are averaged before comparing, so grain and dithering cancel out instead of
+    # flipping single pixels (averaging distances would not cancel: they are all positive).
+    smooth = rgb.filter(ImageFilter.BoxBlur(2))
+    r, g, b = ImageChops.difference(smooth, _background_model(rgb)).split()
+    distance = ImageChops.lighter(ImageChops.lighter(r, g), b)
     mask = distance.point(lambda v: 255 if v > _MATTE_THRESHOLD else 0)
     # Opening removes specks of backdrop noise; the closing after it fills pinholes in the subject.
     mask = _morph(_morph(_morph(mask, 1, False), 2, True), 1, False)

@@ -1,0 +1,347 @@
+"""Tests for mock_gateway.media.pictures: sizes, transparency and determinism, checked on pixels."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Callable
+from functools import cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageChops, ImageDraw, ImageStat
+
+from mock_gateway.media.pictures import (
+    ASPECT_RATIO_SIZES,
+    MAX_INPUT_PIXELS,
+    SAMPLES,
+    NotAnImage,
+    cut_out,
+    probe_image,
+    render_fibo,
+    sample_picture,
+    sample_size,
+    stand_in_picture,
+    stand_in_size,
+)
+
+
+def encode(im: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, format=fmt, **options)
+    return buf.getvalue()
+
+
+def decode(data: bytes) -> Image.Image:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return im
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a size but holds no pixel data: the shape of a decompression bomb."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+@cache
+def cut_sample(name: str) -> Image.Image:
+    return decode(cut_out(sample_picture(name)))
+
+
+def corners_and_centre(alpha: Image.Image) -> tuple[list[int], int]:
+    w, h = alpha.size
+    corners = [alpha.getpixel(xy) for xy in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))]
+    centre = alpha.getpixel((w // 2, h // 2))
+    assert all(isinstance(v, int) for v in corners) and isinstance(centre, int)
+    return corners, centre  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- probe_image
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_probe_image_reports_width_and_height(fmt: str) -> None:
+    data = encode(Image.new("RGB", (37, 23), (10, 120, 200)), fmt)
+    assert probe_image(data) == (37, 23)
+
+
+def test_probe_image_reads_samples() -> None:
+    for name in SAMPLES:
+        assert probe_image(sample_picture(name)) == sample_size(name)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"<html><body>Not found</body></html>", b"\x89PNG\r\n\x1a\n"],
+    ids=["empty", "html", "png-signature-only"],
+)
+def test_probe_image_rejects_non_images(data: bytes) -> None:
+    with pytest.raises(NotAnImage) as excinfo:
+        probe_image(data)
+    assert str(excinfo.value)  # a message the user can read
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_probe_image_rejects_truncated_files(fmt: str) -> None:
+    data = encode(decode(sample_picture(SAMPLES[0])).convert("RGB"), fmt)
+    with pytest.raises(NotAnImage, match="truncated"):
+        probe_image(data[: len(data) // 2])
+
+
+def test_probe_image_refuses_too_many_pixels_before_decoding() -> None:
+    assert 10_000 * 5_000 > MAX_INPUT_PIXELS
+    with pytest.raises(NotAnImage, match=r"image is too large: 10000x5000 pixels \(max 40000000\)"):
+        probe_image(png_header_only(10_000, 5_000))
+
+
+def test_probe_image_refuses_absurd_sizes() -> None:
+    with pytest.raises(NotAnImage, match="too large"):
+        probe_image(png_header_only(30_000, 30_000))
+
+
+def test_not_an_image_is_a_value_error() -> None:
+    assert issubclass(NotAnImage, ValueError)
+
+
+# --------------------------------------------------------------------------- cut_out
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_cut_out_of_sample_has_transparent_corners_and_opaque_centre(name: str) -> None:
+    out = cut_sample(name)
+    assert out.format == "PNG"
+    assert out.mode == "RGBA"
+    assert out.size == sample_size(name)
+    corners, centre = corners_and_centre(out.getchannel("A"))
+    assert corners == [0, 0, 0, 0]
+    assert centre == 255
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_cut_out_keeps_a_sensible_share_of_the_picture(name: str) -> None:
+    histogram = cut_sample(name).getchannel("A").histogram()
+    total = sum(histogram)
+    assert 0.05 < histogram[255] / total < 0.6
+    assert 0.3 < histogram[0] / total < 0.95
+
+
+def test_cut_out_is_deterministic() -> None:
+    data = sample_picture(SAMPLES[0])
+    assert cut_out(data) == cut_out(data)
+
+
+def test_cut_out_keeps_subject_colours() -> None:
+    name = SAMPLES[0]
+    original = decode(sample_picture(name)).convert("RGB")
+    assert cut_sample(name).convert("RGB").tobytes() == original.tobytes()
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda im: encode(im.convert("L")),
+        lambda im: encode(im.convert("P")),
+        lambda im: encode(im.convert("RGB"), "JPEG", quality=85),
+        lambda im: encode(im.convert("CMYK"), "JPEG", quality=85),
+        lambda im: encode(im.convert("I").point(lambda v: v * 257).convert("I;16")),
+    ],
+    ids=["L", "P", "JPEG", "CMYK-JPEG", "16-bit"],
+)
+def test_cut_out_handles_other_modes_and_formats(convert: Callable[[Image.Image], bytes]) -> None:
+    name = SAMPLES[0]
+    out = decode(cut_out(convert(decode(sample_picture(name)))))
+    assert out.mode == "RGBA"
+    assert out.size == sample_size(name)
+    corners, centre = corners_and_centre(out.getchannel("A"))
+    assert corners == [0, 0, 0, 0]
+    assert centre == 255
+
+
+def test_cut_out_of_a_cut_out_stays_cut_out() -> None:
+    name = SAMPLES[0]
+    again = decode(cut_out(encode(cut_sample(name))))
+    corners, centre = corners_and_centre(again.getchannel("A"))
+    assert corners == [0, 0, 0, 0]
+    assert centre == 255
+
+
+def test_cut_out_edge_is_soft_but_narrow() -> None:
+    im = Image.new("RGB", (200, 120), (230, 230, 230))
+    ImageDraw.Draw(im).rectangle((60, 30, 139, 89), fill=(30, 60, 160))
+    alpha = decode(cut_out(encode(im))).getchannel("A")
+    row = [alpha.getpixel((x, 60)) for x in range(200)]
+    assert row[:50] == [0] * 50 and row[-50:] == [0] * 50
+    assert row[70:130] == [255] * 60
+    left_ramp = [v for v in row[50:70] if v not in (0, 255)]
+    right_ramp = [v for v in row[130:150] if v not in (0, 255)]
+    assert 1 <= len(left_ramp) <= 3 and 1 <= len(right_ramp) <= 3
+    assert left_ramp == sorted(left_ramp) and right_ramp == sorted(right_ramp, reverse=True)
+
+
+def test_cut_out_removes_a_gradient_backdrop() -> None:
+    ramp = Image.linear_gradient("L").resize((300, 200))
+    im = Image.merge("RGB", (ramp, ramp.point(lambda v: 120 + v // 3), ramp.point(lambda v: 200)))
+    ImageDraw.Draw(im).ellipse((110, 60, 190, 140), fill=(250, 20, 20))
+    corners, centre = corners_and_centre(decode(cut_out(encode(im))).getchannel("A"))
+    assert corners == [0, 0, 0, 0]
+    assert centre == 255
+
+
+def test_cut_out_works_on_tiny_images() -> None:
+    for size in [(1, 1), (2, 3), (7, 5)]:
+        assert decode(cut_out(encode(Image.new("RGB", size, (9, 9, 9))))).size == size
+
+
+def test_cut_out_rejects_non_images() -> None:
+    with pytest.raises(NotAnImage):
+        cut_out(b"<html></html>")
+
+
+# --------------------------------------------------------------------------- samples
+
+
+def test_samples_exist_and_sizes_match_the_pictures() -> None:
+    assert SAMPLES
+    sizes = set()
+    for name in SAMPLES:
+        data = sample_picture(name)
+        im = decode(data)
+        assert im.format == "PNG"
+        assert im.size == sample_size(name)
+        assert len(data) < 1_500_000
+        sizes.add(im.size)
+    assert len(sizes) == len(SAMPLES)
+    assert any(w != h for w, h in sizes)
+
+
+def test_sample_picture_is_cached_and_stable() -> None:
+    name = SAMPLES[-1]
+    assert sample_picture(name) is sample_picture(name)
+
+
+def test_sample_picture_looks_like_a_photo() -> None:
+    im = decode(sample_picture(SAMPLES[0])).convert("RGB")
+    w, h = im.size
+    backdrop = im.crop((0, 0, w // 5, h // 5))
+    spread = ImageStat.Stat(backdrop).stddev
+    assert all(0.5 < s < 20 for s in spread)  # textured, yet gentle
+
+
+def test_unknown_sample_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        sample_picture("no-such-sample")
+    with pytest.raises(KeyError):
+        sample_size("no-such-sample")
+
+
+# --------------------------------------------------------------------------- stand-ins
+
+
+def test_stand_in_picture_is_deterministic_and_sized_as_announced() -> None:
+    url = "https://images.example.com/photos/42.jpg"
+    data = stand_in_picture(url)
+    assert data == stand_in_picture(url)
+    im = decode(data)
+    assert im.format == "PNG"
+    assert im.size == stand_in_size(url)
+
+
+def test_stand_in_pictures_differ_between_urls() -> None:
+    pictures = {stand_in_picture(f"https://example.com/{i}.png") for i in range(4)}
+    assert len(pictures) == 4
+
+
+def test_stand_in_picture_can_be_cut_out() -> None:
+    for i in range(3):
+        alpha = decode(cut_out(stand_in_picture(f"https://cdn.example.org/item-{i}.webp")))
+        corners, _ = corners_and_centre(alpha.getchannel("A"))
+        assert corners == [0, 0, 0, 0]
+        assert alpha.getchannel("A").histogram()[255] > 0.05 * alpha.width * alpha.height
+
+
+# --------------------------------------------------------------------------- render_fibo
+
+
+def fibo(prompt: str = "a lighthouse at dusk", seed: int = 7, aspect_ratio: str = "16:9",
+         steps_num: int = 30) -> bytes:  # fmt: skip
+    return render_fibo(prompt, seed=seed, aspect_ratio=aspect_ratio, steps_num=steps_num)
+
+
+def mean_difference(a: bytes, b: bytes) -> float:
+    diff = ImageChops.difference(decode(a).convert("RGB"), decode(b).convert("RGB"))
+    return sum(ImageStat.Stat(diff).mean) / 3
+
+
+@pytest.mark.parametrize("aspect_ratio", sorted(ASPECT_RATIO_SIZES))
+def test_render_fibo_has_the_exact_size(aspect_ratio: str) -> None:
+    im = decode(fibo(aspect_ratio=aspect_ratio))
+    assert im.format == "PNG"
+    assert im.mode == "RGB"
+    assert im.size == ASPECT_RATIO_SIZES[aspect_ratio]
+
+
+def test_aspect_ratio_sizes() -> None:
+    assert ASPECT_RATIO_SIZES == {
+        "1:1": (1024, 1024), "16:9": (1344, 768), "9:16": (768, 1344), "4:3": (1152, 896),
+    }  # fmt: skip
+
+
+def test_render_fibo_is_deterministic() -> None:
+    assert fibo() == fibo()
+
+
+def test_render_fibo_changes_visibly_with_seed_and_prompt() -> None:
+    base = fibo()
+    assert mean_difference(base, fibo(seed=8)) > 5
+    assert mean_difference(base, fibo(prompt="a lighthouse at dawn")) > 5
+
+
+def test_render_fibo_steps_only_refine_details() -> None:
+    base, more = fibo(steps_num=30), fibo(steps_num=31)
+    assert base != more
+    w, h = ASPECT_RATIO_SIZES["16:9"]
+    changed = ImageChops.difference(decode(base).convert("RGB"), decode(more).convert("RGB")).getbbox()
+    assert changed is not None and changed[1] >= int(h * 0.85)
+
+
+def test_render_fibo_is_not_flat_noise() -> None:
+    im = decode(fibo()).convert("RGB")
+    w, h = im.size
+    sky, ground = (ImageStat.Stat(im.crop(box)).mean for box in ((0, 0, w, 40), (0, h - 40, w, h)))
+    assert sky != ground
+    assert len(im.getcolors(maxcolors=1 << 20) or []) > 50
+
+
+def test_render_fibo_accepts_any_seed() -> None:
+    for seed in (-1, 0, 2**32, 2**200, -(2**70)):
+        assert decode(fibo(seed=seed)).size == (1344, 768)
+    assert fibo(seed=2**32) != fibo(seed=0)
+
+
+def test_render_fibo_unknown_aspect_ratio_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        fibo(aspect_ratio="5:4")
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(), aspect_ratio=st.sampled_from(sorted(ASPECT_RATIO_SIZES)), prompt=st.text())
+def test_render_fibo_size_always_matches(seed: int, aspect_ratio: str, prompt: str) -> None:
+    assert probe_image(render_fibo(prompt, seed=seed, aspect_ratio=aspect_ratio, steps_num=4)) == (
+        ASPECT_RATIO_SIZES[aspect_ratio]
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(url=st.text())
+def test_stand_in_size_always_matches(url: str) -> None:
+    assert probe_image(stand_in_picture(url)) == stand_in_size(url)
