@@ -27,23 +27,34 @@ def _positive(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
-        prog="mock-gateway", description="Offline stand-in for the Pixazo gateway (Bria RMBG 2.0, FIBO)."
+        prog="mock-gateway",
+        description="Offline stand-in for the Pixazo gateway (Bria RMBG 2.0, FIBO).",
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = top.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the mock gateway")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1: loopback only)")
     serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
-    serve.add_argument("--config", metavar="FILE", help="TOML file with keys, prices, durations, scenarios")
-    serve.add_argument("--time-scale", type=_positive, metavar="F", help="multiply every simulated duration by F")
     serve.add_argument(
-        "--manual-clock", action="store_true", default=None,
+        "--config", metavar="FILE", help="TOML file with keys, prices, durations, scenarios"
+    )
+    serve.add_argument(
+        "--time-scale", type=_positive, metavar="F", help="multiply every simulated duration by F"
+    )
+    serve.add_argument(
+        "--manual-clock",
+        action="store_true",
+        default=None,
         help="freeze time; move it with POST /_mock/clock/advance",
     )
     serve.add_argument("--seed", type=int, help="seed of the one random generator (default 0)")
-    serve.add_argument("--api-generation", type=int, choices=(1, 2), help="default API generation of keys")
     serve.add_argument(
-        "--allow-remote-fetch", action="store_true", default=None,
+        "--api-generation", type=int, choices=(1, 2), help="default API generation of keys"
+    )
+    serve.add_argument(
+        "--allow-remote-fetch",
+        action="store_true",
+        default=None,
         help="fetch image_url from hosts beyond loopback (default: a synthetic stand-in picture)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
@@ -93,7 +104,9 @@ async def _serve(settings: Settings) -> None:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         host, port = runner.addresses[0][:2]
-        clock = "manual" if app[GATEWAY].clock.manual else f"real, time scale {settings.time_scale:g}"
+        clock = (
+            "manual" if app[GATEWAY].clock.manual else f"real, time scale {settings.time_scale:g}"
+        )
         print(
             f"mock-gateway {__version__} listening on http://{host}:{port} "
             f"(API generation {settings.api_generation}, clock {clock}, seed {settings.seed}); "

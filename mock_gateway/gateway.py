@@ -44,6 +44,9 @@ class InputResolver(Protocol):
     async def resolve(self, url: str) -> InputImage:
         """Fetch and decode; raise InputRejected with a clear message."""
 
+    def forget(self) -> None:
+        """Drop stored input bytes (on reset: no job refers to them any more)."""
+
 
 class Gateway:
     def __init__(self, settings: Settings, resolver: InputResolver, clock: Clock | None = None):
@@ -75,6 +78,7 @@ class Gateway:
         for rule in self.settings.scenarios:
             self.scenarios.add(rule)
         self.journal.clear()
+        self.resolver.forget()
 
     def put_key(self, config: KeyConfig, fields: set[str]) -> Account:
         """Create a key, or update the given fields of an existing one (its jobs stay)."""

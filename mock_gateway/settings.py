@@ -32,7 +32,9 @@ class KeyConfig:
     api_generation: int | None = None
 
     def account(self) -> Account:
-        return Account(self.key, self.balance_usd, self.models, self.rate_limit, self.api_generation)
+        return Account(
+            self.key, self.balance_usd, self.models, self.rate_limit, self.api_generation
+        )
 
 
 DEFAULT_KEYS = (
@@ -111,7 +113,7 @@ def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings
         if name not in _SERVER:
             raise ConfigError(f"{source}: [server] has no field '{name}'")
         kind, ok = _SERVER[name]
-        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
             raise ConfigError(f"{source}: [server] {name} has the wrong type ({value!r})")
         if ok is not None and not ok(value):
             raise ConfigError(f"{source}: [server] {name} is out of range ({value!r})")
@@ -120,14 +122,17 @@ def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings
         values["time_scale"] = float(values["time_scale"])
     if "keys" in data:
         values["keys"] = tuple(
-            key_config(k, v, source=f"{source}: [keys.\"{redact(k)}\"]") for k, v in data["keys"].items()
+            key_config(k, v, source=f'{source}: [keys."{redact(k)}"]')
+            for k, v in data["keys"].items()
         )
     models = dict(DEFAULT_MODELS)
     for model_id, fields in data.get("models", {}).items():
         if model_id not in models:
             known = ", ".join(models)
             raise ConfigError(f"{source}: [models] unknown model '{model_id}' (known: {known})")
-        models[model_id] = model_config(models[model_id], fields, source=f"{source}: [models.{model_id}]")
+        models[model_id] = model_config(
+            models[model_id], fields, source=f"{source}: [models.{model_id}]"
+        )
     values["models"] = models
     rules = data.get("scenarios", [])
     for i, rule in enumerate(rules):
@@ -185,7 +190,9 @@ def model_config(model: Model, fields: Any, *, source: str) -> Model:
                 or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in span)
                 or not 0 <= span[0] <= span[1]
             ):
-                raise ConfigError(f"{source}: {name} must be [min, max] seconds with 0 <= min <= max")
+                raise ConfigError(
+                    f"{source}: {name} must be [min, max] seconds with 0 <= min <= max"
+                )
             changes[name] = (float(span[0]), float(span[1]))
     if "enabled" in fields:
         if not isinstance(fields["enabled"], bool):

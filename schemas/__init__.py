@@ -19,8 +19,12 @@ def names() -> list[str]:
     """Every schema's name, sorted."""
     root = resources.files(__name__)
     found: list[str] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")):
-        found += [f"{folder.name}/{f.name[:-5]}" for f in folder.iterdir() if f.name.endswith(".json")]
+    for folder in sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.name):
+        if folder.name.startswith("_"):
+            continue
+        found += [
+            f"{folder.name}/{f.name[:-5]}" for f in folder.iterdir() if f.name.endswith(".json")
+        ]
     return sorted(found)
 
 

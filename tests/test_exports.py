@@ -13,8 +13,10 @@ def test_all_names_exist_and_public_names_are_listed(package: str) -> None:
     exported = set(module.__all__)
     assert all(hasattr(module, name) for name in exported)
     public = {
-        n for n, v in vars(module).items()
-        if not n.startswith("_") and getattr(v, "__module__", package).startswith(package)
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_")
+        and getattr(v, "__module__", package).startswith(package)
         and not isinstance(v, type(importlib))
     }
     assert public <= exported | {"annotations"}, public - exported

@@ -11,7 +11,7 @@ from .errors import InsufficientBalance, RateLimited
 
 
 def redact(key: str) -> str:
-    """A key shortened so it can be logged or shown: never more than a quarter of it, at most 4 chars."""
+    """A key shortened for logs and views: at most a quarter of it, and at most 4 chars."""
     return key[: min(4, len(key) // 4)] + "…"
 
 
@@ -28,7 +28,7 @@ class SlidingWindow:
     `Retry-After` reports (rounded up to whole seconds, never 0).
     """
 
-    __slots__ = ("limit", "_hits")
+    __slots__ = ("_hits", "limit")
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit

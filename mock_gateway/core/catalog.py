@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a model does, which decides its input schema and how its output is made."""
 
     RMBG = "rmbg"  # background removal: image_url in, RGBA cut-out out

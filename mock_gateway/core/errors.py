@@ -136,7 +136,6 @@ class ForcedError(GatewayError):
         return {"Retry-After": "1"} if self.status in (429, 503) else {}
 
 
-
 class InputRejected(Exception):
     """An RMBG input that cannot be used (unreachable, not an image, too large).
 

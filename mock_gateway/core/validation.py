@@ -29,7 +29,9 @@ def describe(error: ValidationError) -> tuple[str, str]:
     """(field path, readable message) for one schema error."""
     path = ".".join(str(p) for p in error.absolute_path)
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        instance: dict[str, object] = error.instance  # type: ignore[assignment]
+        missing = [name for name in required if name not in instance]
         name = missing[0] if missing else ""
         return (f"{path}.{name}" if path else name), "is required"
     if error.validator == "additionalProperties":

@@ -55,7 +55,6 @@ async def health(request: web.Request) -> web.Response:
 async def reset(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     gateway.reset()
-    gateway.resolver.forget()
     return web.json_response({"status": "reset", "now": iso(gateway.now())})
 
 
@@ -144,7 +143,9 @@ async def jobs(request: web.Request) -> web.Response:
     model = request.query.get("model")
     wanted = request.query.get("status")
     if wanted is not None and wanted not in Status.__members__:
-        raise InvalidParameters(f"status: must be one of {list(Status.__members__)}", field="status")
+        raise InvalidParameters(
+            f"status: must be one of {list(Status.__members__)}", field="status"
+        )
     limit = _int_query(request, "limit", 1000)
     found: list[dict[str, Any]] = []
     for job in reversed(gateway.jobs.values()):  # newest first

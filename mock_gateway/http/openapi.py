@@ -17,7 +17,6 @@ from .. import __version__
 from ..core.catalog import DEFAULT_MODELS, Kind
 from .front import KEY_HEADER, SCENARIO_HEADER
 
-
 SCHEMA_BASE = "https://mock-gateway.invalid/schemas/"
 
 
@@ -58,7 +57,7 @@ def document() -> dict[str, Any]:
         # resolve inside it rather than against the OpenAPI document's root.
         schema["$id"] = f"{SCHEMA_BASE}{name}.json"
         components[_component(name)] = schema
-    security = [{"subscriptionKey": []}]
+    security: list[dict[str, list[str]]] = [{"subscriptionKey": []}]
     scenario = {
         "name": SCENARIO_HEADER,
         "in": "header",
@@ -91,7 +90,12 @@ def document() -> dict[str, Any]:
             "operationId": "status",
             "security": security,
             "parameters": [
-                {"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "request_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                },
                 scenario,
             ],
             "responses": {

@@ -111,7 +111,10 @@ class Inputs:
                 async with self._session().get(
                     url, allow_redirects=False, timeout=timeout
                 ) as response:
-                    if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                    if (
+                        response.status in (301, 302, 303, 307, 308)
+                        and "Location" in response.headers
+                    ):
                         url = urljoin(url, response.headers["Location"])
                         if not self.may_reach(urlsplit(url).hostname):
                             return self._stand_in(url)

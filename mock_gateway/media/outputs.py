@@ -53,11 +53,16 @@ class Outputs:
             p = job.params
             key = ("fibo", p["prompt"], p["seed"], p["aspect_ratio"], p["steps_num"])
             return key, lambda: pictures.render_fibo(
-                p["prompt"], seed=p["seed"], aspect_ratio=p["aspect_ratio"], steps_num=p["steps_num"]
+                p["prompt"],
+                seed=p["seed"],
+                aspect_ratio=p["aspect_ratio"],
+                steps_num=p["steps_num"],
             )
         image = job.input
         assert image is not None, "a completed RMBG job always has its input"
-        return ("rmbg", image.source, image.ref), lambda: pictures.cut_out(self._inputs.encoded(image))
+        return ("rmbg", image.source, image.ref), lambda: pictures.cut_out(
+            self._inputs.encoded(image)
+        )
 
     def _keep(self, key: Hashable, data: bytes) -> None:
         self._cache[key] = data

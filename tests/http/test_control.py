@@ -29,14 +29,21 @@ async def test_health_answers_ok(gw: Gw) -> None:
 async def test_put_key_creates_then_updates_and_get_returns_every_field(gw: Gw) -> None:
     resp = await gw.client.put(
         f"/_mock/keys/{LONG_KEY}",
-        json={"balance_usd": "12.5", "models": ["bria-rmbg-2-0-682"],
-              "rate_limit": {"requests": 5, "per_seconds": 2}, "api_generation": 1},
+        json={
+            "balance_usd": "12.5",
+            "models": ["bria-rmbg-2-0-682"],
+            "rate_limit": {"requests": 5, "per_seconds": 2},
+            "api_generation": 1,
+        },
     )
     assert resp.status == 201
     view = await get(gw, f"/_mock/keys/{LONG_KEY}")
     assert view == {
-        "key": view["key"], "balance_usd": 12.5, "models": ["bria-rmbg-2-0-682"],
-        "rate_limit": {"requests": 5, "per_seconds": 2.0}, "api_generation": 1,
+        "key": view["key"],
+        "balance_usd": 12.5,
+        "models": ["bria-rmbg-2-0-682"],
+        "rate_limit": {"requests": 5, "per_seconds": 2.0},
+        "api_generation": 1,
     }
     assert LONG_KEY not in json.dumps(view) and view["key"].endswith("…")
     assert not list(schemas.validator("control/key_view").iter_errors(view))
@@ -44,16 +51,25 @@ async def test_put_key_creates_then_updates_and_get_returns_every_field(gw: Gw) 
     assert resp.status == 200
     view = await get(gw, f"/_mock/keys/{LONG_KEY}")
     assert (view["balance_usd"], view["models"], view["api_generation"]) == (3.0, None, 1)
-    assert view["rate_limit"] == {"requests": 5, "per_seconds": 2.0}, "fields left out keep their value"
+    assert view["rate_limit"] == {"requests": 5, "per_seconds": 2.0}, (
+        "fields left out keep their value"
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"balance_usd": -1}, "balance_usd"), ({"balance_usd": "lots"}, "balance_usd"),
-     ({"models": "all"}, "models"), ({"rate_limit": {"requests": 0, "per_seconds": 1}}, "rate_limit.requests"),
-     ({"api_generation": 3}, "api_generation"), ({"colour": "red"}, "")],
+    [
+        ({"balance_usd": -1}, "balance_usd"),
+        ({"balance_usd": "lots"}, "balance_usd"),
+        ({"models": "all"}, "models"),
+        ({"rate_limit": {"requests": 0, "per_seconds": 1}}, "rate_limit.requests"),
+        ({"api_generation": 3}, "api_generation"),
+        ({"colour": "red"}, ""),
+    ],
 )
-async def test_put_key_rejects_bad_fields_naming_them(gw: Gw, body: dict[str, Any], field: str) -> None:
+async def test_put_key_rejects_bad_fields_naming_them(
+    gw: Gw, body: dict[str, Any], field: str
+) -> None:
     resp = await gw.client.put("/_mock/keys/k", json=body)
     assert resp.status == 400
     answer = await resp.json()
@@ -100,8 +116,11 @@ async def test_reset_makes_a_run_reproducible(gw: Gw) -> None:
 async def test_rule_forces_failed_with_a_message_for_matching_jobs_only(gw: Gw) -> None:
     resp = await gw.client.post(
         "/_mock/scenarios",
-        json={"match": {"model": "bria-fibo-bbq-preview", "input_contains": "volcano"},
-              "outcome": "FAILED", "error": "Content refused"},
+        json={
+            "match": {"model": "bria-fibo-bbq-preview", "input_contains": "volcano"},
+            "outcome": "FAILED",
+            "error": "Content refused",
+        },
     )
     assert resp.status == 201
     rule = await resp.json()
@@ -118,14 +137,16 @@ async def test_rule_matches_by_key(gw: Gw) -> None:
     await gw.client.post("/_mock/scenarios", json={"match": {"key": LONG_KEY}, "outcome": "ERROR"})
     listed = (await get(gw, "/_mock/scenarios"))["scenarios"]
     assert LONG_KEY not in json.dumps(listed), "rules show keys redacted"
-    status, answer = await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, key=LONG_KEY)
+    _, answer = await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, key=LONG_KEY)
     await gw.advance(60)  # past any FIBO job's end
     assert (await gw.status(answer["request_id"], key=LONG_KEY))["status"] == "ERROR"
     assert (await gw.finish((await gw.fibo())["request_id"]))["status"] == "COMPLETED"
 
 
 async def test_rule_forces_an_http_status_on_submit_a_number_of_times(gw: Gw) -> None:
-    await gw.client.post("/_mock/scenarios", json={"match": {"on": "submit"}, "http": 503, "times": 2})
+    await gw.client.post(
+        "/_mock/scenarios", json={"match": {"on": "submit"}, "http": 503, "times": 2}
+    )
     codes = [(await gw.submit(FIBO_SUBMIT, {"prompt": "x"}))[0] for _ in range(3)]
     assert codes == [503, 503, 202]
     rules = (await get(gw, "/_mock/scenarios"))["scenarios"]
@@ -161,8 +182,15 @@ async def test_rules_can_be_deleted_one_or_all(gw: Gw) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"match": {"model": "x"}}, {"http": 200}, {"outcome": "COMPLETED"}, {"flags": ["nope"]},
-             {"match": {"colour": "red"}, "http": 500}],
+    "body",
+    [
+        {},
+        {"match": {"model": "x"}},
+        {"http": 200},
+        {"outcome": "COMPLETED"},
+        {"flags": ["nope"]},
+        {"match": {"colour": "red"}, "http": 500},
+    ],
 )
 async def test_a_rule_without_a_valid_effect_is_400(gw: Gw, body: dict[str, Any]) -> None:
     resp = await gw.client.post("/_mock/scenarios", json=body)
@@ -178,19 +206,25 @@ async def test_scenario_header_forces_the_outcome(gw: Gw, token: str, status: st
 
 async def test_scenario_header_forces_a_status_with_the_documented_body(gw: Gw) -> None:
     resp = await gw.client.post(
-        RMBG_SUBMIT, json={"image_url": "https://a.test/x.png"}, headers={**AUTH, "X-Mock-Scenario": "http-429"}
+        RMBG_SUBMIT,
+        json={"image_url": "https://a.test/x.png"},
+        headers={**AUTH, "X-Mock-Scenario": "http-429"},
     )
     assert resp.status == 429 and resp.headers["Retry-After"] == "1"
     assert (await resp.json())["error"] == "Rate limit exceeded, please retry later"
 
 
 async def test_an_unknown_scenario_token_is_a_clear_400(gw: Gw) -> None:
-    status, body = await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, headers={"X-Mock-Scenario": "fial"})
+    status, body = await gw.submit(
+        FIBO_SUBMIT, {"prompt": "x"}, headers={"X-Mock-Scenario": "fial"}
+    )
     assert status == 400 and body["field"] == "X-Mock-Scenario" and "fial" in body["message"]
 
 
 async def test_timestamps_mixed_reproduces_the_webhook_examples_second_form(gw: Gw) -> None:
-    status, answer = await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, headers={"X-Mock-Scenario": "timestamps-mixed"})
+    _, answer = await gw.submit(
+        FIBO_SUBMIT, {"prompt": "x"}, headers={"X-Mock-Scenario": "timestamps-mixed"}
+    )
     body = await gw.finish(answer["request_id"])
     assert body["created_at"].endswith("Z") and "T" in body["created_at"]
     assert len(body["completed_at"]) == 19 and body["completed_at"][10] == " "
@@ -204,13 +238,16 @@ async def test_journal_records_every_gateway_request_with_keys_redacted(gw: Gw) 
     await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, key=None)
     entries = (await get(gw, "/_mock/requests"))["requests"]
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [
-        ("POST", FIBO_SUBMIT, 202), ("POST", FIBO_SUBMIT, 400), ("POST", FIBO_SUBMIT, 401),
+        ("POST", FIBO_SUBMIT, 202),
+        ("POST", FIBO_SUBMIT, 400),
+        ("POST", FIBO_SUBMIT, 401),
     ]
     assert entries[0]["request_id"].startswith("bria-fibo-bbq-preview_")
     assert entries[0]["key"] and entries[2]["key"] is None
     assert LONG_KEY not in json.dumps(entries)
-    assert [e["seq"] for e in (await get(gw, f"/_mock/requests?since={entries[0]['seq']}"))["requests"]] == [
-        entries[1]["seq"], entries[2]["seq"]]
+    assert [
+        e["seq"] for e in (await get(gw, f"/_mock/requests?since={entries[0]['seq']}"))["requests"]
+    ] == [entries[1]["seq"], entries[2]["seq"]]
     resp = await gw.client.get("/_mock/requests?limit=x")
     assert resp.status == 400
 

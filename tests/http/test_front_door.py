@@ -148,7 +148,9 @@ async def test_checks_run_in_the_front_doors_order(gw: Gw) -> None:
     # key before model: an unknown model without a key is 401
     assert (await gw.submit("/nope/v1/nope-request", bad, key=None))[0] == 401
     # rate limit before model access and body
-    await gw.put_key("slow", balance_usd=0, rate_limit={"requests": 1, "per_seconds": 60}, models=[])
+    await gw.put_key(
+        "slow", balance_usd=0, rate_limit={"requests": 1, "per_seconds": 60}, models=[]
+    )
     assert (await gw.submit(FIBO_SUBMIT, bad, key="slow"))[0] == 403  # uses the one slot
     assert (await gw.submit(FIBO_SUBMIT, bad, key="slow"))[0] == 429
     # model access before body
@@ -162,30 +164,49 @@ async def test_checks_run_in_the_front_doors_order(gw: Gw) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=12,
 )
 fuzz_bodies = json_values | st.fixed_dictionaries(
-    {}, optional={"prompt": json_values, "image_url": json_values, "aspect_ratio": json_values,
-                  "seed": json_values, "steps_num": json_values, "guidance_scale": json_values}
+    {},
+    optional={
+        "prompt": json_values,
+        "image_url": json_values,
+        "aspect_ratio": json_values,
+        "seed": json_values,
+        "steps_num": json_values,
+        "guidance_scale": json_values,
+    },
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(body=fuzz_bodies, path=st.sampled_from([FIBO_SUBMIT, RMBG_SUBMIT]))
-async def test_no_client_input_produces_a_500(client: TestClient[Any, Any], body: Any, path: str) -> None:
-    resp = await client.post(path, data=json.dumps(body), headers={**AUTH, "Content-Type": "application/json"})
+async def test_no_client_input_produces_a_500(
+    client: TestClient[Any, Any], body: Any, path: str
+) -> None:
+    resp = await client.post(
+        path, data=json.dumps(body), headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert resp.status in (202, 400), await resp.text()
     answer_body = await resp.json()
     if resp.status == 400:
         assert isinstance(answer_body["error"], str) and answer_body["error"]
 
 
-async def test_apim_error_style_answers_auth_failures_in_the_front_doors_shape(make_client: Any) -> None:
+async def test_apim_error_style_answers_auth_failures_in_the_front_doors_shape(
+    make_client: Any,
+) -> None:
     gw = Gw(await make_client(error_style="apim"))
     status, body = await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, key=None)
     assert status == 401
     assert body["statusCode"] == 401 and "subscription key" in body["message"]
     status, body = await gw.submit(FIBO_SUBMIT, {"prompt": ""})
-    assert status == 400 and body["error"] == "Invalid request parameters", "only 401/404/429 change"
+    assert status == 400 and body["error"] == "Invalid request parameters", (
+        "only 401/404/429 change"
+    )
     assert KEY  # the default key still works in this style

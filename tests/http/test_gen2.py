@@ -11,7 +11,14 @@ import schemas
 from tests.conftest import AUTH, BALLOONS, FIBO_SUBMIT, RMBG_SUBMIT, Gw
 
 STATUS_FIELDS = {
-    "request_id", "status", "model_id", "error", "output", "created_at", "updated_at", "completed_at",
+    "request_id",
+    "status",
+    "model_id",
+    "error",
+    "output",
+    "created_at",
+    "updated_at",
+    "completed_at",
 }
 
 
@@ -137,7 +144,13 @@ async def test_status_of_an_unknown_or_foreign_request_is_404(gw: Gw) -> None:
 
 
 async def test_seed_page_full_request_is_accepted(gw: Gw) -> None:
-    body = {"prompt": BALLOONS, "aspect_ratio": "16:9", "seed": 5555, "steps_num": 50, "guidance_scale": 5}
+    body = {
+        "prompt": BALLOONS,
+        "aspect_ratio": "16:9",
+        "seed": 5555,
+        "steps_num": 50,
+        "guidance_scale": 5,
+    }
     status, answer = await gw.submit(FIBO_SUBMIT, body)
     assert status == 202, answer
     job = await gw.job(answer["request_id"])
@@ -154,5 +167,7 @@ async def test_fibo_defaults_are_filled_in(gw: Gw) -> None:
 
 
 async def test_rmbg_submit_takes_the_seed_page_example(gw: Gw) -> None:
-    status, answer = await gw.submit(RMBG_SUBMIT, {"image_url": "https://fal.media/files/panda/K5Rndvzmn1j-OI1VZXDVd.jpeg"})
+    status, answer = await gw.submit(
+        RMBG_SUBMIT, {"image_url": "https://fal.media/files/panda/K5Rndvzmn1j-OI1VZXDVd.jpeg"}
+    )
     assert status == 202, answer

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 from PIL import Image
 
 import schemas
@@ -45,7 +45,9 @@ async def completed_output(gw: Gw, request_id: str) -> bytes:
     ("ratio", "size"),
     [("1:1", (1024, 1024)), ("16:9", (1344, 768)), ("9:16", (768, 1344)), ("4:3", (1152, 896))],
 )
-async def test_fibo_output_is_a_png_of_the_aspect_ratio(gw: Gw, ratio: str, size: tuple[int, int]) -> None:
+async def test_fibo_output_is_a_png_of_the_aspect_ratio(
+    gw: Gw, ratio: str, size: tuple[int, int]
+) -> None:
     rid = (await gw.fibo(aspect_ratio=ratio, seed=1))["request_id"]
     image = png(await completed_output(gw, rid))
     assert image.size == size
@@ -117,7 +119,9 @@ async def test_rmbg_fetches_a_loopback_url_for_real(gw: Gw, aiohttp_server: Any)
     assert image.size == (320, 240)
 
 
-async def test_an_unreachable_loopback_url_fails_the_job_not_the_submit(gw: Gw, unused_tcp_port: int) -> None:
+async def test_an_unreachable_loopback_url_fails_the_job_not_the_submit(
+    gw: Gw, unused_tcp_port: int
+) -> None:
     rid = (await gw.rmbg(f"http://127.0.0.1:{unused_tcp_port}/gone.png"))["request_id"]
     body = await gw.finish(rid)
     assert body["status"] == "FAILED"
@@ -172,7 +176,9 @@ async def test_a_remote_url_gets_a_deterministic_stand_in_and_is_never_fetched(g
     assert png(first).size == pictures.stand_in_size(CAT)
 
 
-async def test_a_loopback_redirect_to_a_remote_host_is_not_followed(gw: Gw, aiohttp_server: Any) -> None:
+async def test_a_loopback_redirect_to_a_remote_host_is_not_followed(
+    gw: Gw, aiohttp_server: Any
+) -> None:
     async def moved(request: web.Request) -> web.Response:
         raise web.HTTPFound(CAT)
 
@@ -194,9 +200,19 @@ async def test_media_type_can_be_the_generic_one_of_the_status_example(make_clie
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.5.6.7", True), ("localhost", True), ("[::1]", True), ("::1", True),
-     ("example.com", False), ("10.0.0.1", False), ("192.168.1.1", False), ("localhost.example.com", False),
-     (None, False), ("", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.5.6.7", True),
+        ("localhost", True),
+        ("[::1]", True),
+        ("::1", True),
+        ("example.com", False),
+        ("10.0.0.1", False),
+        ("192.168.1.1", False),
+        ("localhost.example.com", False),
+        (None, False),
+        ("", False),
+    ],
 )
 def test_only_loopback_hosts_count_as_loopback(host: str | None, loopback: bool) -> None:
     assert is_loopback(host) is loopback
