@@ -11,7 +11,7 @@ from aiohttp import web
 
 from .core.clock import Clock
 from .gateway import Gateway
-from .http import control, gen2, media, openapi
+from .http import control, gen1, gen2, media, openapi, submit
 from .http.front import front_door
 from .http.keys import GATEWAY, OUTPUTS, SESSION, SETTINGS
 from .media.inputs import Inputs
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app[SETTINGS] = settings
     app[GATEWAY] = gateway
     app[OUTPUTS] = Outputs(inputs)
-    for module in (gen2, control, media, openapi):
+    for module in (submit, gen2, gen1, control, media, openapi):
         module.add_routes(app)
     app.cleanup_ctx.append(_client_session)
     app.cleanup_ctx.append(_scheduler_runner)

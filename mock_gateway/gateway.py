@@ -179,10 +179,22 @@ class Gateway:
             self._start_input(job, base_url)
         return job
 
-    def job_for(self, account: Account, request_id: str) -> Job:
-        """The caller's own job; another key's job is as unknown as a made-up id."""
+    def job_for(
+        self, account: Account, request_id: str, *, generation: int, model: Model | None = None
+    ) -> Job:
+        """The caller's own job, as seen from one generation's endpoints.
+
+        Another key's job is as unknown as a made-up id. The generations keep separate id
+        spaces, as live (generation-1 ids live at fal): each generation's endpoints know only
+        the jobs submitted under it, and a result path only its own model's jobs.
+        """
         job = self.jobs.get(request_id)
-        if job is None or job.account is not account:
+        if (
+            job is None
+            or job.account is not account
+            or job.generation != generation
+            or (model is not None and job.model is not model)
+        ):
             raise RequestNotFound(request_id)
         return job
 

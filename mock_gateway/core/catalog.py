@@ -54,3 +54,12 @@ FIBO = Model(
 )
 
 DEFAULT_MODELS: dict[str, Model] = {m.model_id: m for m in (RMBG, FIBO)}
+
+
+# FIBO output sizes by aspect ratio (chosen: Bria's 1-megapixel presets).
+ASPECT_RATIO_SIZES: dict[str, tuple[int, int]] = {
+    "1:1": (1024, 1024),
+    "16:9": (1344, 768),
+    "9:16": (768, 1344),
+    "4:3": (1152, 896),
+}

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from .accounts import Account
-from .catalog import Model
+from .catalog import ASPECT_RATIO_SIZES, Kind, Model
 
 
 class Status(StrEnum):
@@ -89,6 +89,14 @@ class Job:
         if t < self.ended_at or not self.settled:
             return self.started_at
         return self.ended_at
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """(width, height) of the output: the input's for RMBG, the aspect ratio's for FIBO."""
+        if self.model.kind is Kind.FIBO:
+            return ASPECT_RATIO_SIZES[self.params["aspect_ratio"]]
+        assert self.input is not None, "only a completed RMBG job has an output"
+        return self.input.width, self.input.height
 
     def completed_at(self, t: float) -> float | None:
         return self.ended_at if self.status_at(t) in TERMINAL else None

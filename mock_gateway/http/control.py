@@ -9,12 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import __version__, views
+from .. import __version__
 from ..core.errors import GatewayError, InvalidParameters, RequestNotFound
 from ..core.jobs import Status, iso
 from ..core.scenarios import FLAGS
 from ..core.validation import check
 from ..settings import ConfigError, key_config
+from ..views.control import job_summary
 from .front import read_json
 from .keys import GATEWAY
 
@@ -153,7 +154,7 @@ async def jobs(request: web.Request) -> web.Response:
             continue
         if wanted and job.status_at(now).value != wanted:
             continue
-        found.append(views.job_summary(job, now))
+        found.append(job_summary(job, now))
         if limit is not None and len(found) >= limit:
             break
     return web.json_response({"jobs": found, "total": len(gateway.jobs)})
@@ -164,7 +165,7 @@ async def job(request: web.Request) -> web.Response:
     found = gateway.jobs.get(request.match_info["request_id"])
     if found is None:
         raise RequestNotFound(request.match_info["request_id"])
-    return web.json_response(views.job_summary(found, gateway.now()))
+    return web.json_response(job_summary(found, gateway.now()))
 
 
 def add_routes(app: web.Application) -> None:

@@ -71,6 +71,7 @@ def document() -> dict[str, Any]:
         paths[model.submit_path] = {
             "post": {
                 "summary": f"Submit a {model.model_id} job (${model.price_usd} a job)",
+                "description": "Which generation answers is a property of the key.",
                 "operationId": f"submit_{model.kind.value}",
                 "security": security,
                 "parameters": [scenario],
@@ -79,28 +80,74 @@ def document() -> dict[str, Any]:
                     "content": {"application/json": {"schema": _ref(request_schema)}},
                 },
                 "responses": {
-                    "202": _json("gen2/submit_response", "Accepted: request queued"),
+                    "200": _json("gen1/submit_response", "Generation 1: IN_QUEUE"),
+                    "202": _json("gen2/submit_response", "Generation 2: accepted, QUEUED"),
                     **_errors("400", "401", "402", "403", "404", "429", "500"),
                 },
             }
         }
+        paths[model.result_path] = {
+            "post": {
+                "summary": f"Generation 1: the result of a {model.model_id} job",
+                "operationId": f"result_{model.kind.value}",
+                "security": security,
+                "parameters": [scenario],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("gen1/result_request")}},
+                },
+                "responses": {
+                    "200": _json("gen1/result_response", "The job's state (and result)"),
+                    **{
+                        code: _json("gen1/error", _ERRORS[code])
+                        for code in ("400", "401", "403", "404", "429", "500")
+                    },
+                },
+            }
+        }
+    request_id = {
+        "name": "request_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
     paths["/v2/requests/status/{request_id}"] = {
         "get": {
             "summary": "Status of a request (generation 2); also the webhook callback body",
             "operationId": "status",
             "security": security,
-            "parameters": [
-                {
-                    "name": "request_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string"},
-                },
-                scenario,
-            ],
+            "parameters": [request_id, scenario],
             "responses": {
                 "200": _json("gen2/status_response", "The request's status"),
                 **_errors("401", "404", "429", "500"),
+            },
+        }
+    }
+    fal_errors = {
+        "400": _json("fal/error", "Still in progress"),
+        "401": _json("fal/error", "Invalid or missing key"),
+        "404": _json("fal/error", "Unknown request"),
+        "422": _json("fal/error", "The run failed on its input"),
+        "500": _json("fal/error", "The run failed on a platform fault"),
+    }
+    paths["/fal-ai/bria/requests/{request_id}"] = {
+        "get": {
+            "summary": "Generation 1's response_url: the fal-style result (mock stand-in)",
+            "operationId": "fal_result",
+            "security": security,
+            "parameters": [request_id],
+            "responses": {"200": _json("fal/result_response", "The output"), **fal_errors},
+        }
+    }
+    paths["/fal-ai/bria/requests/{request_id}/status"] = {
+        "get": {
+            "summary": "fal-style queue status (never FAILED: a failed run is COMPLETED)",
+            "operationId": "fal_status",
+            "security": security,
+            "parameters": [request_id],
+            "responses": {
+                "200": _json("fal/status_response", "Queue status"),
+                **{c: fal_errors[c] for c in ("401", "404")},
             },
         }
     }

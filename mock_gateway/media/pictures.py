@@ -48,7 +48,10 @@ class NotAnImage(ValueError):
 MAX_INPUT_PIXELS: int = 40_000_000
 
 ASPECT_RATIO_SIZES: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024), "16:9": (1344, 768), "9:16": (768, 1344), "4:3": (1152, 896),
+    "1:1": (1024, 1024),
+    "16:9": (1344, 768),
+    "9:16": (768, 1344),
+    "4:3": (1152, 896),
 }
 
 _MATTE_THRESHOLD = 40  # max channel distance; well above grain, well below subject contrast
@@ -86,7 +89,7 @@ def _decode(data: bytes) -> Image.Image:
 
 
 def probe_image(data: bytes) -> tuple[int, int]:
-    """Return (width, height) of an encoded image, or raise NotAnImage saying why it is not one."""
+    """(width, height) of an encoded image, fully decoded; NotAnImage says why it is not one."""
     return _decode(data).size
 
 
@@ -131,8 +134,8 @@ def _border_samples(rgb: Image.Image) -> list[Sample]:
     for horizontal, length in ((True, w), (False, h)):
         count = min(_BORDER_SEGMENTS, length)
         for a, b in ((i * length // count, (i + 1) * length // count) for i in range(count)):
-            boxes = [(a, 0, b, d), (a, h - d, b, h)] if horizontal else [(0, a, d, b), (w - d, a, w, b)]
-            for box in boxes:
+            top_bottom = [(a, 0, b, d), (a, h - d, b, h)]
+            for box in top_bottom if horizontal else [(0, a, d, b), (w - d, a, w, b)]:
                 r, g, bl = (int(v) for v in ImageStat.Stat(rgb.crop(box)).median[:3])
                 samples.append(((box[0] + box[2]) / 2 / w, (box[1] + box[3]) / 2 / h, (r, g, bl)))
     return samples
@@ -145,14 +148,14 @@ def _fit_plane(samples: list[Sample]) -> Plane:
     dx, dy = [s[0] - mx for s in samples], [s[1] - my for s in samples]
     ridge = 1e-9  # keeps one-pixel-wide images (every x equal) solvable
     sxx, syy = sum(v * v for v in dx) + ridge, sum(v * v for v in dy) + ridge
-    sxy = sum(p * q for p, q in zip(dx, dy))
+    sxy = sum(p * q for p, q in zip(dx, dy, strict=True))
     det = sxx * syy - sxy * sxy
     plane: Plane = []
     for ch in range(3):
         values = [s[2][ch] for s in samples]
         mean = sum(values) / n
-        sxv = sum(p * (v - mean) for p, v in zip(dx, values))
-        syv = sum(q * (v - mean) for q, v in zip(dy, values))
+        sxv = sum(p * (v - mean) for p, v in zip(dx, values, strict=True))
+        syv = sum(q * (v - mean) for q, v in zip(dy, values, strict=True))
         b, c = (sxv * syy - syv * sxy) / det, (syv * sxx - sxv * sxy) / det
         plane.append((mean - b * mx - c * my, b, c))
     return plane
@@ -173,10 +176,10 @@ def _background_model(rgb: Image.Image) -> Image.Image:
     # A plane is smooth, so it is evaluated at thumbnail size and scaled up once: far cheaper.
     sw, sh = min(rgb.width, 32), min(rgb.height, 32)
     small = Image.new("RGB", (sw, sh))
-    small.putdata([
-        tuple(min(255, max(0, round(a + b * (i + 0.5) / sw + c * (j + 0.5) / sh))) for a, b, c in plane)
-        for j in range(sh) for i in range(sw)
-    ])  # fmt: skip
+    cells = [((i + 0.5) / sw, (j + 0.5) / sh) for j in range(sh) for i in range(sw)]
+    small.putdata(
+        [tuple(min(255, max(0, round(a + b * x + c * y))) for a, b, c in plane) for x, y in cells]
+    )
     return small.resize(rgb.size, Image.Resampling.BILINEAR)
 
 
@@ -187,16 +190,23 @@ def _morph(mask: Image.Image, radius: int, grow: bool) -> Image.Image:
 
 
 def cut_out(data: bytes) -> bytes:
-    """Background removal: RGBA PNG of the input's size, backdrop alpha 0, subject alpha 255."""
+    """Background removal: RGBA PNG of the input's size, backdrop alpha 0, subject alpha 255.
+
+    Same input bytes give the same output bytes; NotAnImage if the input cannot be decoded.
+    """
     rgb, rgba = _split_alpha(_decode(data))
+    # The mask is worked out at half size (a quarter of the pixels) and scaled back up: the
+    # outline stays within a pixel, and the 2x2 averaging is part of the smoothing below.
+    half = rgb.reduce(2)
     # Colours are averaged before comparing, so grain and dithering cancel out instead of
     # flipping single pixels (averaging distances would not cancel: they are all positive).
-    smooth = rgb.filter(ImageFilter.BoxBlur(2))
-    r, g, b = ImageChops.difference(smooth, _background_model(rgb)).split()
+    smooth = half.filter(ImageFilter.BoxBlur(1))
+    r, g, b = ImageChops.difference(smooth, _background_model(half)).split()
     distance = ImageChops.lighter(ImageChops.lighter(r, g), b)
     mask = distance.point(lambda v: 255 if v > _MATTE_THRESHOLD else 0)
     # Opening removes specks of backdrop noise; the closing after it fills pinholes in the subject.
     mask = _morph(_morph(_morph(mask, 1, False), 2, True), 1, False)
+    mask = mask.resize(rgb.size, Image.Resampling.BILINEAR).point(lambda v: 255 if v > 127 else 0)
     alpha = mask.filter(ImageFilter.BoxBlur(1))  # a 2 px ramp, like a matting model's edge
     colour = rgb.split()
     if rgba is not None:
@@ -240,8 +250,10 @@ def _add_grain(im: Image.Image, seed: int) -> Image.Image:
     blotches = Image.frombytes("L", (8, 6), rng.randbytes(48))
     blotches = blotches.resize(im.size, Image.Resampling.BICUBIC)
     fine = Image.frombytes("L", (w, h), rng.randbytes(w * h))
-    noise = ImageChops.add(blotches.point(lambda v: v * _GRAIN_BLOTCH // 255),
-                           fine.point(lambda v: v * _GRAIN_FINE // 255))
+    noise = ImageChops.add(
+        blotches.point(lambda v: v * _GRAIN_BLOTCH // 255),
+        fine.point(lambda v: v * _GRAIN_FINE // 255),
+    )
     # Centre the noise on zero so the grain neither brightens nor darkens the picture.
     offset = -(_GRAIN_BLOTCH + _GRAIN_FINE) // 2
     return ImageChops.add(im, Image.merge("RGB", (noise, noise, noise)), offset=offset)
@@ -300,11 +312,14 @@ def _draw_cat(canvas: Image.Image, box: Box, colour: RGB, accent: RGB) -> None:
 
 
 _DRAWERS: dict[str, Callable[[Image.Image, Box, RGB, RGB], None]] = {
-    "vase": _draw_vase, "person": _draw_person, "cat": _draw_cat,
+    "vase": _draw_vase,
+    "person": _draw_person,
+    "cat": _draw_cat,
 }
 
 # Subjects are centred on the image centre so that pixel is certainly opaque after cut_out; the
 # portrait's shoulders touch the bottom edge, as they do in real portraits.
+# fmt: off
 _SAMPLE_SCENES: dict[str, _Scene] = {
     "product": _Scene((800, 600), ((238, 234, 228), (204, 198, 190)), "vase",
                       (196, 38, 44), (232, 190, 60), (300, 110, 500, 520), 1),
@@ -313,6 +328,7 @@ _SAMPLE_SCENES: dict[str, _Scene] = {
     "cat": _Scene((1024, 768), ((214, 222, 206), (172, 186, 166)), "cat",
                   (214, 118, 40), (170, 196, 40), (385, 144, 685, 664), 3),
 }
+# fmt: on
 
 SAMPLES: tuple[str, ...] = tuple(_SAMPLE_SCENES)
 
@@ -376,7 +392,10 @@ def _stand_in_scene(url: str) -> _Scene:
 
 
 def stand_in_picture(url: str) -> bytes:
-    """A deterministic photo-like PNG standing in for a remote image the mock may not fetch."""
+    """A photo-like PNG standing in for a remote image the mock may not fetch.
+
+    Same URL, same bytes; everything (size, colours, subject and its place) comes from sha256(url).
+    """
     return _render_scene(_stand_in_scene(url))
 
 
@@ -386,6 +405,8 @@ def stand_in_size(url: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- text-to-image
+
+_HILL_STEP = 24  # px between hill outline points: smooth enough, and few points to draw
 
 # (zenith, horizon) pairs: day, sunset, dusk, hazy morning.
 _SKIES: tuple[tuple[RGB, RGB], ...] = (
@@ -404,7 +425,7 @@ def _jitter(rng: random.Random, colour: RGB, amount: int = 18) -> RGB:
 def _hill_line(rng: random.Random, w: int, h: int, level: float) -> list[tuple[float, float]]:
     base, amp = h * level, h * rng.uniform(0.02, 0.07)
     waves = [(rng.uniform(1, 4) * 2 * math.pi / w, rng.uniform(0, 2 * math.pi)) for _ in range(2)]
-    xs = range(0, w + 24, 24)
+    xs = range(0, w + _HILL_STEP, _HILL_STEP)
     return [(x, base - amp * sum(math.sin(f * x + p) for f, p in waves) / 2) for x in xs]
 
 
@@ -447,7 +468,11 @@ def _draw_balloon(d: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) ->
 
 
 def render_fibo(prompt: str, *, seed: int, aspect_ratio: str, steps_num: int) -> bytes:
-    """Text-to-image stand-in: a landscape PNG (RGB) of ASPECT_RATIO_SIZES[aspect_ratio]."""
+    """Text-to-image stand-in: a landscape PNG (RGB) of ASPECT_RATIO_SIZES[aspect_ratio].
+
+    Byte-identical for identical parameters; KeyError for an unknown aspect ratio. Any int seed
+    works, since it only feeds the hash.
+    """
     w, h = size = ASPECT_RATIO_SIZES[aspect_ratio]
     params = {"prompt": prompt, "seed": int(seed), "aspect_ratio": aspect_ratio}
     rng = _rng(json.dumps(params, sort_keys=True, ensure_ascii=False))
@@ -467,7 +492,7 @@ def render_fibo(prompt: str, *, seed: int, aspect_ratio: str, steps_num: int) ->
         # Trees go on right after their own hill, so nearer hills overlap them.
         for _ in range(rng.randint(0, 3) if i else 0):
             x = w * rng.random()
-            ground = line[min(len(line) - 1, int(x) // 24)][1]
+            ground = line[min(len(line) - 1, int(x) // _HILL_STEP)][1]
             _draw_tree(d, rng, x, ground, h * rng.uniform(0.08, 0.16) * near)
     for _ in range(rng.randint(2, 5)):
         _draw_balloon(d, rng, w, h)

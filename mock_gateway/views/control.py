@@ -1,0 +1,32 @@
+"""The control API's view of a job: its plan as well as its state now (key redacted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.jobs import Job, iso
+
+
+def job_summary(job: Job, now: float) -> dict[str, Any]:
+    """The control API's view of a job: its plan as well as its state now (key redacted)."""
+    return {
+        "request_id": job.request_id,
+        "model_id": job.model.model_id,
+        "key": job.account.label,
+        "generation": job.generation,
+        "status": job.status_at(now).value,
+        "planned_outcome": job.outcome.value if job.settled else None,
+        "error": job.error,
+        "params": {k: v for k, v in job.params.items() if k != "image_url"}
+        | ({"image_url": _short(job.params["image_url"])} if "image_url" in job.params else {}),
+        "created_at": iso(job.created_at),
+        "processing_at": iso(job.started_at),
+        "ends_at": iso(job.ended_at),
+        "price_usd": float(job.model.price_usd),
+        "webhook_url": job.webhook_url,
+        "webhook_mode": job.webhook_mode,
+    }
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 200 else url[:200] + "…"

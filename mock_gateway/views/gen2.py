@@ -1,0 +1,42 @@
+"""Generation 2: the submit answer and the universal status body (also every callback body)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.jobs import TERMINAL, Job, Status, iso, plain
+from . import media_url
+
+
+def polling_url(base_url: str, request_id: str) -> str:
+    return f"{base_url}/v2/requests/status/{request_id}"
+
+
+def submitted(job: Job, base_url: str) -> dict[str, Any]:
+    """Generation 2's 202 body: exactly these three fields."""
+    return {
+        "request_id": job.request_id,
+        "status": Status.QUEUED.value,
+        "polling_url": polling_url(base_url, job.request_id),
+    }
+
+
+def status(job: Job, now: float, media_type: str) -> dict[str, Any]:
+    """`GET /v2/requests/status/{id}` at `now`; also the body of every webhook callback."""
+    state = job.status_at(now)
+    late = plain if job.timestamps_mixed else iso
+    terminal = state in TERMINAL
+    return {
+        "request_id": job.request_id,
+        "status": state.value,
+        "model_id": job.model.model_id,
+        "error": job.error if state in (Status.FAILED, Status.ERROR) else None,
+        "output": (
+            {"media_url": [media_url(job)], "media_type": media_type}
+            if state is Status.COMPLETED
+            else None
+        ),
+        "created_at": iso(job.created_at),
+        "updated_at": late(job.updated_at(now)),
+        "completed_at": late(job.ended_at) if terminal else None,
+    }
