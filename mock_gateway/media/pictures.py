@@ -37,6 +37,8 @@ from functools import cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
+from ..core.catalog import ASPECT_RATIO_SIZES  # the catalog decides output sizes
+
 RGB = tuple[int, int, int]
 Box = tuple[int, int, int, int]
 
@@ -47,12 +49,6 @@ class NotAnImage(ValueError):
 
 MAX_INPUT_PIXELS: int = 40_000_000
 
-ASPECT_RATIO_SIZES: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024),
-    "16:9": (1344, 768),
-    "9:16": (768, 1344),
-    "4:3": (1152, 896),
-}
 
 _MATTE_THRESHOLD = 40  # max channel distance; well above grain, well below subject contrast
 _BORDER_SEGMENTS = 8  # per side: enough to outvote a subject, each still a robust median
@@ -192,7 +188,8 @@ def _morph(mask: Image.Image, radius: int, grow: bool) -> Image.Image:
 def cut_out(data: bytes) -> bytes:
     """Background removal: RGBA PNG of the input's size, backdrop alpha 0, subject alpha 255.
 
-    Same input bytes give the same output bytes; NotAnImage if the input cannot be decoded.
+    The edge is a soft 1-3 px ramp and fully transparent pixels are transparent black. Same input
+    bytes give the same output bytes; NotAnImage if the input cannot be decoded.
     """
     rgb, rgba = _split_alpha(_decode(data))
     # The mask is worked out at half size (a quarter of the pixels) and scaled back up: the
@@ -214,7 +211,11 @@ def cut_out(data: bytes) -> bytes:
         colour = tuple(bands)
         alpha = ImageChops.multiply(alpha, own_alpha)  # what was transparent stays transparent
     # merge() builds a fresh image, so no input metadata (ICC, EXIF, text) leaks into the output.
-    return _encode_png(Image.merge("RGBA", (*colour, alpha)), _CUTOUT_COMPRESS)
+    out = Image.merge("RGBA", (*colour, alpha))
+    # Invisible pixels are cleared to transparent black: the PNG gets several times smaller and
+    # twice as fast to write, since the backdrop's noise no longer has to be stored.
+    visible = alpha.point(lambda v: 255 if v else 0)
+    return _encode_png(Image.composite(out, Image.new("RGBA", out.size), visible), _CUTOUT_COMPRESS)
 
 
 # --------------------------------------------------------------------------- photo-like scenes

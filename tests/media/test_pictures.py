@@ -44,7 +44,8 @@ def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims a size but holds no pixel data: the shape of a decompression bomb."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
@@ -55,12 +56,16 @@ def cut_sample(name: str) -> Image.Image:
     return decode(cut_out(sample_picture(name)))
 
 
+def level(band: Image.Image, xy: tuple[int, int]) -> int:
+    value = band.getpixel(xy)
+    assert isinstance(value, int)
+    return value
+
+
 def corners_and_centre(alpha: Image.Image) -> tuple[list[int], int]:
     w, h = alpha.size
-    corners = [alpha.getpixel(xy) for xy in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))]
-    centre = alpha.getpixel((w // 2, h // 2))
-    assert all(isinstance(v, int) for v in corners) and isinstance(centre, int)
-    return corners, centre  # type: ignore[return-value]
+    corners = [level(alpha, xy) for xy in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))]
+    return corners, level(alpha, (w // 2, h // 2))
 
 
 # --------------------------------------------------------------------------- probe_image
@@ -96,7 +101,7 @@ def test_probe_image_rejects_truncated_files(fmt: str) -> None:
 
 
 def test_probe_image_refuses_too_many_pixels_before_decoding() -> None:
-    assert 10_000 * 5_000 > MAX_INPUT_PIXELS
+    assert MAX_INPUT_PIXELS < 10_000 * 5_000
     with pytest.raises(NotAnImage, match=r"image is too large: 10000x5000 pixels \(max 40000000\)"):
         probe_image(png_header_only(10_000, 5_000))
 
@@ -132,15 +137,30 @@ def test_cut_out_keeps_a_sensible_share_of_the_picture(name: str) -> None:
     assert 0.3 < histogram[0] / total < 0.95
 
 
+@pytest.mark.skipif("portrait" not in SAMPLES, reason="needs the portrait sample")
+def test_cut_out_keeps_a_subject_that_touches_the_border() -> None:
+    alpha = cut_sample("portrait").getchannel("A")
+    w, h = alpha.size
+    assert level(alpha, (w // 2, h - 1)) == 255  # the shoulders run off the bottom edge
+    assert level(alpha, (2, h - 1)) == 0 and level(alpha, (w - 3, h - 1)) == 0
+
+
 def test_cut_out_is_deterministic() -> None:
     data = sample_picture(SAMPLES[0])
     assert cut_out(data) == cut_out(data)
 
 
-def test_cut_out_keeps_subject_colours() -> None:
+def test_cut_out_keeps_subject_colours_and_clears_invisible_ones() -> None:
     name = SAMPLES[0]
-    original = decode(sample_picture(name)).convert("RGB")
-    assert cut_sample(name).convert("RGB").tobytes() == original.tobytes()
+    original = decode(sample_picture(name)).convert("RGBA")
+    out = cut_sample(name)
+    visible = out.getchannel("A").point(lambda v: 255 if v else 0)
+    hidden = Image.new("RGBA", out.size)
+    assert (
+        out.convert("RGB").tobytes()
+        == Image.composite(original, hidden, visible).convert("RGB").tobytes()
+    )
+    assert out.getpixel((0, 0)) == (0, 0, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -176,7 +196,7 @@ def test_cut_out_edge_is_soft_but_narrow() -> None:
     im = Image.new("RGB", (200, 120), (230, 230, 230))
     ImageDraw.Draw(im).rectangle((60, 30, 139, 89), fill=(30, 60, 160))
     alpha = decode(cut_out(encode(im))).getchannel("A")
-    row = [alpha.getpixel((x, 60)) for x in range(200)]
+    row = [level(alpha, (x, 60)) for x in range(200)]
     assert row[:50] == [0] * 50 and row[-50:] == [0] * 50
     assert row[70:130] == [255] * 60
     left_ramp = [v for v in row[50:70] if v not in (0, 255)]
@@ -269,8 +289,12 @@ def test_stand_in_picture_can_be_cut_out() -> None:
 # --------------------------------------------------------------------------- render_fibo
 
 
-def fibo(prompt: str = "a lighthouse at dusk", seed: int = 7, aspect_ratio: str = "16:9",
-         steps_num: int = 30) -> bytes:  # fmt: skip
+def fibo(
+    prompt: str = "a lighthouse at dusk",
+    seed: int = 7,
+    aspect_ratio: str = "16:9",
+    steps_num: int = 30,
+) -> bytes:
     return render_fibo(prompt, seed=seed, aspect_ratio=aspect_ratio, steps_num=steps_num)
 
 
@@ -289,8 +313,11 @@ def test_render_fibo_has_the_exact_size(aspect_ratio: str) -> None:
 
 def test_aspect_ratio_sizes() -> None:
     assert ASPECT_RATIO_SIZES == {
-        "1:1": (1024, 1024), "16:9": (1344, 768), "9:16": (768, 1344), "4:3": (1152, 896),
-    }  # fmt: skip
+        "1:1": (1024, 1024),
+        "16:9": (1344, 768),
+        "9:16": (768, 1344),
+        "4:3": (1152, 896),
+    }
 
 
 def test_render_fibo_is_deterministic() -> None:
@@ -306,8 +333,9 @@ def test_render_fibo_changes_visibly_with_seed_and_prompt() -> None:
 def test_render_fibo_steps_only_refine_details() -> None:
     base, more = fibo(steps_num=30), fibo(steps_num=31)
     assert base != more
-    w, h = ASPECT_RATIO_SIZES["16:9"]
-    changed = ImageChops.difference(decode(base).convert("RGB"), decode(more).convert("RGB")).getbbox()
+    h = ASPECT_RATIO_SIZES["16:9"][1]
+    diff = ImageChops.difference(decode(base).convert("RGB"), decode(more).convert("RGB"))
+    changed = diff.getbbox()
     assert changed is not None and changed[1] >= int(h * 0.85)
 
 
@@ -334,11 +362,17 @@ def test_render_fibo_unknown_aspect_ratio_is_a_key_error() -> None:
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(), aspect_ratio=st.sampled_from(sorted(ASPECT_RATIO_SIZES)), prompt=st.text())
-def test_render_fibo_size_always_matches(seed: int, aspect_ratio: str, prompt: str) -> None:
-    assert probe_image(render_fibo(prompt, seed=seed, aspect_ratio=aspect_ratio, steps_num=4)) == (
-        ASPECT_RATIO_SIZES[aspect_ratio]
-    )
+@given(
+    seed=st.integers(),
+    aspect_ratio=st.sampled_from(sorted(ASPECT_RATIO_SIZES)),
+    prompt=st.text(),
+    steps_num=st.integers(min_value=1, max_value=60),
+)
+def test_render_fibo_size_always_matches(
+    seed: int, aspect_ratio: str, prompt: str, steps_num: int
+) -> None:
+    data = render_fibo(prompt, seed=seed, aspect_ratio=aspect_ratio, steps_num=steps_num)
+    assert probe_image(data) == ASPECT_RATIO_SIZES[aspect_ratio]
 
 
 @settings(max_examples=15, deadline=None)
