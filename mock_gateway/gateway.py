@@ -24,7 +24,7 @@ from .core.errors import (
     Unauthorized,
 )
 from .core.ids import uuid7
-from .core.jobs import InputImage, Job, Status
+from .core.jobs import NO_FLAGS, InputImage, Job, Status
 from .core.journal import Journal
 from .core.scenarios import Effects, ScenarioBook
 from .core.scheduler import Scheduler
@@ -153,8 +153,9 @@ class Gateway:
             params = {**FIBO_DEFAULTS, **params}
             if "seed" not in params:
                 params["seed"] = rng.randrange(2**31)
-        queued = round(rng.uniform(*model.queue_seconds) * scale, 3)
-        processing = round(rng.uniform(*model.processing_seconds) * scale, 3)
+        # Microsecond steps: a tiny time scale still keeps QUEUED < PROCESSING < end.
+        queued = round(rng.uniform(*model.queue_seconds) * scale, 6)
+        processing = round(rng.uniform(*model.processing_seconds) * scale, 6)
         job = Job(
             request_id=request_id,
             model=model,
@@ -167,7 +168,7 @@ class Gateway:
             base_url=self._base_urls.setdefault(base_url, base_url),
             forced=effects.outcome,
             error=effects.error,
-            timestamps_mixed="timestamps-mixed" in effects.flags,
+            flags=frozenset(effects.flags) if effects.flags else NO_FLAGS,
             webhook_url=webhook_url,
             webhook_mode=webhook_mode,
         )

@@ -6,6 +6,8 @@ and field named: a typo in a config never silently runs defaults.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,6 +18,7 @@ from typing import Any
 from .core.accounts import Account, RateLimit, redact
 from .core.catalog import DEFAULT_MODELS, Model
 from .core.errors import InvalidParameters
+from .core.scenarios import check_rule
 from .core.validation import check
 
 
@@ -99,6 +102,8 @@ def load(path: str | Path | None) -> Settings:
         data = tomllib.loads(Path(path).read_text("utf-8"))
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     return from_mapping(data, source=str(path))
@@ -108,6 +113,15 @@ def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings
     unknown = set(data) - {"server", "keys", "models", "scenarios"}
     if unknown:
         raise ConfigError(f"{source}: unknown section(s): {', '.join(sorted(unknown))}")
+    for section, shape_type in (
+        ("server", dict),
+        ("keys", dict),
+        ("models", dict),
+        ("scenarios", list),
+    ):
+        if section in data and not isinstance(data[section], shape_type):
+            shape = "a table" if shape_type is dict else "an array of tables ([[scenarios]])"
+            raise ConfigError(f"{source}: {section} must be {shape}")
     values: dict[str, Any] = {}
     for name, value in data.get("server", {}).items():
         if name not in _SERVER:
@@ -137,7 +151,7 @@ def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings
     rules = data.get("scenarios", [])
     for i, rule in enumerate(rules):
         try:
-            check("control/scenario_rule", rule)
+            check_rule(rule)
         except InvalidParameters as e:
             raise ConfigError(f"{source}: [[scenarios]] #{i + 1}: {e.message}") from None
     values["scenarios"] = tuple(rules)
@@ -154,21 +168,21 @@ def key_config(key: str, fields: Any, *, source: str) -> KeyConfig:
     models = fields.get("models")
     return KeyConfig(
         key=key,
-        balance_usd=money(fields.get("balance_usd", 0)),
+        balance_usd=money(fields.get("balance_usd", 0), where=f"{source}: balance_usd"),
         models=frozenset(models) if models is not None else None,
         rate_limit=RateLimit(limit["requests"], float(limit["per_seconds"])) if limit else None,
         api_generation=fields.get("api_generation"),
     )
 
 
-def money(value: Any) -> Decimal:
+def money(value: Any, *, where: str) -> Decimal:
     """Exact dollars from a JSON/TOML number or string (via its text, never via float maths)."""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ConfigError(f"not an amount of money: {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise ConfigError(f"not an amount of money: {value!r}")
+    amount = None
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        with contextlib.suppress(InvalidOperation):
+            amount = Decimal(str(value))
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise ConfigError(f"{where}: not an amount of money ({value!r})")
     return amount
 
 
@@ -180,14 +194,17 @@ def model_config(model: Model, fields: Any, *, source: str) -> Model:
         raise ConfigError(f"{source}: unknown field(s): {', '.join(sorted(unknown))}")
     changes: dict[str, Any] = {}
     if "price_usd" in fields:
-        changes["price_usd"] = money(fields["price_usd"])
+        changes["price_usd"] = money(fields["price_usd"], where=f"{source}: price_usd")
     for name in ("queue_seconds", "processing_seconds"):
         if name in fields:
             span = fields[name]
             if (
                 not isinstance(span, list)
                 or len(span) != 2
-                or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in span)
+                or not all(
+                    isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+                    for x in span
+                )
                 or not 0 <= span[0] <= span[1]
             ):
                 raise ConfigError(

@@ -23,7 +23,9 @@ def test_the_example_config_loads_with_the_values_it_comments() -> None:
     assert [rule["outcome"] for rule in settings.scenarios] == ["FAILED", "ERROR"]
 
 
-async def test_the_example_configs_keys_and_scenarios_behave_as_commented(aiohttp_client: Any) -> None:
+async def test_the_example_configs_keys_and_scenarios_behave_as_commented(
+    aiohttp_client: Any,
+) -> None:
     settings = load(ROOT / "examples" / "mock-gateway.toml").with_overrides(
         manual_clock=True, access_log=False
     )

@@ -48,7 +48,7 @@ class SlidingWindow:
 class Account:
     """What the gateway knows about one key. The key itself is never shown, only `label`."""
 
-    key: str
+    key: str = field(repr=False)  # never in a repr, traceback or test report
     balance_usd: Decimal
     models: frozenset[str] | None = None  # None: every model
     rate_limit: RateLimit | None = None  # None: unlimited

@@ -25,6 +25,8 @@ class Status(StrEnum):
     ERROR = "ERROR"  # a platform fault: not charged (refunded)
 
 
+NO_FLAGS: frozenset[str] = frozenset()  # shared, so a job without flags costs nothing
+
 TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.ERROR})
 
 # Forward only; a poller may see a job skip PROCESSING between two polls.
@@ -65,7 +67,7 @@ class Job:
     error: str | None = None
     input: InputImage | None = None
     settled: bool = True  # False while an RMBG input is still being fetched
-    timestamps_mixed: bool = False
+    flags: frozenset[str] = NO_FLAGS  # scenario flags, e.g. timestamps-mixed, webhook-drop
     webhook_url: str | None = None
     webhook_mode: str | None = None
 

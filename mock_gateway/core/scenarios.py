@@ -16,9 +16,18 @@ from typing import Any
 from .accounts import redact
 from .errors import InvalidParameters
 from .jobs import Status
+from .validation import check
 
 # Flags a rule or the header may set. Each is read where its behaviour lives.
-FLAGS = frozenset({"timestamps-mixed"})
+FLAGS = frozenset(
+    {
+        "timestamps-mixed",  # updated_at/completed_at in the webhook example's second form
+        "webhook-duplicate",  # the terminal callback delivered twice
+        "webhook-delay",  # the terminal callback arrives well after the status shows the end
+        "webhook-out-of-order",  # sync mode: an older status arrives after the terminal one
+        "webhook-drop",  # each callback's first attempt is lost; the retry delivers it
+    }
+)
 ENDPOINTS = frozenset({"submit", "status", "result"})
 
 DEFAULT_FAILED = "The model could not process this input"
@@ -87,6 +96,17 @@ class Rule:
             "flags": sorted(e.flags),
             "times": self.times,
         }
+
+
+def check_rule(body: Any) -> dict[str, Any]:
+    """A rule body checked against its schema and the known flags (raises InvalidParameters)."""
+    rule = check("control/scenario_rule", body)
+    unknown = set(rule.get("flags") or ()) - FLAGS
+    if unknown:
+        raise InvalidParameters(
+            f"flags: unknown flag(s) {sorted(unknown)} (known: {sorted(FLAGS)})", field="flags"
+        )
+    return rule
 
 
 def rule_from_json(rule_id: str, body: dict[str, Any]) -> Rule:
@@ -160,6 +180,7 @@ class ScenarioBook:
 
     def clear(self) -> None:
         self.rules.clear()
+        self._ids = itertools.count(1)
 
     def effects_for(
         self, key: str, model_id: str | None, text: str | None, endpoint: str

@@ -12,7 +12,7 @@ from aiohttp import web
 from .. import __version__
 from ..core.errors import GatewayError, InvalidParameters, RequestNotFound
 from ..core.jobs import Status, iso
-from ..core.scenarios import FLAGS
+from ..core.scenarios import check_rule
 from ..core.validation import check
 from ..settings import ConfigError, key_config
 from ..views.control import job_summary
@@ -103,13 +103,7 @@ async def advance(request: web.Request) -> web.Response:
 
 async def add_scenario(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
-    body = check("control/scenario_rule", await read_json(request))
-    unknown = set(body.get("flags") or ()) - FLAGS
-    if unknown:
-        raise InvalidParameters(
-            f"flags: unknown flag(s) {sorted(unknown)} (known: {sorted(FLAGS)})", field="flags"
-        )
-    rule = gateway.scenarios.add(body)
+    rule = gateway.scenarios.add(check_rule(await read_json(request)))
     return web.json_response(rule.view(), status=201)
 
 

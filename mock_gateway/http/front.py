@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..core.accounts import Account
+from ..core.accounts import Account, redact
 from ..core.errors import (
     EndpointNotFound,
     ForcedError,
@@ -85,12 +85,20 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
             "%s %s %s -> %d key=%s %.1fms",
             request.remote,
             request.method,
-            request.path_qs[:300],
+            _loggable(request),
             response.status,
             trace.key or "-",
             (time.perf_counter() - started) * 1000,
         )
     return response
+
+
+def _loggable(request: web.Request) -> str:
+    """The path for the log, with a key in it (control API) redacted."""
+    path = request.path_qs[:300]
+    if path.startswith("/_mock/keys/"):
+        return "/_mock/keys/" + redact(request.match_info.get("key") or path[12:])
+    return path
 
 
 def _spawn(pending: Any) -> None:

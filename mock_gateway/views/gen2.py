@@ -24,7 +24,7 @@ def submitted(job: Job, base_url: str) -> dict[str, Any]:
 def status(job: Job, now: float, media_type: str) -> dict[str, Any]:
     """`GET /v2/requests/status/{id}` at `now`; also the body of every webhook callback."""
     state = job.status_at(now)
-    late = plain if job.timestamps_mixed else iso
+    late = plain if "timestamps-mixed" in job.flags else iso
     terminal = state in TERMINAL
     return {
         "request_id": job.request_id,

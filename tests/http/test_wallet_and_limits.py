@@ -72,9 +72,7 @@ async def test_an_error_job_is_refunded_the_moment_its_status_shows_error(gw: Gw
 
 async def test_a_failed_job_is_charged(gw: Gw) -> None:
     before = await gw.balance()
-    _, answer = await gw.submit(
-        FIBO_SUBMIT, {"prompt": "x"}, headers={"X-Mock-Scenario": "fail"}
-    )
+    _, answer = await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, headers={"X-Mock-Scenario": "fail"})
     body = await gw.finish(answer["request_id"])
     assert body["status"] == "FAILED"
     assert await gw.balance() == round(before - 0.04, 6)

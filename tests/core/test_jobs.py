@@ -1,0 +1,193 @@
+"""Jobs: a plan fixed at submit, read at any moment, moving forward only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mock_gateway.core.accounts import Account
+from mock_gateway.core.catalog import FIBO, RMBG
+from mock_gateway.core.jobs import ALLOWED_NEXT, TERMINAL, InputImage, Job, Status, iso, plain
+
+T0 = 1_774_951_200.0  # 2026-03-31T10:00:00Z
+
+
+def make_job(
+    created: float = T0, queued: float = 2.0, processing: float = 3.0, **fields: Any
+) -> Job:
+    return Job(
+        request_id="job-1",
+        model=fields.pop("model", RMBG),
+        account=Account("k", Decimal("1")),
+        generation=2,
+        params=fields.pop("params", {}),
+        created_at=created,
+        started_at=created + queued,
+        ended_at=created + queued + processing,
+        base_url="http://127.0.0.1:8080",
+        **fields,
+    )
+
+
+# -- status over the plan ------------------------------------------------------------------
+
+
+def test_status_follows_the_plan() -> None:
+    job = make_job()  # starts at T0+2, ends at T0+5
+    assert job.status_at(T0) is Status.QUEUED
+    assert job.status_at(T0 + 1.999) is Status.QUEUED
+    assert job.status_at(T0 + 2) is Status.PROCESSING
+    assert job.status_at(T0 + 4.999) is Status.PROCESSING
+    assert job.status_at(T0 + 5) is Status.COMPLETED
+    assert job.status_at(T0 + 10_000) is Status.COMPLETED
+
+
+@pytest.mark.parametrize("forced", [Status.FAILED, Status.ERROR])
+def test_forced_outcome_shows_only_at_the_end(forced: Status) -> None:
+    job = make_job(forced=forced, error="boom")
+    assert job.status_at(T0) is Status.QUEUED
+    assert job.status_at(T0 + 3) is Status.PROCESSING
+    assert job.status_at(T0 + 5) is forced
+    assert job.outcome is forced
+
+
+def test_an_error_without_a_forced_outcome_is_failed() -> None:
+    job = make_job(error="image_url is not an image")
+    assert job.outcome is Status.FAILED
+    assert job.status_at(T0 + 5) is Status.FAILED
+
+
+def test_forced_error_wins_over_an_input_error() -> None:
+    job = make_job(forced=Status.ERROR, error="input broke too")
+    assert job.status_at(T0 + 5) is Status.ERROR
+
+
+def test_an_unsettled_input_holds_the_job_in_processing_past_its_end() -> None:
+    job = make_job(settled=False)
+    assert job.status_at(T0) is Status.QUEUED
+    assert job.status_at(T0 + 5) is Status.PROCESSING
+    assert job.status_at(T0 + 1_000) is Status.PROCESSING
+    assert job.completed_at(T0 + 1_000) is None
+    assert job.updated_at(T0 + 1_000) == T0 + 2
+    job.settled = True
+    assert job.status_at(T0 + 1_000) is Status.COMPLETED
+    assert job.completed_at(T0 + 1_000) == T0 + 5
+
+
+def test_reading_a_status_changes_nothing() -> None:
+    job = make_job()
+    for t in (T0 + 10, T0, T0 + 3):
+        job.status_at(t)
+    assert job.status_at(T0) is Status.QUEUED
+
+
+def test_timestamps_over_the_plan() -> None:
+    job = make_job()
+    assert (job.updated_at(T0 + 1), job.completed_at(T0 + 1)) == (T0, None)
+    assert (job.updated_at(T0 + 3), job.completed_at(T0 + 3)) == (T0 + 2, None)
+    assert (job.updated_at(T0 + 6), job.completed_at(T0 + 6)) == (T0 + 5, T0 + 5)
+
+
+# -- properties over random plans -----------------------------------------------------------
+
+plans: st.SearchStrategy[dict[str, Any]] = st.builds(
+    dict,
+    created=st.floats(1_700_000_000, 1_900_000_000),
+    queued=st.floats(0, 1_000),
+    processing=st.floats(0, 1_000),
+    forced=st.sampled_from([None, Status.FAILED, Status.ERROR]),
+    error=st.sampled_from([None, "refused"]),
+)
+offsets = st.lists(st.floats(-10, 3_000), min_size=2, max_size=20)
+
+
+@given(plan=plans, offsets=offsets)
+def test_states_only_move_forward_as_time_grows(plan: dict[str, Any], offsets: list[float]) -> None:
+    job = make_job(**plan)
+    moments = sorted(job.created_at + o for o in offsets)
+    seen = [job.status_at(t) for t in moments]
+    for before, after in pairwise(seen):
+        assert after in ALLOWED_NEXT[before], f"{before} -> {after}"
+
+
+@given(plan=plans, offsets=offsets)
+def test_timestamps_are_ordered_and_never_go_back(
+    plan: dict[str, Any], offsets: list[float]
+) -> None:
+    job = make_job(**plan)
+    last_updated = job.created_at
+    for t in sorted(job.created_at + abs(o) for o in offsets):
+        updated, completed = job.updated_at(t), job.completed_at(t)
+        assert job.created_at <= updated
+        assert updated >= last_updated
+        last_updated = updated
+        if completed is not None:
+            assert updated <= completed
+        assert (completed is not None) == (job.status_at(t) in TERMINAL)
+
+
+@given(plan=plans, offsets=offsets)
+def test_a_terminal_job_stays_identical(plan: dict[str, Any], offsets: list[float]) -> None:
+    job = make_job(**plan)
+    end = job.ended_at
+    first = (job.status_at(end), job.updated_at(end), job.completed_at(end))
+    assert first[0] in TERMINAL
+    for o in offsets:
+        t = end + abs(o)
+        assert (job.status_at(t), job.updated_at(t), job.completed_at(t)) == first
+
+
+def test_allowed_next_is_forward_only() -> None:
+    assert ALLOWED_NEXT[Status.QUEUED] == frozenset(Status)
+    assert Status.QUEUED not in ALLOWED_NEXT[Status.PROCESSING]
+    assert Status.COMPLETED in ALLOWED_NEXT[Status.PROCESSING]  # may skip straight past
+    for terminal in TERMINAL:
+        assert ALLOWED_NEXT[terminal] == frozenset({terminal})
+
+
+# -- timestamp formats ------------------------------------------------------------------------
+
+
+def test_iso_is_the_status_page_form() -> None:
+    assert iso(T0) == "2026-03-31T10:00:00.000Z"
+    assert iso(T0 + 0.123) == "2026-03-31T10:00:00.123Z"
+    # Milliseconds are truncated, never rounded up into the next second.
+    assert iso(T0 + 0.9999) == "2026-03-31T10:00:00.999Z"
+
+
+def test_plain_is_the_webhook_second_form() -> None:
+    t = 1_779_455_963.0  # 2026-05-22 13:19:23 UTC
+    assert plain(t) == "2026-05-22 13:19:23"
+    assert plain(t + 0.999) == "2026-05-22 13:19:23"
+
+
+@given(
+    a=st.floats(0, 4_102_444_800, allow_nan=False),
+    b=st.floats(0, 4_102_444_800, allow_nan=False),
+)
+def test_iso_and_plain_keep_the_order_of_times(a: float, b: float) -> None:
+    a, b = sorted((a, b))
+    assert iso(a) <= iso(b)
+    assert plain(a) <= plain(b)
+
+
+# -- output size ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("aspect", "size"),
+    [("1:1", (1024, 1024)), ("16:9", (1344, 768)), ("9:16", (768, 1344)), ("4:3", (1152, 896))],
+)
+def test_fibo_output_size_is_the_aspect_ratio_preset(aspect: str, size: tuple[int, int]) -> None:
+    job = make_job(model=FIBO, params={"prompt": "p", "aspect_ratio": aspect})
+    assert job.output_size == size
+
+
+def test_rmbg_output_size_is_the_input_size() -> None:
+    job = make_job(input=InputImage("stand-in", "https://example.com/cat.jpg", 640, 480))
+    assert job.output_size == (640, 480)

@@ -1,0 +1,231 @@
+"""`mock-gateway serve` end to end: a real process on a loopback port.
+
+These spawn processes, so there are few of them; one server is shared by the tests that
+only read from it. Every wait has a timeout and every process is killed in a finally.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LONG_KEY = "sk-live-0123456789abcdef0123456789abcdef"
+REDACTED = "sk-l…"
+TIMEOUT = 20.0
+LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+
+# Never through a proxy from the environment: only 127.0.0.1 is ever contacted.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "mock_gateway.cli", *args]
+
+
+def child_env() -> dict[str, str]:
+    # The redacted key ends in "…": make the child's stderr UTF-8 whatever the locale.
+    return {**os.environ, "PYTHONIOENCODING": "utf-8"}
+
+
+def http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with _opener.open(request, timeout=TIMEOUT) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code, json.loads(e.read())
+
+
+class Server:
+    """A running `mock-gateway serve`, its stderr read line by line on a thread."""
+
+    def __init__(self, *args: str, cwd: Path) -> None:
+        self.proc = subprocess.Popen(
+            command("serve", "--port", "0", "--manual-clock", *args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            cwd=cwd,
+            env=child_env(),
+        )
+        self.lines: list[str] = []
+        self._new: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        banner = self.wait_for(LISTENING.pattern)
+        match = LISTENING.search(banner)
+        assert match is not None
+        self.port = int(match.group(1))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+            self._new.put(line.rstrip("\n"))
+        self._new.put(None)  # end of stream
+
+    def wait_for(self, pattern: str) -> str:
+        """The next stderr line matching `pattern` (fails after TIMEOUT or at exit)."""
+        while True:
+            try:
+                line = self._new.get(timeout=TIMEOUT)
+            except queue.Empty:
+                raise AssertionError(f"no line like {pattern!r} in {self.lines}") from None
+            if line is None:
+                raise AssertionError(f"exited without a line like {pattern!r}: {self.lines}")
+            if re.search(pattern, line):
+                return line
+
+    def stop(self) -> int:
+        """SIGTERM, then the exit code once stderr is fully read."""
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=TIMEOUT)
+        self._reader.join(timeout=TIMEOUT)
+        return code
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=TIMEOUT)
+        self._reader.join(timeout=TIMEOUT)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = Server(cwd=tmp_path_factory.mktemp("serve"))
+    try:
+        yield running
+    finally:
+        running.kill()
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[list[Server]]:
+    """Servers a test starts itself (to stop them); killed at the end whatever happens."""
+    started: list[Server] = []
+    try:
+        yield started
+    finally:
+        for s in started:
+            s.kill()
+
+
+def test_serve_announces_its_loopback_address_and_answers_health(server: Server) -> None:
+    assert 0 < server.port < 65536
+    status, body = http("GET", server.url + "/_mock/health")
+    assert status == 200
+    assert body["status"] == "ok"
+    assert body["manual_clock"] is True
+
+
+def test_a_request_log_line_shows_the_redacted_key_never_the_key(server: Server) -> None:
+    status, _ = http("PUT", f"{server.url}/_mock/keys/{LONG_KEY}", {"balance_usd": "5"})
+    assert status in (200, 201)
+    status, _ = http(
+        "GET",
+        server.url + "/v2/requests/status/no-such-job",
+        headers={"Ocp-Apim-Subscription-Key": LONG_KEY},
+    )
+    assert status == 404
+    line = server.wait_for(r"GET /v2/requests/status/no-such-job")
+    assert "404" in line
+    assert f"key={REDACTED}" in line
+    assert LONG_KEY not in line
+
+
+def test_the_full_key_never_reaches_the_log(server: Server) -> None:
+    status, _ = http("GET", f"{server.url}/_mock/keys/{LONG_KEY}x")  # a key made for this test
+    assert status == 404
+    server.wait_for(r"GET /_mock/keys/")
+    assert not [line for line in server.lines if LONG_KEY in line]
+
+
+def test_sigterm_stops_it_cleanly(tmp_path: Path, fresh: list[Server]) -> None:
+    s = Server(cwd=tmp_path)
+    fresh.append(s)
+    # A served request also proves the signal handlers are installed.
+    assert http("GET", s.url + "/_mock/health")[0] == 200
+    assert s.stop() == 0
+    assert "stopped" in s.lines[-1]
+
+
+def test_quiet_prints_no_request_lines(tmp_path: Path, fresh: list[Server]) -> None:
+    s = Server("--quiet", cwd=tmp_path)
+    fresh.append(s)
+    assert http("GET", s.url + "/_mock/health")[0] == 200
+    status, _ = http(
+        "GET", s.url + "/v2/requests/status/x", headers={"Ocp-Apim-Subscription-Key": "test-key"}
+    )
+    assert status == 404
+    assert s.stop() == 0
+    # Only the banner and the goodbye: no per-request lines.
+    assert len(s.lines) == 2, s.lines
+    assert LISTENING.search(s.lines[0])
+    assert "stopped" in s.lines[1]
+
+
+def test_a_bad_config_exits_2_with_one_line_naming_the_field(tmp_path: Path) -> None:
+    config = tmp_path / "mock.toml"
+    config.write_text('[server]\nport = "80"\n', "utf-8")
+    done = subprocess.run(
+        command("serve", "--config", str(config), "--port", "0"),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        cwd=tmp_path,
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "port" in lines[0]
+    assert str(config) in lines[0]
+
+
+def test_a_port_in_use_exits_1_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            command("serve", "--port", str(port), "--manual-clock"),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=TIMEOUT,
+            cwd=tmp_path,
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "already in use" in lines[0]
+    assert str(port) in lines[0]
