@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -13,10 +14,11 @@ from .core.clock import Clock
 from .gateway import Gateway
 from .http import control, gen1, gen2, media, openapi, submit
 from .http.front import front_door
-from .http.keys import GATEWAY, OUTPUTS, SESSION, SETTINGS
+from .http.keys import GATEWAY, OUTPUTS, SESSION, SETTINGS, WEBHOOK_SESSION, WEBHOOKS
 from .media.inputs import Inputs
 from .media.outputs import Outputs
-from .settings import Settings
+from .settings import ConfigError, Settings
+from .webhooks import Webhooks
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> web.Application:
@@ -27,6 +29,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app[SETTINGS] = settings
     app[GATEWAY] = gateway
     app[OUTPUTS] = Outputs(inputs)
+    webhooks = Webhooks(gateway, lambda: app[WEBHOOK_SESSION], webhook_tls(settings))
+    gateway.callbacks = webhooks
+    app[WEBHOOKS] = webhooks
     for module in (submit, gen2, gen1, control, media, openapi):
         module.add_routes(app)
     app.cleanup_ctx.append(_client_session)
@@ -34,10 +39,26 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return app
 
 
+def webhook_tls(settings: Settings) -> ssl.SSLContext:
+    """Verify receivers against the system store plus `webhook_ca` (e.g. the sink's CA)."""
+    context = ssl.create_default_context()
+    if settings.webhook_ca:
+        try:
+            context.load_verify_locations(cafile=settings.webhook_ca)
+        except (OSError, ssl.SSLError) as e:
+            raise ConfigError(f"webhook_ca {settings.webhook_ca}: cannot load: {e}") from None
+    return context
+
+
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
-    """One outbound session (input fetches, later webhooks), closed last."""
-    async with aiohttp.ClientSession() as session:
+    """The outbound sessions (input fetches; webhook deliveries), closed last."""
+    connector = aiohttp.TCPConnector(limit=256)  # many callbacks may be in flight at once
+    async with (
+        aiohttp.ClientSession() as session,
+        aiohttp.ClientSession(connector=connector) as webhook_session,
+    ):
         app[SESSION] = session
+        app[WEBHOOK_SESSION] = webhook_session
         yield
         await app[GATEWAY].close()
 
@@ -53,7 +74,6 @@ async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
         return
     wake = asyncio.Event()
     gateway.scheduler.on_change = wake.set
-    running: set[asyncio.Future[None]] = set()
 
     async def run() -> None:
         while True:
@@ -62,10 +82,7 @@ async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), delay)
             wake.clear()
-            for pending in gateway.catch_up():
-                future = asyncio.ensure_future(pending)
-                running.add(future)
-                future.add_done_callback(running.discard)
+            gateway.catch_up()
 
     task = asyncio.create_task(run())
     yield
@@ -73,5 +90,3 @@ async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    for future in running:
-        future.cancel()

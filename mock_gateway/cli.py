@@ -57,6 +57,17 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="fetch image_url from hosts beyond loopback (default: a synthetic stand-in picture)",
     )
+    serve.add_argument(
+        "--webhook-ca",
+        metavar="FILE",
+        help="PEM file of CAs to trust for webhook receivers, besides the system store",
+    )
+    serve.add_argument(
+        "--allow-remote-webhooks",
+        action="store_true",
+        default=None,
+        help="deliver webhooks to hosts beyond loopback (default: logged as blocked)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     return top
 
@@ -73,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             api_generation=args.api_generation,
             allow_remote_fetch=args.allow_remote_fetch,
+            webhook_ca=args.webhook_ca,
+            allow_remote_webhooks=args.allow_remote_webhooks,
             access_log=False if args.quiet else None,
         )
     except ConfigError as e:
@@ -85,6 +98,9 @@ def serve(settings: Settings) -> int:
     """Run the mock until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot listen."""
     try:
         asyncio.run(_serve(settings))
+    except ConfigError as e:  # found while building the app, e.g. an unreadable --webhook-ca
+        print(f"mock-gateway: {e}", file=sys.stderr)
+        return 2
     except OSError as e:
         where = f"{settings.host}:{settings.port}"
         if e.errno == errno.EADDRINUSE:

@@ -48,6 +48,14 @@ class InputResolver(Protocol):
         """Drop stored input bytes (on reset: no job refers to them any more)."""
 
 
+class CallbackPlanner(Protocol):
+    """Schedules a job's webhook callbacks (implemented by mock_gateway.webhooks)."""
+
+    def plan(self, job: Job) -> None: ...
+
+    def reset(self) -> None: ...
+
+
 class Gateway:
     def __init__(self, settings: Settings, resolver: InputResolver, clock: Clock | None = None):
         self.settings = settings
@@ -60,7 +68,9 @@ class Gateway:
         self.accounts: dict[str, Account] = {}
         self.jobs: dict[str, Job] = {}
         self._inputs: dict[str, asyncio.Task[None]] = {}  # request_id -> fetch in flight
+        self._running: set[asyncio.Task[None]] = set()  # I/O started by scheduled events
         self._base_urls: dict[str, str] = {}  # interned, so a million jobs share a few strings
+        self.callbacks: CallbackPlanner | None = None
         self.reset()
 
     # -- state ---------------------------------------------------------------------------
@@ -79,6 +89,8 @@ class Gateway:
             self.scenarios.add(rule)
         self.journal.clear()
         self.resolver.forget()
+        if self.callbacks is not None:
+            self.callbacks.reset()
 
     def put_key(self, config: KeyConfig, fields: set[str]) -> Account:
         """Create a key, or update the given fields of an existing one (its jobs stay)."""
@@ -178,6 +190,8 @@ class Gateway:
             self.scheduler.at(job.ended_at, lambda: account.refund(model.price_usd))
         elif model.kind is Kind.RMBG and job.forced is None:
             self._start_input(job, base_url)
+        if webhook_url is not None and self.callbacks is not None:
+            self.callbacks.plan(job)
         return job
 
     def job_for(
@@ -205,21 +219,30 @@ class Gateway:
         if task is not None and self.clock.now() >= job.ended_at:
             await asyncio.shield(task)
 
-    def catch_up(self) -> list[Awaitable[None]]:
-        """Run every scheduled event due by now (cheap when none is)."""
+    def catch_up(self) -> None:
+        """Run every scheduled event due by now (cheap when none is); I/O goes on in tasks."""
         due = self.scheduler.next_due
-        if due is None or due > self.clock.now():
-            return []
-        return self.scheduler.run_due(self.clock.now())
+        if due is not None and due <= self.clock.now():
+            self._start(self.scheduler.run_due(self.clock.now()))
+
+    def _start(self, work: list[Awaitable[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        for awaitable in work:
+            task = loop.create_task(_complete(awaitable))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
     async def advance(self, seconds: float) -> float:
-        """Move the clock, then return once everything due by the new time has happened."""
+        """Move the clock, then return once everything due by the new time has happened:
+        inputs fetched, events fired, and the I/O they started (deliveries, retries) done."""
         now = self.clock.advance(seconds)
         if self._inputs:
             await asyncio.gather(*list(self._inputs.values()), return_exceptions=True)
-        while started := self.scheduler.run_due(now):
-            await asyncio.gather(*started, return_exceptions=True)
-        return now
+        while True:
+            self._start(self.scheduler.run_due(now))
+            if not self._running:
+                return now
+            await asyncio.gather(*list(self._running), return_exceptions=True)
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -247,7 +270,12 @@ class Gateway:
                 del self._inputs[job.request_id]
 
     async def close(self) -> None:
-        for task in list(self._inputs.values()):
+        tasks = [*self._inputs.values(), *self._running]
+        for task in tasks:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*self._inputs.values(), return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _complete(awaitable: Awaitable[None]) -> None:
+    await awaitable

@@ -63,6 +63,12 @@ class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     journal_size: int = 10_000
     access_log: bool = True
+    webhook_timeout_seconds: float = 15.0  # wall time a receiver has to answer
+    webhook_max_attempts: int = 10
+    webhook_sync_interval_seconds: float = 5.0  # sync mode: a poll cycle (at most 15 s)
+    webhook_ca: str | None = None  # PEM file of extra CAs to trust (e.g. the sink's)
+    allow_remote_webhooks: bool = False
+    webhook_allowlist: tuple[str, ...] = ()
     keys: tuple[KeyConfig, ...] = DEFAULT_KEYS
     models: Mapping[str, Model] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     scenarios: tuple[dict[str, Any], ...] = ()
@@ -89,6 +95,12 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "max_input_bytes": (int, lambda v: v >= 1024),
     "journal_size": (int, lambda v: 0 <= v <= 10_000_000),
     "access_log": (bool, None),
+    "webhook_timeout_seconds": ((int, float), lambda v: 0 < v <= 300),
+    "webhook_max_attempts": (int, lambda v: 1 <= v <= 100),
+    "webhook_sync_interval_seconds": ((int, float), lambda v: 0 < v <= 15),
+    "webhook_ca": (str, None),
+    "allow_remote_webhooks": (bool, None),
+    "webhook_allowlist": (list, lambda v: all(isinstance(h, str) for h in v)),
 }
 
 _MODEL_FIELDS = {"price_usd", "queue_seconds", "processing_seconds", "enabled"}
@@ -132,8 +144,9 @@ def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings
         if ok is not None and not ok(value):
             raise ConfigError(f"{source}: [server] {name} is out of range ({value!r})")
         values[name] = tuple(value) if isinstance(value, list) else value
-    if "time_scale" in values:
-        values["time_scale"] = float(values["time_scale"])
+    for name in ("time_scale", "webhook_timeout_seconds", "webhook_sync_interval_seconds"):
+        if name in values:
+            values[name] = float(values[name])
     if "keys" in data:
         values["keys"] = tuple(
             key_config(k, v, source=f'{source}: [keys."{redact(k)}"]')

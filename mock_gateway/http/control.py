@@ -17,7 +17,7 @@ from ..core.validation import check
 from ..settings import ConfigError, key_config
 from ..views.control import job_summary
 from .front import read_json
-from .keys import GATEWAY
+from .keys import GATEWAY, WEBHOOKS
 
 
 class KeyNotFound(GatewayError):
@@ -162,6 +162,12 @@ async def job(request: web.Request) -> web.Response:
     return web.json_response(job_summary(found, gateway.now()))
 
 
+async def webhooks(request: web.Request) -> web.Response:
+    """Every delivery attempt, oldest first; `?request_id=` narrows to one job."""
+    log = request.app[WEBHOOKS].deliveries(request.query.get("request_id"))
+    return web.json_response({"deliveries": log})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/_mock/health", health)
@@ -178,3 +184,4 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/_mock/requests", requests_journal)
     r.add_get("/_mock/jobs", jobs)
     r.add_get("/_mock/jobs/{request_id}", job)
+    r.add_get("/_mock/webhooks", webhooks)

@@ -42,8 +42,6 @@ _APIM_MESSAGES = {
     429: "Rate limit is exceeded. Try again later.",
 }
 
-_background: set[asyncio.Task[None]] = set()
-
 
 def is_gateway_path(path: str) -> bool:
     """Gateway traffic is journaled; the mock's own control, CDN and docs paths are not."""
@@ -56,8 +54,7 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     trace = request[TRACE] = Trace()
     started = time.perf_counter()
-    for pending in gateway.catch_up():
-        _spawn(pending)
+    gateway.catch_up()
     try:
         response: web.StreamResponse = await handler(request)
     except GatewayError as e:
@@ -99,12 +96,6 @@ def _loggable(request: web.Request) -> str:
     if path.startswith("/_mock/keys/"):
         return "/_mock/keys/" + redact(request.match_info.get("key") or path[12:])
     return path
-
-
-def _spawn(pending: Any) -> None:
-    task = asyncio.ensure_future(pending)
-    _background.add(task)
-    task.add_done_callback(_background.discard)
 
 
 def _from_aiohttp(e: web.HTTPException) -> GatewayError:

@@ -10,6 +10,7 @@ from aiohttp import web
 from ..gateway import Gateway
 from ..media.outputs import Outputs
 from ..settings import Settings
+from ..webhooks import Webhooks
 
 
 @dataclass(slots=True)
@@ -26,5 +27,7 @@ class Trace:
 SETTINGS = web.AppKey("settings", Settings)
 GATEWAY = web.AppKey("gateway", Gateway)
 OUTPUTS = web.AppKey("outputs", Outputs)
-SESSION = web.AppKey("session", aiohttp.ClientSession)
+SESSION = web.AppKey("session", aiohttp.ClientSession)  # input fetches
+WEBHOOK_SESSION = web.AppKey("webhook_session", aiohttp.ClientSession)
+WEBHOOKS = web.AppKey("webhooks", Webhooks)
 TRACE = web.RequestKey("trace", Trace)

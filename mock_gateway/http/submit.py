@@ -10,6 +10,7 @@ from aiohttp import web
 from ..core.errors import EndpointNotFound
 from ..core.jobs import Job
 from ..views import gen1, gen2
+from ..webhooks import check_headers
 from .front import admit, apply_scenarios, base_url, read_json
 from .keys import GATEWAY, TRACE
 
@@ -36,9 +37,22 @@ async def submit(request: web.Request) -> web.Response:
     model = gateway.model_for(account, model_id)
     request[TRACE].model_id = model.model_id
     params = gateway.validate(model, await read_json(request))
+    webhook_url, webhook_mode = None, None
+    if gateway.generation_of(account) == 2:  # the older API has no webhooks: headers ignored
+        webhook_url, webhook_mode = check_headers(
+            request.headers.get("X-Webhook-URL"), request.headers.get("X-Webhook-Mode")
+        )
     rules = gateway.effects(account, model.model_id, input_text(params), "submit")
     effects = await apply_scenarios(request, rules)
-    job = gateway.submit(account, model, params, effects, base_url(request))
+    job = gateway.submit(
+        account,
+        model,
+        params,
+        effects,
+        base_url(request),
+        webhook_url=webhook_url,
+        webhook_mode=webhook_mode,
+    )
     request[TRACE].request_id = job.request_id
     render, status = ANSWERS[job.generation]
     return web.json_response(render(job, base_url(request)), status=status)

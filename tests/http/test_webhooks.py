@@ -1,0 +1,335 @@
+"""Webhooks against a real HTTPS receiver (trustme CA), on the manual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import ssl
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.conftest import FIBO_SUBMIT, RMBG_SUBMIT, Gw, _epoch
+
+
+class Receiver:
+    """A webhook endpoint that records what arrives and fails or stalls when told to."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.fail_first = 0
+        self.answer = 200
+        self.stall = 0.0
+        self.app = web.Application()
+        self.app.router.add_post("/hook", self.hook)
+
+    async def hook(self, request: web.Request) -> web.Response:
+        if self.stall:
+            await asyncio.sleep(self.stall)
+        self.bodies.append(await request.json())
+        self.headers.append(dict(request.headers))
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            return web.Response(status=500)
+        return web.Response(status=self.answer, headers={"Location": "https://127.0.0.1/"})
+
+    @property
+    def statuses(self) -> list[str]:
+        return [b["status"] for b in self.bodies]
+
+
+def server_context(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+async def receiver(ca: trustme.CA, aiohttp_server: Any) -> tuple[Receiver, str]:
+    hook = Receiver()
+    server: TestServer = await aiohttp_server(hook.app, ssl=server_context(ca))
+    return hook, str(server.make_url("/hook"))
+
+
+@pytest.fixture
+async def hooked(make_client: Any, ca: trustme.CA, tmp_path: Path) -> Gw:
+    """A mock that trusts the receiver's CA, with short timeouts and few attempts."""
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    client = await make_client(
+        webhook_ca=str(ca_file), webhook_timeout_seconds=0.5, webhook_max_attempts=4
+    )
+    return Gw(client)
+
+
+async def submit(
+    gw: Gw, url: str, mode: str | None = None, scenario: str | None = None, path: str = FIBO_SUBMIT
+) -> str:
+    headers = {"X-Webhook-URL": url}
+    if mode:
+        headers["X-Webhook-Mode"] = mode
+    if scenario:
+        headers["X-Mock-Scenario"] = scenario
+    body = (
+        {"prompt": "a lighthouse"} if path == FIBO_SUBMIT else {"image_url": "https://a.test/x.png"}
+    )
+    status, answer = await gw.submit(path, body, headers=headers)
+    assert status == 202, answer
+    return str(answer["request_id"])
+
+
+async def deliveries(gw: Gw, request_id: str) -> list[dict[str, Any]]:
+    resp = await gw.client.get(f"/_mock/webhooks?request_id={request_id}")
+    return list((await resp.json())["deliveries"])
+
+
+async def to_end(gw: Gw, request_id: str, extra: float = 0.001) -> None:
+    plan = await gw.job(request_id)
+    now = (await (await gw.client.get("/_mock/clock")).json())["epoch"]
+    await gw.advance(max(0.0, _epoch(plan["ends_at"]) - now + extra))
+
+
+async def test_terminal_mode_delivers_once_the_status_body_of_that_moment(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    rid = await submit(hooked, url)
+    await to_end(hooked, rid, extra=-0.01)
+    assert hook.bodies == [], "no callback before the end in terminal mode"
+    await to_end(hooked, rid, extra=0.002)
+    assert hook.statuses == ["COMPLETED"]
+    assert hook.bodies[0] == await hooked.status(rid), "the callback equals the status endpoint"
+    headers = hook.headers[0]
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Webhook-Attempt"] == "1" and headers["X-Webhook-Delivery-Id"]
+    await hooked.advance(3600)
+    assert len(hook.bodies) == 1, "exactly one delivery"
+    log = await deliveries(hooked, rid)
+    assert [(e["attempt"], e["outcome"], e["http_status"]) for e in log] == [(1, "delivered", 200)]
+    assert log[0]["url"] == url and log[0]["mode"] == "terminal" and log[0]["status"] == "COMPLETED"
+
+
+async def test_terminal_mode_delivers_failed_and_error_endings(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    failed = await submit(hooked, url, scenario="fail", path=RMBG_SUBMIT)
+    errored = await submit(hooked, url, scenario="error")
+    await hooked.advance(60)
+    by_id = {b["request_id"]: b for b in hook.bodies}
+    assert by_id[failed]["status"] == "FAILED" and by_id[failed]["output"] is None
+    assert by_id[errored]["status"] == "ERROR" and by_id[errored]["error"]
+
+
+async def test_sync_mode_delivers_each_poll_cycle_then_the_terminal_status(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    rid = await submit(hooked, url, mode="sync")
+    await hooked.advance(0)
+    assert hook.statuses == ["QUEUED"], "the first cycle comes right after the submit"
+    await hooked.advance(60)
+    statuses = hook.statuses
+    assert statuses[-1] == "COMPLETED" and statuses.count("COMPLETED") == 1
+    assert "PROCESSING" in statuses
+    order = ["QUEUED", "PROCESSING", "COMPLETED"]
+    assert statuses == sorted(statuses, key=order.index)
+    times = [_epoch(e["sim_time"]) for e in await deliveries(hooked, rid)]
+    assert all(0 < b - a <= 15 for a, b in itertools.pairwise(times))
+    assert len({h["X-Webhook-Delivery-Id"] for h in hook.headers}) == len(hook.headers)
+
+
+async def test_a_receiver_that_fails_twice_gets_the_callback_on_the_third_attempt(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    hook.fail_first = 2
+    rid = await submit(hooked, url)
+    await to_end(hooked, rid)
+    assert len(hook.bodies) == 1, "the retry waits for simulated time"
+    await hooked.advance(4.9)
+    assert len(hook.bodies) == 1
+    await hooked.advance(0.2)
+    assert len(hook.bodies) == 2
+    await hooked.advance(15)
+    assert [h["X-Webhook-Attempt"] for h in hook.headers] == ["1", "2", "3"]
+    assert len({h["X-Webhook-Delivery-Id"] for h in hook.headers}) == 1, (
+        "one callback, three attempts"
+    )
+    assert all(b == hook.bodies[0] for b in hook.bodies)
+    log = await deliveries(hooked, rid)
+    assert [(e["attempt"], e["outcome"], e["http_status"]) for e in log] == [
+        (1, "failed", 500),
+        (2, "failed", 500),
+        (3, "delivered", 200),
+    ]
+    gaps = [_epoch(b["sim_time"]) - _epoch(a["sim_time"]) for a, b in itertools.pairwise(log)]
+    assert gaps == pytest.approx([5, 15], abs=0.002)
+
+
+async def test_non_2xx_including_redirects_is_retried_until_the_mock_gives_up(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    hook.answer = 302
+    rid = await submit(hooked, url)
+    await hooked.advance(3600)
+    assert len(hook.bodies) == 4, "webhook_max_attempts = 4"
+    log = await deliveries(hooked, rid)
+    assert [e["outcome"] for e in log] == ["failed"] * 4 + ["gave_up"]
+    assert log[0]["error"] == "answered HTTP 302"
+
+
+async def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    hook.stall = 0.8  # the mock waits 0.5 s of wall time
+    rid = await submit(hooked, url)
+    await to_end(hooked, rid)
+    log = await deliveries(hooked, rid)
+    assert log[0]["outcome"] == "failed" and "no answer within 0.5 s" in log[0]["error"]
+    hook.stall = 0
+    await hooked.advance(5.1)
+    assert (await deliveries(hooked, rid))[-1]["outcome"] == "delivered"
+
+
+async def test_webhook_duplicate_delivers_the_same_callback_twice_and_only_when_asked(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    plain = await submit(hooked, url)
+    doubled = await submit(hooked, url, scenario="webhook-duplicate")
+    await hooked.advance(60)
+    ids = [b["request_id"] for b in hook.bodies]
+    assert ids.count(plain) == 1 and ids.count(doubled) == 2
+    pair = [
+        (b, h) for b, h in zip(hook.bodies, hook.headers, strict=True) if b["request_id"] == doubled
+    ]
+    assert pair[0][0] == pair[1][0]
+    assert pair[0][1]["X-Webhook-Delivery-Id"] == pair[1][1]["X-Webhook-Delivery-Id"]
+    assert [e["duplicate"] for e in await deliveries(hooked, doubled)] == [False, True]
+
+
+async def test_webhook_delay_sends_the_terminal_callback_well_after_the_status_shows_it(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    rid = await submit(hooked, url, scenario="webhook-delay")
+    await to_end(hooked, rid, extra=0.01)
+    assert (await hooked.status(rid))["status"] == "COMPLETED"
+    await hooked.advance(19)
+    assert hook.bodies == [], "still late 19 s after the end"
+    await hooked.advance(25)
+    assert hook.statuses == ["COMPLETED"]
+
+
+async def test_webhook_out_of_order_sends_an_older_status_after_the_terminal_one(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    await submit(hooked, url, mode="sync")
+    rid = await submit(hooked, url, mode="sync", scenario="webhook-out-of-order")
+    await hooked.advance(60)
+    mine = [b["status"] for b in hook.bodies if b["request_id"] == rid]
+    others = [b["status"] for b in hook.bodies if b["request_id"] != rid]
+    assert others[-1] == "COMPLETED", "in order when not asked"
+    assert mine[-2] == "COMPLETED" and mine[-1] in ("QUEUED", "PROCESSING")
+
+
+async def test_webhook_drop_loses_the_first_attempt_and_the_retry_delivers(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    rid = await submit(hooked, url, scenario="webhook-drop")
+    await to_end(hooked, rid)
+    assert hook.bodies == []
+    await hooked.advance(5.1)
+    assert hook.statuses == ["COMPLETED"] and hook.headers[0]["X-Webhook-Attempt"] == "2"
+    assert [e["outcome"] for e in await deliveries(hooked, rid)] == ["dropped", "delivered"]
+
+
+async def test_an_untrusted_certificate_is_never_delivered_to(
+    hooked: Gw, aiohttp_server: Any
+) -> None:
+    stranger = Receiver()
+    server = await aiohttp_server(stranger.app, ssl=server_context(trustme.CA()))
+    rid = await submit(hooked, str(server.make_url("/hook")))
+    await hooked.advance(3600)
+    assert stranger.bodies == []
+    log = await deliveries(hooked, rid)
+    assert [e["outcome"] for e in log] == ["failed"] * 4 + ["gave_up"]
+    assert all(e["error"].startswith("TLS") for e in log[:4])
+
+
+async def test_a_remote_webhook_is_logged_as_blocked_and_never_sent(hooked: Gw) -> None:
+    rid = await submit(hooked, "https://hooks.example.com/callback")
+    await hooked.advance(60)
+    log = await deliveries(hooked, rid)
+    assert [e["outcome"] for e in log] == ["blocked"]
+    assert "outbound policy" in log[0]["error"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        ({"X-Webhook-URL": "http://127.0.0.1/hook"}, "X-Webhook-URL"),
+        ({"X-Webhook-URL": "/hook"}, "X-Webhook-URL"),
+        ({"X-Webhook-URL": "https://"}, "X-Webhook-URL"),
+        ({"X-Webhook-URL": "ftp://127.0.0.1/hook"}, "X-Webhook-URL"),
+        ({"X-Webhook-URL": "https://127.0.0.1/hook", "X-Webhook-Mode": "always"}, "X-Webhook-Mode"),
+    ],
+)
+async def test_bad_webhook_headers_are_400_and_cost_nothing(
+    gw: Gw, headers: dict[str, str], field: str
+) -> None:
+    before = await gw.balance()
+    status, body = await gw.submit(FIBO_SUBMIT, {"prompt": "x"}, headers=headers)
+    assert status == 400 and body["field"] == field and field in body["message"]
+    assert await gw.balance() == before
+
+
+async def test_edge_cases_are_reproducible_under_the_seed(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    _, url = receiver
+
+    async def run() -> list[tuple[float, str, str]]:
+        """(seconds after the submit, status sent, outcome) of every attempt."""
+        rid = await submit(hooked, url, mode="sync", scenario="webhook-delay,webhook-drop")
+        created = _epoch((await hooked.job(rid))["created_at"])
+        await hooked.advance(120)
+        return [
+            (round(_epoch(e["sim_time"]) - created, 3), e["status"], e["outcome"])
+            for e in await deliveries(hooked, rid)
+        ]
+
+    first = await run()
+    await hooked.client.post("/_mock/reset")  # reseeds the one generator
+    assert await run() == first
+    assert ("dropped" in {o for _, _, o in first}) and first[-1][1:] == ("COMPLETED", "delivered")
+
+
+async def test_generation_1_keys_ignore_webhook_headers(
+    hooked: Gw, receiver: tuple[Receiver, str]
+) -> None:
+    hook, url = receiver
+    await hooked.put_key("old", balance_usd=1, api_generation=1)
+    resp = await hooked.client.post(
+        RMBG_SUBMIT,
+        json={"image_url": "https://a.test/x.png"},
+        headers={"Ocp-Apim-Subscription-Key": "old", "X-Webhook-URL": url},
+    )
+    assert resp.status == 200
+    await hooked.advance(60)
+    assert hook.bodies == []
