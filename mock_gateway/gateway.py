@@ -226,6 +226,8 @@ class Gateway:
             self._start(self.scheduler.run_due(self.clock.now()))
 
     def _start(self, work: list[Awaitable[None]]) -> None:
+        if not work:  # refunds finish at once; only I/O needs the loop
+            return
         loop = asyncio.get_running_loop()
         for awaitable in work:
             task = loop.create_task(_complete(awaitable))
