@@ -25,6 +25,7 @@ from aiohttp import web
 
 from .app import create_app
 from .core.scenarios import check_rule
+from .gateway import Gateway
 from .http.keys import GATEWAY, WEBHOOKS
 from .settings import ConfigError, Settings, key_config
 from .views.control import job_summary
@@ -83,7 +84,7 @@ class RunningGateway:
     # -- control verbs -------------------------------------------------------------------------
 
     @property
-    def gateway(self) -> Any:
+    def gateway(self) -> Gateway:
         return self.app[GATEWAY]
 
     def advance(self, seconds: float) -> float:
