@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import __version__
+from . import __version__, sink
 from .app import create_app
 from .http.keys import GATEWAY
 from .settings import ConfigError, Settings, load
@@ -69,11 +69,14 @@ def parser() -> argparse.ArgumentParser:
         help="deliver webhooks to hosts beyond loopback (default: logged as blocked)",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    sink.add_parser(commands)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "sink":
+        return sink.run(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         settings = load(args.config).with_overrides(
