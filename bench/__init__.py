@@ -1,0 +1,13 @@
+"""Benchmark harness for the mock gateway: `python -m bench` (or `make bench`).
+
+Three measurements in one run, each reported with its target (reported, not asserted):
+
+1. HTTP throughput of the mock against a *ceiling*: a bare aiohttp app answering the same
+   routes with fixed bytes, loaded by the same load generator (wrk when available).
+2. Memory held by one million jobs, built in-process without HTTP.
+3. Startup time, from spawning `mock-gateway serve` to the first 200 from `/_mock/health`.
+
+Modules: `procs` (subprocesses), `client` (a tiny blocking HTTP client for set-up),
+`ceiling` (the ceiling app), `load` (workloads and load generators), `pyload` (the
+fallback Python load generator), `throughput`, `memory`, `startup`, `report`.
+"""

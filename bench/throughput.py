@@ -1,0 +1,288 @@
+"""Section 1: requests/s of the mock against the ceiling, same load generator, same load.
+
+The mock and the ceiling run as two subprocesses but are loaded one after the other, never
+together, so they never compete for the CPU; the idle one costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .client import Client
+from .load import LoadGenerator, LoadResult, Request, Workload, combine, interleave
+from .procs import HarnessError, Reaper, Server, mock_command
+from .report import Targets, note, say, table
+
+KEY = "bench-key"
+FIBO_ID = "bria-fibo-bbq-preview"
+RMBG_ID = "bria-rmbg-2-0-682"
+FIBO_PATH = f"/{FIBO_ID}/v1/bria-fibo-bbq-preview-request"
+RMBG_PATH = f"/{RMBG_ID}/v1/bria-rmbg-2-0-request"
+FIBO_BODY = {
+    "prompt": "A red fox curled up asleep on a mossy log in a misty autumn forest, "
+    "soft morning light, photorealistic"
+}
+RMBG_BODY = {"image_url": "https://example.com/cat.jpg"}  # a stand-in: never fetched
+SUBMITS = (
+    Request("POST", FIBO_PATH, json.dumps(FIBO_BODY).encode()),
+    Request("POST", RMBG_PATH, json.dumps(RMBG_BODY).encode()),
+)
+# Moving the mock's clock past every pool job's end makes each status answer final
+# (COMPLETED, with its output URL: the largest shape) and stable for the whole run.
+SKIP_AHEAD_SECONDS = 60
+
+STATUS_RATIO_TARGET = 0.6
+SUBMIT_RATIO_TARGET = 0.4
+P99_TARGET_MS = 20.0
+
+
+@dataclass(frozen=True)
+class Options:
+    seconds: int  # measured per server and workload, split evenly over the rounds
+    warmup: int  # before a server's first round of each workload
+    rounds: int  # mock, ceiling, mock, ceiling...: slow drifts of a shared machine even out
+    connections: int
+    pool: int
+
+    @property
+    def round_seconds(self) -> int:
+        return max(1, -(-self.seconds // self.rounds))  # wrk takes whole seconds only
+
+
+@dataclass(frozen=True)
+class Samples:
+    """What the mock answered during set-up: the status pool and one body per answer kind."""
+
+    ids: list[str]
+    content_type: str
+    submit: dict[str, bytes]  # model_id -> a 202 body
+    status: dict[str, bytes]  # model_id -> a 200 status body
+
+
+def prepare_mock(port: int, pool: int) -> Samples:
+    """Create the bench key and `pool` jobs through the real submit endpoint; returns Samples."""
+    with Client(port) as admin:
+        admin.expect(
+            201, "PUT", f"/_mock/keys/{KEY}", {"balance_usd": 100_000_000, "rate_limit": None}
+        )
+    ids: list[str] = []
+    submit: dict[str, bytes] = {}
+    content_type = ""
+    with Client(port, KEY) as client:
+        for n in range(pool):
+            model_id, path, body = (
+                (FIBO_ID, FIBO_PATH, FIBO_BODY) if n % 2 == 0 else (RMBG_ID, RMBG_PATH, RMBG_BODY)
+            )
+            answer = client.expect(202, "POST", path, body)
+            ids.append(answer.json()["request_id"])
+            submit.setdefault(model_id, answer.body)
+            content_type = answer.content_type
+    with Client(port) as admin:
+        admin.expect(200, "POST", "/_mock/clock/advance", {"seconds": SKIP_AHEAD_SECONDS})
+    status: dict[str, bytes] = {}
+    with Client(port, KEY) as client:
+        for request_id in ids[:2]:  # one FIBO, one RMBG
+            answer = client.expect(200, "GET", f"/v2/requests/status/{request_id}")
+            if answer.json()["status"] != "COMPLETED":
+                raise RuntimeError(f"pool job {request_id} is not COMPLETED after the skip ahead")
+            status[answer.json()["model_id"]] = answer.body
+    return Samples(ids, content_type, submit, status)
+
+
+def start_ceiling(reaper: Reaper, samples: Samples, workdir: Path) -> Server:
+    """The ceiling subprocess, serving the mock's own sample bodies."""
+    bodies = workdir / "ceiling-bodies.json"
+    bodies.write_text(
+        json.dumps(
+            {
+                "content_type": samples.content_type,
+                "submit": {k: v.decode() for k, v in samples.submit.items()},
+                "status": {k: v.decode() for k, v in samples.status.items()},
+            }
+        )
+    )
+    return Server(
+        "ceiling",
+        [sys.executable, "-m", "bench.ceiling", "--port", "0", "--bodies", str(bodies)],
+        reaper,
+    )
+
+
+def compare_answers(mock: Server, ceiling: Server, samples: Samples) -> list[list[str]]:
+    """Rows (answer, mock bytes, ceiling bytes, same?) checking the ceiling mirrors the mock."""
+    rows = []
+    probes: list[tuple[str, str, str, dict[str, str] | None]] = [
+        ("submit " + m, "POST", p, b)
+        for m, p, b in ((FIBO_ID, FIBO_PATH, FIBO_BODY), (RMBG_ID, RMBG_PATH, RMBG_BODY))
+    ]
+    probes += [
+        (
+            f"status {samples.ids[i].partition('_')[0]}",
+            "GET",
+            f"/v2/requests/status/{samples.ids[i]}",
+            None,
+        )
+        for i in (0, 1)
+    ]
+    with Client(mock.port, KEY) as m, Client(ceiling.port, KEY) as c:
+        for label, method, path, body in probes:
+            a, b = m.request(method, path, body), c.request(method, path, body)
+            same = (a.status, len(a.body), a.content_type) == (
+                b.status,
+                len(b.body),
+                b.content_type,
+            )
+            rows.append(
+                [
+                    label,
+                    f"{a.status} {len(a.body)} B",
+                    f"{b.status} {len(b.body)} B",
+                    "yes" if same else "NO",
+                ]
+            )
+    return rows
+
+
+def workloads(ids: list[str]) -> list[Workload]:
+    """submit (FIBO and RMBG alternately), status (over the pool) and a 50/50 mix."""
+    statuses = tuple(Request("GET", f"/v2/requests/status/{i}") for i in ids)
+    return [
+        Workload("submit", SUBMITS),
+        Workload("status", statuses),
+        Workload("mix", interleave(SUBMITS, statuses)),
+    ]
+
+
+def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Targets) -> None:
+    """Measure, print the table and check the targets."""
+    note("starting the mock and creating the status pool")
+    mock = Server("mock", mock_command("serve", "--port", "0", "--quiet"), reaper)
+    ceiling: Server | None = None
+    try:  # both servers stop at the end of this section, so they never weigh on the next ones
+        try:
+            samples = prepare_mock(mock.port, options.pool)
+        except (RuntimeError, OSError) as e:
+            said = mock.tail()
+            raise HarnessError(f"setting up the mock failed: {e}\n  mock stderr:\n{said}") from e
+        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+            ceiling = start_ceiling(reaper, samples, Path(workdir))
+        describe_setup(mock, ceiling, samples, options)
+        results = measure(generator, [mock, ceiling], workloads(samples.ids), options)
+    finally:
+        for server in (ceiling, mock):
+            if server is not None:
+                server.stop()
+    print_results(results)
+    if generator.client_bound:
+        say("WARNING: the Python fallback load generator was used: these rates are bounded by the")
+        say("WARNING: client, not the servers, and the ratios understate the gap. Install wrk.")
+        say()
+    check_targets(results, targets)
+
+
+def describe_setup(mock: Server, ceiling: Server, samples: Samples, options: Options) -> None:
+    """Print where things run, the load, and the answer-by-answer comparison."""
+    say(
+        f"mock on {mock.base_url}, ceiling on {ceiling.base_url}; {len(samples.ids)} pool jobs "
+        f"created via submit, then the mock's clock moved +{SKIP_AHEAD_SECONDS} s (all COMPLETED)"
+    )
+    say(
+        f"load: {options.connections} connections; per workload and server {options.warmup} s "
+        f"warm-up, then {options.rounds} x {options.round_seconds} s measured, mock and ceiling "
+        "in turn (p50: mean of rounds, p99: worst round)"
+    )
+    say()
+    say("Answers (the ceiling must mirror the mock's status, size and Content-Type):")
+    table(["answer", "mock", "ceiling", "same"], compare_answers(mock, ceiling, samples))
+    say()
+
+
+def measure(
+    generator: LoadGenerator, servers: list[Server], loads: list[Workload], options: Options
+) -> dict[tuple[str, str], LoadResult]:
+    """{(workload, server name): result}, the servers loaded in turn, never two at once."""
+    results: dict[tuple[str, str], LoadResult] = {}
+    for workload in loads:
+        parts: dict[str, list[LoadResult]] = {s.name: [] for s in servers}
+        for round_ in range(options.rounds):
+            for server in servers:
+                note(f"{workload.name} on the {server.name}, round {round_ + 1}/{options.rounds}")
+                if round_ == 0 and options.warmup:
+                    # Thrown away: connections open and caches (routes, the interpreter's
+                    # specialised bytecode) settle before anything is measured.
+                    generator.run(workload, server.base_url, options.warmup, options.connections)
+                parts[server.name].append(
+                    generator.run(
+                        workload, server.base_url, options.round_seconds, options.connections
+                    )
+                )
+        for name, runs in parts.items():
+            results[workload.name, name] = combine(runs)
+    return results
+
+
+def print_results(results: dict[tuple[str, str], LoadResult]) -> None:
+    rows = []
+    for name in dict.fromkeys(w for w, _ in results):
+        m, c = results[name, "mock"], results[name, "ceiling"]
+        rows.append(
+            [
+                name,
+                f"{m.rps:,.0f}",
+                f"{c.rps:,.0f}",
+                f"{m.rps / c.rps:.2f}" if c.rps else "-",
+                f"{m.p50_ms:.2f}",
+                f"{m.p99_ms:.2f}",
+                f"{c.p50_ms:.2f}",
+                f"{c.p99_ms:.2f}",
+                f"{m.http_errors}/{c.http_errors}",
+                f"{m.socket_errors}/{c.socket_errors}",
+            ]
+        )
+    table(
+        [
+            "workload",
+            "mock req/s",
+            "ceiling req/s",
+            "ratio mock/ceiling",
+            "mock p50 ms",
+            "mock p99 ms",
+            "ceiling p50",
+            "ceiling p99",
+            "non-2xx m/c",
+            "sock err m/c",
+        ],
+        rows,
+    )
+    say("  submit: FIBO and RMBG submits in turn; status: GETs over the pool ids;")
+    say("  mix: submit and status in turn (50/50). m/c = mock/ceiling.")
+    say()
+
+
+def check_targets(results: dict[tuple[str, str], LoadResult], targets: Targets) -> None:
+    def ratio(name: str) -> float:
+        c = results[name, "ceiling"].rps
+        return results[name, "mock"].rps / c if c else 0.0
+
+    targets.check(
+        f"status ratio >= {STATUS_RATIO_TARGET}",
+        ratio("status") >= STATUS_RATIO_TARGET,
+        f"{ratio('status'):.2f}",
+    )
+    targets.check(
+        f"submit ratio >= {SUBMIT_RATIO_TARGET}",
+        ratio("submit") >= SUBMIT_RATIO_TARGET,
+        f"{ratio('submit'):.2f}",
+    )
+    worst = max((r.p99_ms, w) for (w, s), r in results.items() if s == "mock")
+    targets.check(
+        f"mock p99 < {P99_TARGET_MS:g} ms at every workload",
+        worst[0] < P99_TARGET_MS,
+        f"worst {worst[0]:.2f} ms ({worst[1]})",
+    )
+    failed = sum(r.failures for r in results.values())
+    targets.check("no non-2xx answers or socket errors", failed == 0, f"{failed}")
