@@ -54,13 +54,11 @@ class Account:
     rate_limit: RateLimit | None = None  # None: unlimited
     api_generation: int | None = None  # None: the server default
     window: SlidingWindow | None = field(default=None, repr=False)
+    label: str = field(default="", init=False)  # the key redacted, for logs and views
 
     def __post_init__(self) -> None:
         self.set_rate_limit(self.rate_limit)
-
-    @property
-    def label(self) -> str:
-        return redact(self.key)
+        self.label = redact(self.key)
 
     def set_rate_limit(self, limit: RateLimit | None) -> None:
         self.rate_limit = limit

@@ -8,9 +8,10 @@ views over this one record.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from .accounts import Account
@@ -104,12 +105,13 @@ class Job:
         return self.ended_at if self.status_at(t) in TERMINAL else None
 
 
+@lru_cache(maxsize=65536)  # a polled job formats the same few instants again and again
 def iso(t: float) -> str:
     """`2026-03-31T10:00:00.000Z`, the form of the status page's example."""
-    d = datetime.fromtimestamp(int(t * 1000) / 1000, UTC)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+    ms = int(t * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
 
 
 def plain(t: float) -> str:
     """`2026-05-22 13:19:23`, the second form in the webhook example (timestamps-mixed)."""
-    return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(t)))

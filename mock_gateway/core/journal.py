@@ -6,22 +6,64 @@ import itertools
 from collections import deque
 from typing import Any
 
+from .jobs import iso
+
+# Entries are kept as tuples (cheap to make, untracked by the garbage collector) and become
+# dicts with these fields, in this order, when read.
+FIELDS = (
+    "seq",
+    "time",
+    "method",
+    "path",
+    "status",
+    "key",
+    "model_id",
+    "request_id",
+    "scenario_rules",
+)
+
 
 class Journal:
     def __init__(self, size: int) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size or None)
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size or None)
         self._size = size
         self._seq = itertools.count(1)
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(
+        self,
+        time: float,
+        method: str,
+        path: str,
+        status: int,
+        key: str | None,
+        model_id: str | None,
+        request_id: str | None,
+        rules: list[str],
+    ) -> None:
+        """One request, with the key already redacted."""
         if self._size:
-            entry["seq"] = next(self._seq)
-            self._entries.append(entry)
+            self._entries.append(
+                (
+                    next(self._seq),
+                    time,
+                    method,
+                    path,
+                    status,
+                    key,
+                    model_id,
+                    request_id,
+                    tuple(rules),
+                )
+            )
 
     def entries(self, *, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        """Entries with seq > since, oldest first, at most `limit` of the newest."""
-        out = [e for e in self._entries if e["seq"] > since]
-        return out[-limit:] if limit is not None else out
+        """Entries with seq > since, oldest first, at most `limit` of the newest.
+
+        Times are stored as numbers and formatted here, off the request path.
+        """
+        out = [e for e in self._entries if e[0] > since]
+        out = out[-limit:] if limit is not None else out
+        return [dict(zip(FIELDS, (e[0], iso(e[1]), *e[2:8], list(e[8])), strict=True)) for e in out]
 
     def clear(self) -> None:
         self._entries.clear()

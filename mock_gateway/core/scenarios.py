@@ -56,6 +56,9 @@ class Effects:
         self.rules += other.rules
 
 
+NO_EFFECTS = Effects()  # shared, read-only: the answer when no rule exists
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     key: str | None = None
@@ -185,10 +188,13 @@ class ScenarioBook:
     def effects_for(
         self, key: str, model_id: str | None, text: str | None, endpoint: str
     ) -> Effects:
-        """Effects of every matching rule (earlier rules win), using up counted rules."""
-        out = Effects()
+        """Effects of every matching rule (earlier rules win), using up counted rules.
+
+        With no rules, the shared NO_EFFECTS: callers must not change what they get.
+        """
         if not self.rules:
-            return out
+            return NO_EFFECTS
+        out = Effects()
         for rule in self.rules:
             if rule.times == 0 or not rule.match.fits(key, model_id, text, endpoint):
                 continue

@@ -375,7 +375,7 @@ def _vivid(rng: random.Random) -> RGB:
 
 def _stand_in_scene(url: str) -> _Scene:
     rng = _rng(url)
-    w, h = size = rng.choice(_STAND_IN_SIZES)
+    w, h = size = stand_in_size(url)
     hue, sat = rng.random(), rng.uniform(0.05, 0.2)
     # Light, greyish backdrops and saturated, darker subjects: always at least ~75 levels apart
     # in some channel, so the cut-out is reliable for every URL.
@@ -401,8 +401,12 @@ def stand_in_picture(url: str) -> bytes:
 
 
 def stand_in_size(url: str) -> tuple[int, int]:
-    """(width, height) that stand_in_picture(url) will have, without rendering it."""
-    return _stand_in_scene(url).size
+    """(width, height) that stand_in_picture(url) will have, without rendering it.
+
+    Read straight off a digest (no seeded generator): it is asked on every RMBG submit.
+    """
+    digest = hashlib.sha256(b"size\0" + url.encode("utf-8", "surrogatepass")).digest()
+    return _STAND_IN_SIZES[digest[0] % len(_STAND_IN_SIZES)]
 
 
 # --------------------------------------------------------------------------- text-to-image

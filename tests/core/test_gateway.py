@@ -409,7 +409,7 @@ async def test_reset_restores_wallets_and_clears_jobs_scenarios_and_journal() ->
     gw.put_key(KeyConfig("extra", Decimal("1")), set())
     job = submit(gw, FIBO, effects=forced(Status.ERROR, DEFAULT_ERROR))
     gw.scenarios.add({"http": 500})
-    gw.journal.record({"path": "/x"})
+    gw.journal.record(gw.now(), "GET", "/x", 404, None, None, None, [])
     assert len(gw.scheduler) == 1
     resolver = gw.resolver
     assert isinstance(resolver, FakeResolver)

@@ -242,3 +242,17 @@ def test_rule_view_redacts_the_key() -> None:
         "flags": ["timestamps-mixed"],
         "times": 3,
     }
+
+
+def test_with_no_rules_the_shared_empty_effects_come_back_unchanged() -> None:
+    from mock_gateway.core.scenarios import NO_EFFECTS
+
+    book = ScenarioBook()
+    effects = book.effects_for("k", "m", "text", "submit")
+    assert effects is NO_EFFECTS
+    assert (effects.outcome, effects.http, effects.latency_ms, effects.flags) == (
+        None,
+        None,
+        0,
+        set(),
+    )
