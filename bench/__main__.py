@@ -19,7 +19,7 @@ from types import FrameType
 
 import aiohttp
 
-from . import memory, startup, throughput
+from . import memory, startup, throughput, webhooks
 from .load import LoadGenerator, PythonClient, Wrk, find_wrk
 from .procs import HarnessError, Reaper
 from .report import Targets, note, say, section
@@ -38,6 +38,7 @@ def options() -> argparse.Namespace:
     p.add_argument("--pool", type=int, default=1000, help="request ids polled by 'status' (1000)")
     p.add_argument("--jobs", type=int, default=1_000_000, help="jobs in the memory test (1e6)")
     p.add_argument("--startup-runs", type=int, default=3, help="cold starts to time (3)")
+    p.add_argument("--callbacks", type=int, default=1000, help="jobs with webhooks (1000)")
     p.add_argument(
         "--loadgen",
         choices=("auto", "wrk", "python"),
@@ -122,6 +123,11 @@ def main() -> int:
         run_section(
             "3. Startup: spawn to first 200 on /_mock/health",
             lambda: startup.run(reaper, args.startup_runs, targets),
+            failures,
+        )
+        run_section(
+            f"4. Webhooks: {args.callbacks:,} terminal callbacks in flight, over HTTPS",
+            lambda: webhooks.run(reaper, args.callbacks, targets),
             failures,
         )
         targets.summary()

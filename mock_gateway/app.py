@@ -52,7 +52,9 @@ def webhook_tls(settings: Settings) -> ssl.SSLContext:
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
     """The outbound sessions (input fetches; webhook deliveries), closed last."""
-    connector = aiohttp.TCPConnector(limit=256)  # many callbacks may be in flight at once
+    # Few connections per receiver, kept alive: a burst of callbacks then reuses them instead
+    # of paying a TLS handshake each (hundreds of handshakes at once is what makes bursts slow).
+    connector = aiohttp.TCPConnector(limit=256, limit_per_host=8)
     async with (
         aiohttp.ClientSession() as session,
         aiohttp.ClientSession(connector=connector) as webhook_session,
