@@ -85,24 +85,26 @@ async def _trace_and_scenarios(request: web.Request, account: Account, job: Job,
     )
 
 
-@_fal_errors
-async def fal_status(request: web.Request) -> web.Response:
+async def _fal_job(request: web.Request) -> Job:
+    """The caller's generation-1 job named in a fal-style URL, settled, scenarios applied."""
     gateway = request.app[GATEWAY]
     account = _fal_admit(request)
     job = gateway.job_for(account, request.match_info["request_id"], generation=1)
     await _trace_and_scenarios(request, account, job, "result")
     await gateway.settle(job)
-    return web.json_response(fal.status(job, gateway.now()))
+    return job
+
+
+@_fal_errors
+async def fal_status(request: web.Request) -> web.Response:
+    job = await _fal_job(request)
+    return web.json_response(fal.status(job, request.app[GATEWAY].now()))
 
 
 @_fal_errors
 async def fal_result(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    account = _fal_admit(request)
-    job = gateway.job_for(account, request.match_info["request_id"], generation=1)
-    await _trace_and_scenarios(request, account, job, "result")
-    await gateway.settle(job)
-    state = job.status_at(gateway.now())
+    job = await _fal_job(request)
+    state = job.status_at(request.app[GATEWAY].now())
     if state in (Status.QUEUED, Status.PROCESSING):
         raise FalInProgress("Request is still in progress")
     if state is not Status.COMPLETED:
