@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check mock_gateway schemas tests bench
+	$(BIN)/ruff check mock_gateway schemas client tests bench
 	$(BIN)/mypy
 
 clean:

@@ -1,0 +1,71 @@
+"""The client's public surface is on purpose, and its layering holds."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import client
+
+SOURCES = sorted(Path(client.__file__).parent.glob("*.py"))
+
+
+def test_all_names_exist_and_every_public_name_is_listed() -> None:
+    exported = set(client.__all__)
+    assert len(exported) == len(client.__all__), "no duplicates"
+    assert all(hasattr(client, name) for name in exported)
+    public = {
+        name
+        for name, value in vars(client).items()
+        if not name.startswith("_")
+        and not isinstance(value, ModuleType)
+        and getattr(value, "__module__", "client").startswith("client")
+    }
+    assert public <= exported | {"annotations"}, public - exported
+
+
+def test_every_error_is_under_one_base_and_every_status_class_under_gateway_error() -> None:
+    errors = [getattr(client, n) for n in client.__all__ if n.endswith("Error")]
+    assert all(issubclass(e, client.PixazoError) for e in errors)
+    for name in (
+        "BadRequestError",
+        "ModelNotFoundError",
+        "AuthenticationError",
+        "InsufficientBalanceError",
+        "PermissionDeniedError",
+        "NotFoundError",
+        "RateLimitError",
+        "ServerError",
+    ):
+        assert issubclass(getattr(client, name), client.GatewayError)
+    documented = client.errors.__doc__ or ""
+    assert all(e.__name__ in documented for e in errors), "the tree in the docstring is complete"
+
+
+@pytest.mark.parametrize("module", [m.name for m in pkgutil.iter_modules(client.__path__)])
+def test_each_module_lists_names_that_exist(module: str) -> None:
+    loaded = importlib.import_module(f"client.{module}")
+    assert all(hasattr(loaded, name) for name in loaded.__all__)
+
+
+def imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_client_never_imports_the_mock() -> None:
+    assert all("mock_gateway" not in imports(p) for p in SOURCES)
+
+
+def test_only_the_transport_touches_aiohttp() -> None:
+    assert [p.name for p in SOURCES if "aiohttp" in imports(p)] == ["transport.py"]
