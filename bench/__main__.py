@@ -19,7 +19,7 @@ from types import FrameType
 
 import aiohttp
 
-from . import memory, startup, throughput, webhooks
+from . import memory, plugin, startup, throughput, webhooks
 from .load import LoadGenerator, PythonClient, Wrk, find_wrk
 from .procs import HarnessError, Reaper
 from .report import Targets, note, say, section
@@ -128,6 +128,11 @@ def main() -> int:
         run_section(
             f"4. Webhooks: {args.callbacks:,} terminal callbacks in flight, over HTTPS",
             lambda: webhooks.run(reaper, args.callbacks, targets),
+            failures,
+        )
+        run_section(
+            "5. pytest plugin: session start and reset between tests",
+            lambda: plugin.run(targets),
             failures,
         )
         targets.summary()

@@ -16,6 +16,7 @@ that loop, not over HTTP, so they are cheap and their errors surface in the call
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,7 @@ class RunningGateway:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
+        self._guests: list[web.AppRunner] = []  # other apps served on the same loop
         self.url = ""
 
     # -- life ------------------------------------------------------------------------------
@@ -63,7 +65,27 @@ class RunningGateway:
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
 
+    def host(self, app: web.Application, ssl_context: ssl.SSLContext | None = None) -> str:
+        """Serve another app (e.g. a webhook sink) on this loop, on a free port; its base URL."""
+
+        async def serve() -> str:
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context).start()
+            self._guests.append(runner)
+            host, port = runner.addresses[0][:2]
+            return f"{'https' if ssl_context else 'http'}://{host}:{port}"
+
+        return self._call(serve())
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        """Run a coroutine on the server's loop (where the gateway and guests live)."""
+        return self._call(coro, timeout)
+
     def stop(self) -> None:
+        for guest in self._guests:
+            self._call(guest.cleanup())
+        self._guests.clear()
         if self._runner is not None:
             self._call(self._runner.cleanup())
             self._runner = None
