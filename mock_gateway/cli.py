@@ -1,4 +1,4 @@
-"""`mock-gateway`: run the mock (and, later, a webhook sink) from the command line."""
+"""`mock-gateway`: run the mock (`serve`) or a local webhook receiver (`sink`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Routes call these in the front door's order (route, key, rate limit, model access, body,
 balance); anything rejected on the way is never charged. Time comes only from the clock;
-active work (refunds now, webhook deliveries later) goes through the one scheduler.
+active work (refunds, webhook callbacks and their retries) goes through the one scheduler.
 """
 
 from __future__ import annotations
