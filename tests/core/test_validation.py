@@ -1,0 +1,70 @@
+"""The fast validation path never accepts what jsonschema, the authority, rejects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastjsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+import schemas
+from mock_gateway.core.errors import InvalidParameters
+from mock_gateway.core.validation import check, compiled
+
+REQUESTS = ["gen2/fibo_request", "gen2/rmbg_request", "gen1/result_request"]
+CONTROL = ["control/key_update", "control/scenario_rule", "control/clock_advance"]
+
+values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def fast_accepts(name: str, body: Any) -> bool:
+    fast = compiled(name)
+    assert fast is not None, f"{name} should compile"
+    try:
+        fast(body)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", REQUESTS + CONTROL)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_bodies_near_the_schema_get_the_same_verdict(name: str, data: st.DataObject) -> None:
+    keys = list(schemas.load(name).get("properties", {}))
+    body = data.draw(
+        st.dictionaries(
+            st.sampled_from(keys) if keys else st.text(), values, max_size=len(keys) + 1
+        )
+        | from_schema(schemas.load(name))
+    )
+    authority = schemas.validator(name).is_valid(body)
+    if fast_accepts(name, body):
+        assert authority, f"the fast path accepted what jsonschema rejects: {body!r}"
+
+
+@pytest.mark.parametrize("name", ["gen2/fibo_request", "gen2/rmbg_request"])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_valid_bodies_pass_both_and_are_not_changed(name: str, data: st.DataObject) -> None:
+    body = data.draw(from_schema(schemas.load(name)))
+    before = dict(body)
+    assert check(name, body) is body
+    assert body == before, "validation must never fill in defaults"
+    assert schemas.validator(name).is_valid(body)
+
+
+def test_a_rejection_is_still_explained_by_jsonschema() -> None:
+    with pytest.raises(InvalidParameters) as e:
+        check("gen2/fibo_request", {"prompt": "x", "guidance_scale": 11})
+    assert e.value.field == "guidance_scale"
+    assert e.value.message == "guidance_scale: 11 is greater than the maximum of 10"
