@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_ARGS ?=
 
-.PHONY: install serve test bench lint clean
+.PHONY: install serve test contract contract-live bench lint clean
 
 install: $(STAMP)
 
@@ -22,11 +22,21 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The contract suite against the mock, started in-process (a PIXAZO_BASE_URL exported for
+# other work must not turn this into a live run).
+contract: $(STAMP)
+	env -u PIXAZO_BASE_URL $(BIN)/python -m contract_tests
+
+# The same suite, black-box, against PIXAZO_BASE_URL (default the live gateway) with the
+# key in PIXAZO_API_KEY; refuses to start without it. The key is never echoed (@).
+contract-live: $(STAMP)
+	@$(BIN)/python -m contract_tests --live
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check mock_gateway schemas client tests bench
+	$(BIN)/ruff check mock_gateway schemas client contract_tests tests bench
 	$(BIN)/mypy
 
 clean:

@@ -1,0 +1,74 @@
+"""Generation 1 (the older RMBG page), a property of the key: 200 IN_QUEUE with a
+response_url, then the result endpoint until COMPLETED with the picture's own size.
+
+Mock only: which generation a live key gets is the account's, not ours to choose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .checks import ContractViolation, check_error, check_png, check_schema
+from .contract import RESULT_PATHS, RMBG, SUBMIT_HEADERS
+from .target import MockControl, Target
+
+pytestmark = pytest.mark.mock_only
+
+KEY = "contract-gen1"
+ORDER = ("IN_QUEUE", "IN_PROGRESS", "COMPLETED")
+
+
+def result(target: Target, request_id: str) -> dict[str, Any]:
+    answer = target.http.request(
+        "POST",
+        RESULT_PATHS[RMBG],
+        json_body={"request_id": request_id},
+        headers=SUBMIT_HEADERS,
+        key=KEY,
+    )
+    if answer.status != 200:
+        raise ContractViolation("gen1-result-200", f"the result endpoint answered {answer.status}")
+    return check_schema("gen1/result_response", answer.json, "a generation-1 result")
+
+
+def test_a_generation_1_job_from_submit_to_result(target: Target, mock: MockControl) -> None:
+    mock.put_key(KEY, balance_usd=1, api_generation=1)
+    picture = target.inputs[0]
+    answer = target.submit(RMBG, {"image_url": picture.url}, key=KEY)
+    if answer.status != 200:
+        raise ContractViolation(
+            "gen1-submit-200", f"a generation-1 submit answered {answer.status}"
+        )
+    accepted = check_schema("gen1/submit_response", answer.json, "a generation-1 submit")
+    request_id = accepted["request_id"]
+    early = target.get(accepted["response_url"], key=KEY)
+    if early.status != 400:
+        raise ContractViolation("gen1-response-url", f"response_url answered {early.status} early")
+    check_schema("fal/error", early.json, "the response_url before the end")
+    # Separate id spaces: the generation-2 status endpoint does not know this id.
+    check_error(target.status(request_id), 404, "unknown-id-404", "a gen-2 poll of a gen-1 id")
+
+    seen = [result(target, request_id)]
+    waited = 0.0
+    while seen[-1]["status"] not in ("COMPLETED", "FAILED") and waited < target.job_timeout:
+        target.pause(target.poll_interval)
+        waited += target.poll_interval
+        seen.append(result(target, request_id))
+    statuses = [body["status"] for body in seen]
+    if statuses[-1] != "COMPLETED" or [ORDER.index(s) for s in statuses] != sorted(
+        ORDER.index(s) for s in statuses
+    ):
+        raise ContractViolation("gen1-lifecycle", f"generation-1 statuses went {statuses}")
+    etas = [b["estimated_completion_time_seconds"] for b in seen if b["status"] == "IN_PROGRESS"]
+    if etas != sorted(etas, reverse=True):
+        raise ContractViolation("gen1-eta", f"estimated_completion_time_seconds grew: {etas}")
+    final = seen[-1]["result"]
+    if not isinstance(final, dict):
+        raise ContractViolation("gen1-result", "a COMPLETED result carries no result object")
+    if (final["width"], final["height"]) != picture.size or final[
+        "original_image_url"
+    ] != picture.url:
+        raise ContractViolation("gen1-result", f"the result does not match the input: {final}")
+    check_png(target.download(final["image_url"]), picture.size, "the generation-1 output")
