@@ -7,13 +7,11 @@ only read from it. Every wait has a timeout and every process is killed in a fin
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -23,22 +21,14 @@ from typing import Any
 
 import pytest
 
+from tests.processes import TIMEOUT, child_env, command, run
+
 LONG_KEY = "sk-live-0123456789abcdef0123456789abcdef"
 REDACTED = "sk-l…"
-TIMEOUT = 20.0
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
 # Never through a proxy from the environment: only 127.0.0.1 is ever contacted.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "mock_gateway.cli", *args]
-
-
-def child_env() -> dict[str, str]:
-    # The redacted key ends in "…": make the child's stderr UTF-8 whatever the locale.
-    return {**os.environ, "PYTHONIOENCODING": "utf-8"}
 
 
 def http(
@@ -192,16 +182,7 @@ def test_quiet_prints_no_request_lines(tmp_path: Path, fresh: list[Server]) -> N
 def test_a_bad_config_exits_2_with_one_line_naming_the_field(tmp_path: Path) -> None:
     config = tmp_path / "mock.toml"
     config.write_text('[server]\nport = "80"\n', "utf-8")
-    done = subprocess.run(
-        command("serve", "--config", str(config), "--port", "0"),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=TIMEOUT,
-        cwd=tmp_path,
-        env=child_env(),
-        stdin=subprocess.DEVNULL,
-    )
+    done = run(tmp_path, "serve", "--config", str(config), "--port", "0")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -214,16 +195,7 @@ def test_a_port_in_use_exits_1_with_one_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            command("serve", "--port", str(port), "--manual-clock"),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=TIMEOUT,
-            cwd=tmp_path,
-            env=child_env(),
-            stdin=subprocess.DEVNULL,
-        )
+        done = run(tmp_path, "serve", "--port", str(port), "--manual-clock")
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

@@ -10,14 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import queue
 import re
 import signal
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -34,10 +32,11 @@ from aiohttp.test_utils import TestClient
 
 from mock_gateway import sink
 from mock_gateway.sink import CLOSED, Received, WebhookSink, line, local_tls
+from tests import processes
+from tests.processes import TIMEOUT, child_env
 
 RID = "bria-fibo-bbq-preview_0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 OTHER = "bria-rmbg-2-0-682_0193a1b2-c3d4-7e5f-8a9b-ffffffffffff"
-TIMEOUT = 20.0
 
 MakeSink = Callable[..., Awaitable[tuple[WebhookSink, TestClient[Any, Any]]]]
 
@@ -333,11 +332,6 @@ async def test_local_tls_serves_https_that_only_a_client_trusting_the_ca_accepts
 
 # --- the CLI, end to end ---------------------------------------------------------------
 
-ENTRY = (
-    "import argparse, sys; from mock_gateway import sink; p = argparse.ArgumentParser(); "
-    "c = p.add_subparsers(dest='command'); sink.add_parser(c); "
-    "sys.exit(sink.run(p.parse_args(sys.argv[1:])))"
-)
 BANNER = re.compile(r"mock-gateway sink listening on (https?)://127\.0\.0\.1:(\d+)/(.*)$")
 HTTPS_NOTE = re.compile(
     r"^ ; CA: (\S+) \(start the mock with: mock-gateway serve --webhook-ca (\S+)\)$"
@@ -345,11 +339,8 @@ HTTPS_NOTE = re.compile(
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-c", ENTRY, "sink", *args]
-
-
-def child_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    """`mock-gateway sink <args>`: the real command line."""
+    return processes.command("sink", *args)
 
 
 class Lines:
@@ -518,16 +509,7 @@ def test_cli_a_port_in_use_exits_1_with_one_line(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [*command("--port", str(port))],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=TIMEOUT,
-            cwd=tmp_path,
-            env=child_env(),
-            stdin=subprocess.DEVNULL,
-        )
+        done = processes.run(tmp_path, "sink", "--port", str(port))
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"mock-gateway sink: 127.0.0.1:{port} is already in use (try --port)"
