@@ -18,6 +18,16 @@ from .http.keys import GATEWAY
 from .settings import ConfigError, Settings, load
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be from 0 to 65535")
+    return value
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1000:
@@ -34,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the mock gateway")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1: loopback only)")
-    serve.add_argument("--port", type=int, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, help="port (default 8080; 0 picks a free one)")
     serve.add_argument(
         "--config", metavar="FILE", help="TOML file with keys, prices, durations, scenarios"
     )

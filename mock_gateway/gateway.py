@@ -13,6 +13,7 @@ import gc
 import random
 from collections.abc import Awaitable
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from .core.accounts import Account
 from .core.catalog import Kind, Model
@@ -20,6 +21,7 @@ from .core.clock import Clock, ManualClock, SystemClock
 from .core.errors import (
     Forbidden,
     InputRejected,
+    InvalidParameters,
     ModelNotFound,
     RequestNotFound,
     Unauthorized,
@@ -31,6 +33,15 @@ from .core.scenarios import Effects, ScenarioBook
 from .core.scheduler import Scheduler
 from .core.validation import check
 from .settings import KeyConfig, Settings
+
+
+def host_of(url: str) -> str | None:
+    """The URL's host, or None when the URL cannot be parsed or has none."""
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
 
 FIBO_DEFAULTS = {"aspect_ratio": "1:1", "steps_num": 30, "guidance_scale": 7.5}
 SCHEMA_OF = {Kind.RMBG: "gen2/rmbg_request", Kind.FIBO: "gen2/fibo_request"}
@@ -148,7 +159,15 @@ class Gateway:
 
     def validate(self, model: Model, body: Any) -> dict[str, Any]:
         """The submit body checked against the model's schema (raises InvalidParameters)."""
-        return check(SCHEMA_OF[model.kind], body)
+        params = check(SCHEMA_OF[model.kind], body)
+        url = params.get("image_url")
+        if isinstance(url, str) and not url.startswith("data:") and host_of(url) is None:
+            # The pattern admits what no URL parser can read (e.g. "http://[::1/x.png").
+            raise InvalidParameters(
+                "image_url: must be an absolute http(s) URL or a data:image/...;base64 URL",
+                field="image_url",
+            )
+        return params
 
     def submit(
         self,
@@ -229,7 +248,9 @@ class Gateway:
         """Wait for the job's input if its outcome is due and still depends on it."""
         task = self._inputs.get(job.request_id)
         if task is not None and self.clock.now() >= job.ended_at:
-            await asyncio.shield(task)
+            await asyncio.wait({task})  # never raises: a reset may cancel the fetch meanwhile
+            if self.jobs.get(job.request_id) is not job:
+                raise RequestNotFound(job.request_id)
 
     def catch_up(self) -> None:
         """Run every scheduled event due by now (cheap when none is); I/O goes on in tasks."""
@@ -253,16 +274,25 @@ class Gateway:
         if self._inputs:
             await asyncio.gather(*list(self._inputs.values()), return_exceptions=True)
         while True:
-            self._start(self.scheduler.run_due(now))
-            if not self._running:
+            # One simulated instant at a time, its I/O finished before the next: callbacks of
+            # a long jump arrive in the order they would have on a running clock.
+            due = self.scheduler.next_due
+            if due is not None and due <= now:
+                self._start(self.scheduler.run_due(due))
+            elif not self._running:
                 return now
-            await asyncio.gather(*list(self._running), return_exceptions=True)
+            if self._running:
+                await asyncio.gather(*list(self._running), return_exceptions=True)
 
     # -- inputs ------------------------------------------------------------------------------
 
     def _start_input(self, job: Job, base_url: str) -> None:
         url = job.params["image_url"]
-        ready = self.resolver.resolve_now(url, base_url)
+        try:
+            ready = self.resolver.resolve_now(url, base_url)
+        except ValueError as e:  # never a charged 500: the job fails, as a bad input does
+            job.error = f"image_url could not be read: {e}"
+            return
         if ready is not None:
             job.input = ready
             return

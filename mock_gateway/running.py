@@ -99,7 +99,7 @@ class RunningGateway:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _call(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+    def _call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 60) -> T:
         """Run `coro` on the server's loop and return its result (or raise its error here)."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
@@ -111,7 +111,8 @@ class RunningGateway:
 
     def advance(self, seconds: float) -> float:
         """Move simulated time; returns once everything due by then has happened."""
-        return self._call(self.gateway.advance(seconds))
+        # No timeout: slow receivers make deliveries take wall time, and advance waits for them.
+        return self._call(self.gateway.advance(seconds), timeout=None)
 
     def reset(self) -> None:
         """Back to the configured keys and rules; no jobs, journal or deliveries."""

@@ -28,7 +28,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class KeyConfig:
-    key: str
+    key: str = field(repr=False)  # never in a repr or traceback
     balance_usd: Decimal
     models: frozenset[str] | None = None
     rate_limit: RateLimit | None = None
@@ -71,7 +71,7 @@ class Settings:
     webhook_allowlist: tuple[str, ...] = ()
     keys: tuple[KeyConfig, ...] = DEFAULT_KEYS
     models: Mapping[str, Model] = field(default_factory=lambda: dict(DEFAULT_MODELS))
-    scenarios: tuple[dict[str, Any], ...] = ()
+    scenarios: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # may hold keys
 
     def with_overrides(self, **flags: Any) -> Settings:
         """These settings with every flag that is not None applied on top."""
@@ -183,7 +183,10 @@ def key_config(key: str, fields: Any, *, source: str) -> KeyConfig:
         key=key,
         balance_usd=money(fields.get("balance_usd", 0), where=f"{source}: balance_usd"),
         models=frozenset(models) if models is not None else None,
-        rate_limit=RateLimit(limit["requests"], float(limit["per_seconds"])) if limit else None,
+        # JSON Schema calls 2.0 an integer; the window needs a real int.
+        rate_limit=RateLimit(int(limit["requests"]), float(limit["per_seconds"]))
+        if limit
+        else None,
         api_generation=fields.get("api_generation"),
     )
 

@@ -45,8 +45,12 @@ def check_headers(url: str | None, mode: str | None) -> tuple[str | None, str | 
         )
     if url is None:
         return None, None
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() != "https" or not parts.hostname or len(url) > 2048:
+    try:
+        parts = urlsplit(url.strip())
+        usable = parts.scheme.lower() == "https" and bool(parts.hostname) and len(url) <= 2048
+    except ValueError:  # e.g. "https://[::1/hook"
+        usable = False
+    if not usable:
         raise InvalidParameters(
             "X-Webhook-URL: must be an absolute https:// URL (plain http:// is rejected)",
             field="X-Webhook-URL",
@@ -107,6 +111,7 @@ class Webhooks:
         if job.webhook_mode == "sync":
             at = job.created_at
             scheduler.at(at, lambda: self._progress(job, at, era))
+            self.gateway.catch_up()  # due now: the first cycle goes right after the submit
         ends = job.ended_at
         if "webhook-delay" in job.flags:
             # "Well after" the status shows the end; drawn from the seeded generator.
@@ -174,6 +179,8 @@ class Webhooks:
             return
         if callback.final and "webhook-duplicate" in job.flags:
             code, error = await self._post(callback)  # the very same callback, once more
+            if era != self._era:
+                return
             self._record(
                 callback,
                 at,

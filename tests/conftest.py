@@ -29,7 +29,7 @@ def make_client(aiohttp_client: Any) -> MakeClient:
     """Build a mock on a manual clock (settings overridable) and a client for it."""
 
     async def make(**overrides: Any) -> TestClient[Any, Any]:
-        settings = Settings(manual_clock=True, access_log=False, **overrides)
+        settings = Settings(**{"manual_clock": True, "access_log": False, **overrides})
         client: TestClient[Any, Any] = await aiohttp_client(create_app(settings))
         return client
 

@@ -8,6 +8,7 @@ views over this one record.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -114,4 +115,5 @@ def iso(t: float) -> str:
 
 def plain(t: float) -> str:
     """`2026-05-22 13:19:23`, the second form in the webhook example (timestamps-mixed)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(t)))
+    # Rounded up: this form has no milliseconds, and must never read before created_at.
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(math.ceil(t)))

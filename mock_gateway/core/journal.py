@@ -62,7 +62,7 @@ class Journal:
         Times are stored as numbers and formatted here, off the request path.
         """
         out = [e for e in self._entries if e[0] > since]
-        out = out[-limit:] if limit is not None else out
+        out = out[len(out) - limit :] if limit is not None else out  # limit=0: none
         return [dict(zip(FIELDS, (e[0], iso(e[1]), *e[2:8], list(e[8])), strict=True)) for e in out]
 
     def clear(self) -> None:

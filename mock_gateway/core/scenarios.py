@@ -61,7 +61,7 @@ NO_EFFECTS = Effects()  # shared, read-only: the answer when no rule exists
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    key: str | None = None
+    key: str | None = field(default=None, repr=False)  # never in a repr or traceback
     model: str | None = None
     input_contains: str | None = None  # a substring of image_url or prompt
     on: str | None = None  # submit, status or result; None: every gateway endpoint
@@ -131,7 +131,8 @@ def rule_from_json(rule_id: str, body: dict[str, Any]) -> Rule:
     return Rule(rule_id, match, effects, body.get("times"))
 
 
-_HTTP_TOKEN = re.compile(r"^http-([1-5][0-9][0-9])$")
+_HTTP_TOKEN = re.compile(r"^http-([45][0-9][0-9])$")  # only errors: a 1xx would hang clients
+MAX_LATENCY_MS = 600_000  # as for rules (schemas/control/scenario_rule.json)
 _LATENCY_TOKEN = re.compile(r"^latency-([0-9]{1,6})$")
 
 
@@ -152,12 +153,14 @@ def parse_header(value: str) -> Effects:
             effects.outcome, effects.error = Status.ERROR, DEFAULT_ERROR
         elif m := _HTTP_TOKEN.match(token):
             effects.http = int(m.group(1))
-        elif m := _LATENCY_TOKEN.match(token):
+        elif (m := _LATENCY_TOKEN.match(token)) and int(m.group(1)) <= MAX_LATENCY_MS:
             effects.latency_ms += int(m.group(1))
         elif token in FLAGS:
             effects.flags.add(token)
         else:
-            known = ", ".join(["fail", "error", "http-<code>", "latency-<ms>", *sorted(FLAGS)])
+            known = ", ".join(
+                ["fail", "error", "http-<4xx|5xx>", "latency-<ms up to 600000>", *sorted(FLAGS)]
+            )
             raise InvalidParameters(
                 f"unknown scenario '{token[:40]}' (known: {known})", field="X-Mock-Scenario"
             )

@@ -46,7 +46,8 @@ def compiled(schema_name: str) -> Callable[[Any], Any] | None:
     """fastjsonschema's compiled check of a schema (None if it cannot compile it)."""
     try:
         check_: Callable[[Any], Any] = fastjsonschema.compile(
-            schemas.load(schema_name), use_default=False  # never fill in the caller's body
+            schemas.load(schema_name),
+            use_default=False,  # never fill in the caller's body
         )
     except fastjsonschema.JsonSchemaDefinitionException:
         return None

@@ -34,8 +34,8 @@ def _int_query(request: web.Request, name: str, default: int | None) -> int | No
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise InvalidParameters(f"{name}: must be a non-negative integer", field=name)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        raise InvalidParameters(f"{name}: must be a whole number from 0", field=name)
     return int(raw)
 
 
@@ -144,13 +144,13 @@ async def jobs(request: web.Request) -> web.Response:
     limit = _int_query(request, "limit", 1000)
     found: list[dict[str, Any]] = []
     for job in reversed(gateway.jobs.values()):  # newest first
+        if limit is not None and len(found) >= limit:
+            break
         if model and job.model.model_id != model:
             continue
         if wanted and job.status_at(now).value != wanted:
             continue
         found.append(job_summary(job, now))
-        if limit is not None and len(found) >= limit:
-            break
     return web.json_response({"jobs": found, "total": len(gateway.jobs)})
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -61,13 +62,13 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
     except web.HTTPException as e:
         response = error_response(_from_aiohttp(e), trace.generation, settings.error_style)
     except Exception:
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log.exception("unexpected error on %s %s", request.method, loggable(request))
         response = error_response(InternalError(), trace.generation, settings.error_style)
     if is_gateway_path(request.path):
         gateway.journal.record(
             gateway.now(),
             request.method,
-            request.path,
+            loggable(request),
             response.status,
             trace.key,
             trace.model_id,
@@ -79,7 +80,7 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
             "%s %s %s -> %d key=%s %.1fms",
             request.remote,
             request.method,
-            _loggable(request),
+            loggable(request),
             response.status,
             trace.key or "-",
             (time.perf_counter() - started) * 1000,
@@ -87,12 +88,14 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
     return response
 
 
-def _loggable(request: web.Request) -> str:
-    """The path for the log, with a key in it (control API) redacted."""
-    path = request.path_qs[:300]
-    if path.startswith("/_mock/keys/"):
-        return "/_mock/keys/" + redact(request.match_info.get("key") or path[12:])
-    return path
+_KEY_IN_PATH = re.compile(r"(?i)(/keys/+)([^/]+)")
+
+
+def loggable(request: web.Request) -> str:
+    """The path for logs and the journal: a key in it redacted, the query string left out
+    (a client may put its key there, as the front door's `subscription-key` allows)."""
+    path = _KEY_IN_PATH.sub(lambda m: m[1] + redact(m[2]), request.path)[:300]
+    return path + ("?…" if request.query_string else "")
 
 
 def _from_aiohttp(e: web.HTTPException) -> GatewayError:

@@ -62,7 +62,7 @@ class Inputs:
             return None
         parts = urlsplit(url)
         sample = _SAMPLE_PATH.match(parts.path)
-        if sample and parts.netloc == urlsplit(base_url).netloc and sample[1] in pictures.SAMPLES:
+        if sample and parts.netloc == _netloc(base_url) and sample[1] in pictures.SAMPLES:
             # The mock's own sample, asked of this very server: same bytes as an HTTP fetch.
             name = sample[1]
             return InputImage("sample", name, *pictures.sample_size(name))
@@ -132,6 +132,14 @@ class Inputs:
             except aiohttp.ClientError as e:
                 raise InputRejected(f"image_url could not be fetched: {_reason(e)}") from None
         raise InputRejected(f"image_url redirected more than {_MAX_REDIRECTS} times")
+
+
+def _netloc(url: str) -> str | None:
+    """The host:port of a URL, None if it cannot be parsed (e.g. a client's odd Host header)."""
+    try:
+        return urlsplit(url).netloc
+    except ValueError:
+        return None
 
 
 def _decode_data_url(url: str) -> bytes:

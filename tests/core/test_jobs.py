@@ -163,7 +163,9 @@ def test_iso_is_the_status_page_form() -> None:
 def test_plain_is_the_webhook_second_form() -> None:
     t = 1_779_455_963.0  # 2026-05-22 13:19:23 UTC
     assert plain(t) == "2026-05-22 13:19:23"
-    assert plain(t + 0.999) == "2026-05-22 13:19:23"
+    # Rounded up, never down: this form has no milliseconds and must not read before created_at.
+    assert plain(t - 0.999) == "2026-05-22 13:19:23"
+    assert plain(t + 0.001) == "2026-05-22 13:19:24"
 
 
 @given(
