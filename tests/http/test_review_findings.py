@@ -136,3 +136,14 @@ async def test_limit_zero_means_none(gw: Gw) -> None:
     await gw.fibo()
     assert (await (await gw.client.get("/_mock/requests?limit=0")).json())["requests"] == []
     assert (await (await gw.client.get("/_mock/jobs?limit=0")).json())["jobs"] == []
+
+
+async def test_a_huge_data_url_is_not_scanned_at_submit_and_a_bad_one_fails_the_job(gw: Gw) -> None:
+    url = "data:image/png;base64," + "A" * 2_000_000 + "!"
+    status, answer = await gw.submit(RMBG_SUBMIT, {"image_url": url})
+    assert status == 202, "only the prefix is checked at submit"
+    body = await gw.finish(answer["request_id"])
+    assert (body["status"], body["error"]) == (
+        "FAILED",
+        "image_url is a data: URL whose base64 payload is invalid",
+    )
