@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .accounts import redact
@@ -28,7 +28,6 @@ FLAGS = frozenset(
         "webhook-drop",  # each callback's first attempt is lost; the retry delivers it
     }
 )
-ENDPOINTS = frozenset({"submit", "status", "result"})
 
 DEFAULT_FAILED = "The model could not process this input"
 DEFAULT_ERROR = "Internal processing error; the request was not charged"
@@ -203,5 +202,5 @@ class ScenarioBook:
                 continue
             if rule.times is not None:
                 rule.times -= 1
-            out.merge(replace(rule.effects, flags=set(rule.effects.flags), rules=[rule.rule_id]))
+            out.merge(rule.effects)  # merge changes `out` only, never the rule
         return out

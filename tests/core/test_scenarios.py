@@ -256,3 +256,17 @@ def test_with_no_rules_the_shared_empty_effects_come_back_unchanged() -> None:
         0,
         set(),
     )
+
+
+def test_applying_a_rule_never_changes_the_rule() -> None:
+    book = ScenarioBook()
+    book.add({"latency_ms": 10, "flags": ["webhook-drop"]})
+    for _ in range(3):
+        effects = book.effects_for("k", "m", None, "submit")
+        assert (effects.latency_ms, effects.flags, effects.rules) == (
+            10,
+            {"webhook-drop"},
+            ["rule-1"],
+        )
+    view = book.rules[0].view()
+    assert (view["latency_ms"], view["flags"]) == (10, ["webhook-drop"])
