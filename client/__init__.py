@@ -1,14 +1,14 @@
 """A small client for the Pixazo gateway's Bria models: RMBG 2.0 (background removal) and
 FIBO (text to image), against the live gateway or the offline mock.
 
-    from client import PixazoClient
+    from pixazo_client import PixazoClient
 
     with PixazoClient() as pixazo:                  # $PIXAZO_API_KEY, $PIXAZO_BASE_URL
         job = pixazo.text_to_image("a lighthouse at dusk", aspect_ratio="16:9")
         done = pixazo.wait(job, timeout=120)
         pixazo.download(done, "lighthouse.png")
 
-`AsyncPixazoClient` is the same with `async with` / `await`. Errors: see `client.errors`.
+`AsyncPixazoClient` is the same with `async with` / `await`. Errors: see `pixazo_client.errors`.
 """
 
 from __future__ import annotations

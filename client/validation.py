@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from jsonschema import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 
-import schemas
+import pixazo_schemas as schemas
 
 from .errors import ValidationError
 from .models import Model

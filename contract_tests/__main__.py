@@ -1,4 +1,4 @@
-"""`python -m contract_tests [--live] [--report-dir DIR] [pytest options]`: run the suite.
+"""`python -m pixazo_contract [--live] [--report-dir DIR] [pytest options]`: run the suite.
 
 Without --live (and without PIXAZO_BASE_URL) the suite starts the mock in-process on a
 manual clock. With --live it is black-box: HTTP only to PIXAZO_BASE_URL (default
@@ -25,7 +25,7 @@ JUNIT_FILE = "contract-report.xml"  # as report.JUNIT_FILE
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m contract_tests",
+        prog="python -m pixazo_contract",
         allow_abbrev=False,  # the rest of the options are pytest's: never guess at them
         description="Contract suite for the Pixazo gateway: the mock, or a live target.",
         epilog="Unknown options are passed to pytest (e.g. -x, -k NAME, -q).",
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     live = args.live or bool(os.environ.get("PIXAZO_BASE_URL"))
     if live and not os.environ.get("PIXAZO_API_KEY"):
         print(
-            "contract_tests: PIXAZO_API_KEY is not set; a live run needs the gateway key in it",
+            "pixazo_contract: PIXAZO_API_KEY is not set; a live run needs the gateway key in it",
             file=sys.stderr,
         )
         return 2

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from jsonschema.exceptions import best_match
 
-import schemas
+import pixazo_schemas as schemas
 
 from .contract import NEXT, STATUS_PATH, TERMINAL
 from .http import Answer

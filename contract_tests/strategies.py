@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-import schemas
+import pixazo_schemas as schemas
 
 from .contract import ASPECT_RATIOS, MODELS
 from .safety import check_outbound

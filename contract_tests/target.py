@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import schemas
+import pixazo_schemas as schemas
 
 from .budget import Budget, limit_from_env
 from .contract import SAMPLES_PATH, STATUS_PATH, SUBMIT_HEADERS, SUBMIT_PATHS

@@ -5,7 +5,7 @@ Usage: PIXAZO_API_KEY=... python examples/client_fibo.py [PROMPT] [OUT.png]
 
 import sys
 
-from client import PixazoClient
+from pixazo_client import PixazoClient
 
 prompt = sys.argv[1] if len(sys.argv) > 1 else "A hot air balloon festival at sunrise"
 out = sys.argv[2] if len(sys.argv) > 2 else "fibo.png"

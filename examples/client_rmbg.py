@@ -5,7 +5,7 @@ Usage: PIXAZO_API_KEY=... python examples/client_rmbg.py [IMAGE_URL] [OUT.png]
 
 import sys
 
-from client import PixazoClient
+from pixazo_client import PixazoClient
 
 CAT = "https://storage.googleapis.com/generativeai-downloads/images/cat.jpg"
 image_url = sys.argv[1] if len(sys.argv) > 1 else CAT

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("package", ["mock_gateway", "schemas"])
+@pytest.mark.parametrize("package", ["mock_gateway", "pixazo_schemas"])
 def test_all_names_exist_and_public_names_are_listed(package: str) -> None:
     module = importlib.import_module(package)
     exported = set(module.__all__)

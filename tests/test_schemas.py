@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-import schemas
+import pixazo_schemas as schemas
 
 RID = "bria-fibo-bbq-preview_019d4355-f57b-7226-b63c-5ab791b7584a"
 

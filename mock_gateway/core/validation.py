@@ -16,7 +16,7 @@ import fastjsonschema
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
-import schemas
+import pixazo_schemas as schemas
 
 from .errors import InvalidParameters
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-import schemas
+import pixazo_schemas as schemas
 
 from .. import __version__
 from ..core.catalog import DEFAULT_MODELS, Kind

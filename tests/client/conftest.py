@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from client import AsyncPixazoClient, PixazoClient, PollPolicy, RetryPolicy
 from mock_gateway.running import RunningGateway, running
+from pixazo_client import AsyncPixazoClient, PixazoClient, PollPolicy, RetryPolicy
 
 KEY = "test-key"
 CAT = "https://storage.googleapis.com/generativeai-downloads/images/cat.jpg"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from client import AsyncPixazoClient, JobStatus, Model, State
 from mock_gateway.running import RunningGateway
+from pixazo_client import AsyncPixazoClient, JobStatus, Model, State
 
 from .conftest import CAT, FIBO_SUBMIT, KEY, PNG_MAGIC, RMBG_SUBMIT, SimTime, journal
 

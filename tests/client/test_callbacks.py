@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from client import (
+from mock_gateway.running import running
+from mock_gateway.sink import local_tls
+from pixazo_client import (
     AsyncPixazoClient,
     CallbackDeduplicator,
     JobStatus,
@@ -21,8 +23,6 @@ from client import (
     ValidationError,
     parse_callback,
 )
-from mock_gateway.running import running
-from mock_gateway.sink import local_tls
 
 from .conftest import CAT
 

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-import client.async_client
-from client import (
+import pixazo_client.async_client
+from mock_gateway.core.catalog import DEFAULT_MODELS, FIBO
+from mock_gateway.running import RunningGateway, running
+from pixazo_client import (
     AuthenticationError,
     BadRequestError,
     GatewayError,
@@ -25,9 +27,7 @@ from client import (
     ServerError,
     UnexpectedResponseError,
 )
-from client.errors import error_for, retry_after_seconds
-from mock_gateway.core.catalog import DEFAULT_MODELS, FIBO
-from mock_gateway.running import RunningGateway, running
+from pixazo_client.errors import error_for, retry_after_seconds
 
 from .conftest import CAT, FIBO_SUBMIT, RMBG_SUBMIT, SimTime, client_options, journal
 
@@ -41,7 +41,9 @@ def test_400_names_the_field_the_gateway_blames(
     make_sync: Callable[..., PixazoClient], gw: RunningGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Switch the client-side check off to see the gateway's own answer to the same mistake.
-    monkeypatch.setattr(client.async_client, "check_params", lambda model, params: dict(params))
+    monkeypatch.setattr(
+        pixazo_client.async_client, "check_params", lambda model, params: dict(params)
+    )
     with pytest.raises(BadRequestError) as caught:
         make_sync().text_to_image("a lighthouse", guidance_scale=11)
     e = caught.value

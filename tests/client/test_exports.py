@@ -10,28 +10,28 @@ from types import ModuleType
 
 import pytest
 
-import client
+import pixazo_client
 
-SOURCES = sorted(Path(client.__file__).parent.glob("*.py"))
+SOURCES = sorted(Path(pixazo_client.__file__).parent.glob("*.py"))
 
 
 def test_all_names_exist_and_every_public_name_is_listed() -> None:
-    exported = set(client.__all__)
-    assert len(exported) == len(client.__all__), "no duplicates"
-    assert all(hasattr(client, name) for name in exported)
+    exported = set(pixazo_client.__all__)
+    assert len(exported) == len(pixazo_client.__all__), "no duplicates"
+    assert all(hasattr(pixazo_client, name) for name in exported)
     public = {
         name
-        for name, value in vars(client).items()
+        for name, value in vars(pixazo_client).items()
         if not name.startswith("_")
         and not isinstance(value, ModuleType)
-        and getattr(value, "__module__", "client").startswith("client")
+        and getattr(value, "__module__", "pixazo_client").startswith("pixazo_client")
     }
     assert public <= exported | {"annotations"}, public - exported
 
 
 def test_every_error_is_under_one_base_and_every_status_class_under_gateway_error() -> None:
-    errors = [getattr(client, n) for n in client.__all__ if n.endswith("Error")]
-    assert all(issubclass(e, client.PixazoError) for e in errors)
+    errors = [getattr(pixazo_client, n) for n in pixazo_client.__all__ if n.endswith("Error")]
+    assert all(issubclass(e, pixazo_client.PixazoError) for e in errors)
     for name in (
         "BadRequestError",
         "ModelNotFoundError",
@@ -42,14 +42,14 @@ def test_every_error_is_under_one_base_and_every_status_class_under_gateway_erro
         "RateLimitError",
         "ServerError",
     ):
-        assert issubclass(getattr(client, name), client.GatewayError)
-    documented = client.errors.__doc__ or ""
+        assert issubclass(getattr(pixazo_client, name), pixazo_client.GatewayError)
+    documented = pixazo_client.errors.__doc__ or ""
     assert all(e.__name__ in documented for e in errors), "the tree in the docstring is complete"
 
 
-@pytest.mark.parametrize("module", [m.name for m in pkgutil.iter_modules(client.__path__)])
+@pytest.mark.parametrize("module", [m.name for m in pkgutil.iter_modules(pixazo_client.__path__)])
 def test_each_module_lists_names_that_exist(module: str) -> None:
-    loaded = importlib.import_module(f"client.{module}")
+    loaded = importlib.import_module(f"pixazo_client.{module}")
     assert all(hasattr(loaded, name) for name in loaded.__all__)
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from client import (
+from mock_gateway.core.catalog import DEFAULT_MODELS, RMBG
+from mock_gateway.running import RunningGateway, running
+from pixazo_client import (
     InsufficientBalanceError,
     JobFailedError,
     Model,
@@ -20,8 +22,6 @@ from client import (
     State,
     ValidationError,
 )
-from mock_gateway.core.catalog import DEFAULT_MODELS, RMBG
-from mock_gateway.running import RunningGateway, running
 
 from .conftest import CAT, PNG_MAGIC, RMBG_RESULT, RMBG_SUBMIT, SimTime, client_options, journal
 

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from client.cli import EXIT_CODES, progress_line
-from client.models import JobStatus, State
 from mock_gateway.running import RunningGateway, running
+from pixazo_client.cli import EXIT_CODES, progress_line
+from pixazo_client.models import JobStatus, State
 
 from .conftest import CAT, PNG_MAGIC
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from client import (
+from pixazo_client import (
     BadRequestError,
     GatewayError,
     PollPolicy,
@@ -18,7 +18,7 @@ from client import (
     ValidationError,
     parse_callback,
 )
-from client.errors import error_for
+from pixazo_client.errors import error_for
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from client import (
+from mock_gateway.running import RunningGateway
+from pixazo_client import (
     ConfigurationError,
     JobStatus,
     Model,
@@ -18,7 +19,6 @@ from client import (
     Submission,
     ValidationError,
 )
-from mock_gateway.running import RunningGateway
 
 from .conftest import CAT, FIBO_SUBMIT, KEY, PNG_MAGIC, RMBG_SUBMIT, SimTime, journal
 

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from client import (
+from pixazo_client import (
     AsyncPixazoClient,
     GatewayError,
     RetryPolicy,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from client import AsyncPixazoClient, PixazoClient, ValidationError
 from mock_gateway.running import RunningGateway
+from pixazo_client import AsyncPixazoClient, PixazoClient, ValidationError
 
 from .conftest import CAT
 

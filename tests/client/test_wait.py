@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from client import (
+from mock_gateway.running import RunningGateway
+from pixazo_client import (
     AuthenticationError,
     JobFailedError,
     NotFoundError,
@@ -19,7 +20,6 @@ from client import (
     State,
     WaitTimeoutError,
 )
-from mock_gateway.running import RunningGateway
 
 from .conftest import CAT, SimTime, journal
 
@@ -107,7 +107,7 @@ def test_the_poll_interval_comes_from_the_environment_when_set(
 def test_a_nonsense_poll_interval_in_the_environment_is_refused(
     value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from client import ConfigurationError
+    from pixazo_client import ConfigurationError
 
     monkeypatch.setenv("PIXAZO_POLL_INTERVAL", value)
     with pytest.raises(ConfigurationError, match="PIXAZO_POLL_INTERVAL"):

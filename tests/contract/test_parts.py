@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 
-import schemas
-from contract_tests.budget import Budget, BudgetExhausted
-from contract_tests.checks import ContractViolation, check_history, check_timestamps
-from contract_tests.contract import FIBO, RMBG
-from contract_tests.http import Secret
-from contract_tests.safety import UnsafeUrl, check_outbound
-from contract_tests.strategies import (
+import pixazo_schemas as schemas
+from pixazo_contract.budget import Budget, BudgetExhausted
+from pixazo_contract.checks import ContractViolation, check_history, check_timestamps
+from pixazo_contract.contract import FIBO, RMBG
+from pixazo_contract.http import Secret
+from pixazo_contract.safety import UnsafeUrl, check_outbound
+from pixazo_contract.strategies import (
     FIBO_SCHEMA,
     RMBG_SCHEMA,
     Invalid,
@@ -128,7 +128,7 @@ def test_bad_image_urls_are_invalid_and_stay_on_this_machine(case: Invalid) -> N
 def test_a_live_run_without_a_key_refuses_to_start_naming_the_variable() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIXAZO_", "CONTRACT_"))}
     done = subprocess.run(
-        [sys.executable, "-m", "contract_tests", "--live"],
+        [sys.executable, "-m", "pixazo_contract", "--live"],
         env=env,
         capture_output=True,
         text=True,

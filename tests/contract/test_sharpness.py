@@ -1,7 +1,7 @@
 """The contract suite is sharp: pointed black-box at gateways that each break one rule, it
 fails and its report names that rule; pointed at the unbroken mock, it passes.
 
-Each run is the real thing: `python -m contract_tests --live -x` in a subprocess, against a
+Each run is the real thing: `python -m pixazo_contract --live -x` in a subprocess, against a
 gateway served on 127.0.0.1 from a thread of this process.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.serving import ServedApp
+from pixazo_contract.serving import ServedApp
 
 from .broken_gateways import VARIANTS, Broken, Middleware, app
 
@@ -40,7 +40,7 @@ def run_suite(
         CONTRACT_POLL_INTERVAL="0.05",
         CONTRACT_JOB_TIMEOUT="20",
     )
-    command = [sys.executable, "-m", "contract_tests", "--live", "--report-dir", str(directory)]
+    command = [sys.executable, "-m", "pixazo_contract", "--live", "--report-dir", str(directory)]
     done = subprocess.run(
         [*command, "-x", "-q"],
         cwd=home,

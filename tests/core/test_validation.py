@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-import schemas
+import pixazo_schemas as schemas
 from mock_gateway.core.errors import InvalidParameters
 from mock_gateway.core.validation import check, compiled
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-import schemas
+import pixazo_schemas as schemas
 from tests.conftest import AUTH, FIBO_SUBMIT, RMBG_SUBMIT, Gw
 
 LONG_KEY = "sk-live-0123456789abcdef0123456789abcdef"

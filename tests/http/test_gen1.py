@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import schemas
+import pixazo_schemas as schemas
 from tests.conftest import BALLOONS, CAT, FIBO_SUBMIT, RMBG_SUBMIT, Gw, _epoch
 
 RMBG_RESULT = "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request-result"

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-import schemas
+import pixazo_schemas as schemas
 from tests.conftest import AUTH, BALLOONS, FIBO_SUBMIT, RMBG_SUBMIT, Gw
 
 STATUS_FIELDS = {

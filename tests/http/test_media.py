@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-import schemas
+import pixazo_schemas as schemas
 from mock_gateway.media import pictures
 from mock_gateway.media.inputs import is_loopback
 from tests.conftest import BALLOONS, CAT, Gw
