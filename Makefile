@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_ARGS ?=
+# Wheels of every dependency of the user-facing extras, so tests/test_packaging.py can install
+# the toolkit into fresh venvs with no index (no test depends on the network).
+WHEELHOUSE := $(VENV)/wheelhouse
+WHEELS := $(WHEELHOUSE)/.built
 
 .PHONY: install serve test contract contract-live bench lint clean
 
@@ -19,7 +23,12 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/mock-gateway serve $(SERVE_ARGS)
 
-test: $(STAMP)
+$(WHEELS): $(STAMP)
+	$(BIN)/python -m pip wheel --quiet -w $(WHEELHOUSE) '.[pytest,contract]' setuptools
+	rm -f $(WHEELHOUSE)/pixazo_mock_toolkit-*.whl  # the tests build this one from the source
+	touch $(WHEELS)
+
+test: $(STAMP) $(WHEELS)
 	$(BIN)/python -m pytest -q
 
 # The contract suite against the mock, started in-process (a PIXAZO_BASE_URL exported for

@@ -6,6 +6,9 @@ pytest through the `mock_gateway` and `webhook_sink` fixtures (`mock_gateway.pyt
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# pyproject.toml is the one place the version is written; every part reads it from there.
+__version__ = version("pixazo-mock-toolkit")
 
 __all__ = ["__version__"]

@@ -78,6 +78,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="deliver webhooks to hosts beyond loopback (default: logged as blocked)",
     )
+    serve.add_argument(
+        "--trust-forwarded",
+        action="store_true",
+        default=None,
+        help="behind a proxy: absolute URLs use X-Forwarded-Proto and X-Forwarded-Host",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     sink.add_parser(commands)
     return top
@@ -100,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             webhook_ca=args.webhook_ca,
             allow_remote_webhooks=args.allow_remote_webhooks,
             access_log=False if args.quiet else None,
+            trust_forwarded=args.trust_forwarded,
         )
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)

@@ -40,10 +40,13 @@ class KeyConfig:
         )
 
 
-DEFAULT_KEYS = (
-    # Generous: a poller every 100 ms, or a burst of submits, never starves.
-    KeyConfig("test-key", Decimal("100.00"), rate_limit=RateLimit(1000, 1.0)),
-)
+# What a key gets for every field it does not set, in the config or through the control API:
+# a new key works at once (README, "Control API"). Generous: a poller every 100 ms, or a burst
+# of submits, never starves; tests that need a tight limit or an empty wallet say so.
+NEW_KEY_BALANCE_USD = Decimal("100.00")
+NEW_KEY_RATE_LIMIT = RateLimit(1000, 1.0)
+
+DEFAULT_KEYS = (KeyConfig("test-key", NEW_KEY_BALANCE_USD, rate_limit=NEW_KEY_RATE_LIMIT),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,9 @@ class Settings:
     max_input_bytes: int = 20 * 1024 * 1024
     journal_size: int = 10_000
     access_log: bool = True
+    # Behind a proxy: build absolute URLs from X-Forwarded-Proto/-Host (off: a client could
+    # otherwise point every polling_url and callback URL at a host of its choosing).
+    trust_forwarded: bool = False
     webhook_timeout_seconds: float = 15.0  # wall time a receiver has to answer
     webhook_max_attempts: int = 10
     webhook_sync_interval_seconds: float = 5.0  # sync mode: a poll cycle (at most 15 s)
@@ -95,6 +101,7 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "max_input_bytes": (int, lambda v: v >= 1024),
     "journal_size": (int, lambda v: 0 <= v <= 10_000_000),
     "access_log": (bool, None),
+    "trust_forwarded": (bool, None),
     "webhook_timeout_seconds": ((int, float), lambda v: 0 < v <= 300),
     "webhook_max_attempts": (int, lambda v: 1 <= v <= 100),
     "webhook_sync_interval_seconds": ((int, float), lambda v: 0 < v <= 15),
@@ -177,16 +184,20 @@ def key_config(key: str, fields: Any, *, source: str) -> KeyConfig:
         check("control/key_update", fields)
     except InvalidParameters as e:
         raise ConfigError(f"{source}: {e.message}") from None
-    limit = fields.get("rate_limit")
     models = fields.get("models")
+    rate_limit = NEW_KEY_RATE_LIMIT
+    if "rate_limit" in fields:  # null: no limit at all
+        limit = fields["rate_limit"]
+        # JSON Schema calls 2.0 an integer; the window needs a real int.
+        rate_limit = (
+            RateLimit(int(limit["requests"]), float(limit["per_seconds"])) if limit else None
+        )
+    balance = fields.get("balance_usd", str(NEW_KEY_BALANCE_USD))
     return KeyConfig(
         key=key,
-        balance_usd=money(fields.get("balance_usd", 0), where=f"{source}: balance_usd"),
+        balance_usd=money(balance, where=f"{source}: balance_usd"),
         models=frozenset(models) if models is not None else None,
-        # JSON Schema calls 2.0 an integer; the window needs a real int.
-        rate_limit=RateLimit(int(limit["requests"]), float(limit["per_seconds"]))
-        if limit
-        else None,
+        rate_limit=rate_limit,
         api_generation=fields.get("api_generation"),
     )
 

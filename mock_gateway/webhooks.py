@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import ssl
 import time
 from collections import deque
@@ -32,6 +33,11 @@ MODES = ("terminal", "sync")
 # Gaps between attempts, in simulated seconds (times the time scale): 10 attempts in ~70 min,
 # within fal's "10 attempts in 2 hours".
 BACKOFF_SECONDS = (5, 15, 30, 60, 120, 300, 600, 1200, 1800)
+# One console line per attempt that did not arrive, so a forgotten --webhook-ca or a receiver
+# that is down is seen where the mock runs, not only in GET /_mock/webhooks.
+log = logging.getLogger("mock_gateway.webhooks")
+UNSEEN = {"failed": "failed", "blocked": "blocked", "gave_up": "given up"}
+UNTRUSTED_HINT = "; start the mock with --webhook-ca <the CA file the receiver printed>"
 DELIVERY_HEADER = "X-Webhook-Delivery-Id"
 ATTEMPT_HEADER = "X-Webhook-Attempt"
 
@@ -255,6 +261,8 @@ class Webhooks:
         duplicate: bool = False,
     ) -> None:
         job = callback.job
+        if outcome in UNSEEN:
+            self._tell(callback, outcome, error)
         self.log.append(
             {
                 "delivery_id": callback.delivery_id,
@@ -271,6 +279,24 @@ class Webhooks:
                 "sim_time": iso(at),
                 "wall_time": iso(time.time()),
             }
+        )
+
+    @staticmethod
+    def _tell(callback: Callback, outcome: str, error: str | None) -> None:
+        url = callback.job.webhook_url or ""
+        parts = urlsplit(url)
+        receiver = f"{parts.scheme}://{parts.netloc}{parts.path}"  # no query: it may hold a token
+        why = error or "no reason recorded"
+        if why.startswith("TLS: certificate not trusted"):
+            why += UNTRUSTED_HINT
+        log.warning(
+            "webhook %s for %s %s (attempt %d) to %s: %s",
+            callback.status,
+            callback.job.request_id,
+            UNSEEN[outcome],
+            callback.attempt,
+            receiver,
+            why,
         )
 
     def deliveries(self, request_id: str | None = None) -> list[dict[str, Any]]:

@@ -133,6 +133,25 @@ def test_serve_announces_its_loopback_address_and_answers_health(server: Server)
     assert body["manual_clock"] is True
 
 
+def test_on_a_non_default_port_every_url_the_mock_builds_points_back_at_that_port(
+    server: Server,
+) -> None:
+    assert server.port != 8080
+    status, doc = http("GET", server.url + "/openapi.json")
+    assert status == 200
+    assert doc["servers"][0] == {"url": server.url, "description": "this mock"}
+    assert "http://127.0.0.1:8080" not in json.dumps(doc)
+    key = {"Ocp-Apim-Subscription-Key": "test-key"}
+    fibo = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request"
+    status, job = http("POST", server.url + fibo, {"prompt": "a lighthouse"}, key)
+    assert status == 202
+    assert job["polling_url"] == f"{server.url}/v2/requests/status/{job['request_id']}"
+    # The same server reached under another name builds URLs with that name.
+    other = f"http://localhost:{server.port}"
+    status, doc = http("GET", other + "/openapi.json")
+    assert doc["servers"][0]["url"] == other
+
+
 def test_a_request_log_line_shows_the_redacted_key_never_the_key(server: Server) -> None:
     status, _ = http("PUT", f"{server.url}/_mock/keys/{LONG_KEY}", {"balance_usd": "5"})
     assert status in (200, 201)

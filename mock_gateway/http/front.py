@@ -119,8 +119,21 @@ def error_response(e: GatewayError, generation: int, style: str) -> web.Response
 
 
 def base_url(request: web.Request) -> str:
-    """Scheme and host as the client addressed this server (its Host header)."""
+    """Scheme and host as the client addressed this server: its Host header, or, with
+    --trust-forwarded, the proxy's X-Forwarded-Proto and X-Forwarded-Host (first hop)."""
+    if request.app[SETTINGS].trust_forwarded:
+        headers = request.headers
+        proto = headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        host = headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+        scheme = proto if proto in ("http", "https") else request.scheme
+        if not _FORWARDED_HOST.fullmatch(host):
+            host = request.host  # absent or not a host[:port]: never build a URL from it
+        return f"{scheme}://{host}"
     return f"{request.scheme}://{request.host}"
+
+
+# A DNS name, IPv4 or [IPv6] literal, optional port: nothing that could end the authority.
+_FORWARDED_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 def admit(request: web.Request) -> Account:

@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from ..core.accounts import Account
-from ..core.errors import EndpointNotFound, GatewayError, Unauthorized
+from ..core.errors import (
+    EndpointNotFound,
+    GatewayError,
+    InvalidParameters,
+    RequestNotFound,
+    Unauthorized,
+)
 from ..core.jobs import Job, Status
 from ..core.validation import check
 from ..views import fal, gen1
@@ -24,8 +30,18 @@ async def result(request: web.Request) -> web.Response:
         raise EndpointNotFound()
     account = admit(request)
     model = gateway.model_for(account, model_id)
-    body = check("gen1/result_request", await read_json(request))
-    job = gateway.job_for(account, body["request_id"].lower(), generation=1, model=model)
+    try:
+        body = check("gen1/result_request", await read_json(request))
+        job = gateway.job_for(account, body["request_id"].lower(), generation=1, model=model)
+    except (InvalidParameters, RequestNotFound) as e:
+        generation = gateway.generation_of(account)
+        if generation != 1:
+            # The likeliest cause: a generation-2 key asking the older page's endpoint.
+            e.message = (
+                f"{e.message}. This key uses API generation {generation}: poll "
+                "GET /v2/requests/status/<request_id> (this result endpoint is generation 1's)"
+            )
+        raise
     await _trace_and_scenarios(request, account, job, "result")
     await gateway.settle(job)
     return web.json_response(gen1.result(job, gateway.now()))

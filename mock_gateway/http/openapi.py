@@ -15,7 +15,9 @@ import pixazo_schemas as schemas
 
 from .. import __version__
 from ..core.catalog import DEFAULT_MODELS, Kind
-from .front import KEY_HEADER, SCENARIO_HEADER
+from .front import KEY_HEADER, SCENARIO_HEADER, base_url
+
+LIVE_GATEWAY = "https://gateway.pixazo.ai"
 
 SCHEMA_BASE = "https://mock-gateway.invalid/schemas/"
 
@@ -158,7 +160,9 @@ def document() -> dict[str, Any]:
             "version": __version__,
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "servers": [{"url": "https://gateway.pixazo.ai"}, {"url": "http://127.0.0.1:8080"}],
+        # The mock's own server goes in per request (see `openapi`), first, so Swagger UI
+        # and generated clients call the mock they were fetched from.
+        "servers": [{"url": LIVE_GATEWAY, "description": "the live gateway"}],
         "components": {
             "schemas": components,
             "securitySchemes": {
@@ -170,7 +174,10 @@ def document() -> dict[str, Any]:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(document())
+    """The document, listing first the server this request came through (port, proxy)."""
+    doc = document()
+    here = {"url": base_url(request), "description": "this mock"}
+    return web.json_response({**doc, "servers": [here, *doc["servers"]]})
 
 
 def add_routes(app: web.Application) -> None:

@@ -112,7 +112,7 @@ def test_a_full_file_parses_into_the_right_values(tmp_path: Path) -> None:
     assert k.rate_limit == RateLimit(5, 2.0)
     assert k.api_generation == 2
     assert keys["float-key"].models is None
-    assert keys["float-key"].rate_limit is None
+    assert keys["float-key"].rate_limit == RateLimit(1000, 1.0)  # the new-key default
 
     fibo = s.models["bria-fibo-bbq-preview"]
     assert fibo.queue_seconds == (0.0, 1.0)
@@ -147,12 +147,19 @@ def test_a_float_price_is_exact(tmp_path: Path) -> None:
 
 
 def test_a_key_gets_the_documented_defaults(tmp_path: Path) -> None:
+    # A key that sets nothing works at once, like test-key: $100.00, 1,000 requests a second.
     (k,) = load_text(tmp_path, '[keys."plain"]\n').keys
-    assert k.balance_usd == Decimal("0")
-    assert (k.models, k.rate_limit, k.api_generation) == (None, None, None)
+    assert k.balance_usd == Decimal("100.00")
+    assert (k.models, k.rate_limit, k.api_generation) == (None, RateLimit(1000, 1.0), None)
     account = k.account()
     assert account.key == "plain"
-    assert account.window is None
+    assert account.window is not None
+
+
+def test_an_empty_wallet_is_still_one_field_away(tmp_path: Path) -> None:
+    (k,) = load_text(tmp_path, '[keys."broke"]\nbalance_usd = 0\n').keys
+    assert k.balance_usd == Decimal("0")
+    assert k.rate_limit == RateLimit(1000, 1.0)
 
 
 # -- mistakes ----------------------------------------------------------------------------------

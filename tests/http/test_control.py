@@ -56,6 +56,27 @@ async def test_put_key_creates_then_updates_and_get_returns_every_field(gw: Gw) 
     )
 
 
+async def test_a_new_key_gets_the_documented_defaults_and_works_at_once(gw: Gw) -> None:
+    # A newcomer sets only a rate limit; the key must not answer 402 on its first submit.
+    resp = await gw.client.put(
+        "/_mock/keys/slow", json={"rate_limit": {"requests": 2, "per_seconds": 60}}
+    )
+    assert resp.status == 201
+    view = await get(gw, "/_mock/keys/slow")
+    assert {k: v for k, v in view.items() if k != "key"} == {
+        "balance_usd": 100.0,
+        "models": None,
+        "rate_limit": {"requests": 2, "per_seconds": 60.0},
+        "api_generation": 2,  # the server's default generation
+    }
+    status, job = await gw.submit(FIBO_SUBMIT, {"prompt": "a fox"}, key="slow")
+    assert status == 202, job
+    resp = await gw.client.put("/_mock/keys/plain", json={})
+    assert (await resp.json())["rate_limit"] == {"requests": 1000, "per_seconds": 1.0}
+    resp = await gw.client.put("/_mock/keys/unlimited", json={"rate_limit": None})
+    assert (await resp.json())["rate_limit"] is None
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

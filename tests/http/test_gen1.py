@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import pixazo_schemas as schemas
-from tests.conftest import BALLOONS, CAT, FIBO_SUBMIT, RMBG_SUBMIT, Gw, _epoch
+from tests.conftest import AUTH, BALLOONS, CAT, FIBO_SUBMIT, RMBG_SUBMIT, Gw, _epoch
 
 RMBG_RESULT = "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request-result"
 FIBO_RESULT = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request-result"
@@ -279,3 +279,20 @@ async def test_response_url_needs_the_owning_key(old: Gw) -> None:
     assert resp.status == 401 and "detail" in await resp.json()
     resp = await old.client.get(path, headers={"Ocp-Apim-Subscription-Key": "test-key"})
     assert resp.status == 404 and "detail" in await resp.json()
+
+
+async def test_a_generation_2_key_on_the_result_endpoint_is_told_where_to_poll(gw: Gw) -> None:
+    request_id = (await gw.rmbg())["request_id"]  # test-key: generation 2
+    expected_hint = (
+        "This key uses API generation 2: poll GET /v2/requests/status/<request_id> "
+        "(this result endpoint is generation 1's)"
+    )
+    for sent, status in ((request_id, 400), (request_id.partition("_")[2], 404)):
+        resp = await gw.client.post(RMBG_RESULT, json={"request_id": sent}, headers=AUTH)
+        body = await resp.json()
+        assert resp.status == status, body
+        assert body["message"].endswith(expected_hint), body
+    # A generation-1 key gets no such hint: the id is simply unknown.
+    await gw.put_key(OLD, api_generation=1)
+    status, body = await result(gw, "00000000-0000-4000-8000-000000000000")
+    assert status == 404 and body == {"error": "Request not found"}

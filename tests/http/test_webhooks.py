@@ -333,3 +333,68 @@ async def test_generation_1_keys_ignore_webhook_headers(
     assert resp.status == 200
     await hooked.advance(60)
     assert hook.bodies == []
+
+
+# -- what reaches the console ----------------------------------------------------------------
+
+
+def console(caplog: pytest.LogCaptureFixture, request_id: str) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "mock_gateway.webhooks" and request_id in r.getMessage()
+    ]
+
+
+async def test_every_failed_and_given_up_attempt_prints_one_line_naming_receiver_and_cause(
+    hooked: Gw, receiver: tuple[Receiver, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    hook, url = receiver
+    hook.answer = 503
+    rid = await submit(hooked, url + "?token=s3cret")
+    await hooked.advance(3600)
+    lines = console(caplog, rid)
+    receiver_url = url.split("?")[0]
+    assert lines == [
+        *(
+            f"webhook COMPLETED for {rid} failed (attempt {n}) to {receiver_url}: "
+            "answered HTTP 503"
+            for n in (1, 2, 3, 4)
+        ),
+        f"webhook COMPLETED for {rid} given up (attempt 4) to {receiver_url}: "
+        "no success in 4 attempts; no more retries",
+    ]
+    assert not any("s3cret" in line for line in lines), "a query string may hold a token"
+
+
+async def test_an_untrusted_certificate_line_says_how_to_trust_the_receiver(
+    hooked: Gw, aiohttp_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = await aiohttp_server(Receiver().app, ssl=server_context(trustme.CA()))
+    rid = await submit(hooked, str(server.make_url("/hook")))
+    await hooked.advance(3600)
+    lines = console(caplog, rid)
+    assert len(lines) == 5 and "given up (attempt 4)" in lines[4]
+    for line in lines[:4]:
+        assert "failed" in line and "TLS: certificate not trusted" in line
+        assert line.endswith("start the mock with --webhook-ca <the CA file the receiver printed>")
+
+
+async def test_a_blocked_delivery_prints_one_line(
+    hooked: Gw, caplog: pytest.LogCaptureFixture
+) -> None:
+    rid = await submit(hooked, "https://hooks.example.com/callback")
+    await hooked.advance(60)
+    assert console(caplog, rid) == [
+        f"webhook COMPLETED for {rid} blocked (attempt 1) to https://hooks.example.com/callback: "
+        "not sent: outbound policy allows only loopback (--allow-remote-webhooks lifts it)"
+    ]
+
+
+async def test_a_delivered_callback_prints_nothing(
+    hooked: Gw, receiver: tuple[Receiver, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    rid = await submit(hooked, receiver[1])
+    await hooked.advance(3600)
+    assert receiver[0].statuses == ["COMPLETED"]
+    assert console(caplog, rid) == []
