@@ -8,8 +8,11 @@ and no test reaches the network.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.test_plugin import readme_example
 
@@ -181,3 +185,73 @@ def test_the_contract_extra_runs_the_suite_live_with_nothing_else(
     )  # fmt: skip
     assert " passed" in out and "failed" not in out, out
     assert (tmp_path / "contract-report.md").exists()
+
+
+# -- the GitHub Action, run step by step as a runner would ----------------------------------
+
+
+def action_env(step: dict[str, object], inputs: dict[str, str]) -> dict[str, str]:
+    """A step's `env:` with each `${{ inputs.NAME }}` replaced by that input's value."""
+    env: dict[str, str] = {}
+    for name, value in dict(step.get("env") or {}).items():  # type: ignore[call-overload]
+        match = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", str(value))
+        assert match, f"{name}: an action step reads only its inputs"
+        env[str(name)] = inputs[match.group(1)]
+    return env
+
+
+def test_the_action_installs_the_toolkit_and_exposes_the_mocks_url(
+    tmp_path: Path, dist: Path
+) -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text("utf-8"))
+    assert action["runs"]["using"] == "composite"
+    inputs = {name: spec["default"] for name, spec in action["inputs"].items()}
+    inputs.update({"port": "0", "manual-clock": "true", "extras": "pytest"})
+    run(sys.executable, "-m", "venv", tmp_path / "venv", cwd=tmp_path, env=clean_env())
+    inputs["python"] = str(tmp_path / "venv" / "bin" / "python")
+    outputs, path_file = tmp_path / "github-output", tmp_path / "github-path"
+    outputs.touch()
+    path_file.touch()
+    runner_env = {
+        **clean_env(),
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_PATH": str(path_file),
+        # What a runner would fetch from PyPI comes from the local wheels here.
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": f"{dist} {WHEELHOUSE}",
+    }
+    pid = None
+    try:
+        for step in action["runs"]["steps"]:
+            assert step["shell"] == "bash"
+            env = {**runner_env, **action_env(step, inputs)}
+            added = path_file.read_text("utf-8").split()
+            env["PATH"] = os.pathsep.join([*added, env["PATH"]])
+            run("bash", "-eo", "pipefail", "-c", step["run"], cwd=tmp_path, env=env)
+        written = dict(
+            line.split("=", 1) for line in outputs.read_text("utf-8").splitlines() if line
+        )
+        pid = int(written["pid"])
+        url = written["base-url"]
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url) and not url.endswith(":0")
+        with urllib.request.urlopen(url + "/_mock/health", timeout=5) as answer:
+            health = json.load(answer)
+        assert health["status"] == "ok" and health["manual_clock"] is True
+        assert Path(written["log"]).read_text("utf-8").startswith("mock-gateway ")
+        declared = {name: spec["value"] for name, spec in action["outputs"].items()}
+        assert declared == {
+            name: f"${{{{ steps.start.outputs.{name} }}}}" for name in ("base-url", "pid", "log")
+        }
+    finally:
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+
+
+def test_the_start_script_refuses_a_bad_port_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [ROOT / "scripts" / "start-mock", "--port", "eighty"],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "start-mock: --port must be a whole number\n"
