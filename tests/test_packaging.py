@@ -214,7 +214,8 @@ def test_the_action_installs_the_toolkit_and_exposes_the_mocks_url(
     path_file.touch()
     runner_env = {
         **clean_env(),
-        "GITHUB_ACTION_PATH": str(ROOT),
+        # The action's own checkout: a copy, so pip's in-tree build leaves this one alone.
+        "GITHUB_ACTION_PATH": str(dist.parent / "source"),
         "GITHUB_OUTPUT": str(outputs),
         "GITHUB_PATH": str(path_file),
         # What a runner would fetch from PyPI comes from the local wheels here.
