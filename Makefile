@@ -10,7 +10,7 @@ SERVE_ARGS ?=
 WHEELHOUSE := $(VENV)/wheelhouse
 WHEELS := $(WHEELHOUSE)/.built
 
-.PHONY: install serve test contract contract-live bench lint clean
+.PHONY: install serve test contract contract-live bench lint contact-sheet clean
 
 install: $(STAMP)
 
@@ -53,6 +53,10 @@ lint: $(STAMP)
 	for pair in $(IMPORT_NAMES); do ln -sfn ../../$${pair#*:} $(VENV)/import-names/$${pair%%:*}; done
 	$(BIN)/ruff check mock_gateway schemas client contract_tests tests bench examples
 	$(BIN)/mypy
+
+# The README's picture of what FIBO stand-ins look like for twelve prompts.
+contact-sheet: $(STAMP)
+	$(BIN)/python -m mock_gateway.media.contact_sheet docs/images/fibo-contact-sheet.png
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache

@@ -17,10 +17,14 @@ must answer the same request with the same bytes in every process and on every m
   colours would make ``cut_out`` trivially right and hide bugs; the grain and gradient make it do
   the same work it does on a real photo, while the subject keeps enough contrast that the result is
   predictable (corners transparent, centre opaque) and testable.
-* ``render_fibo`` stands in for text-to-image. It draws a small landscape (sky, sun, hills, trees,
-  balloons) rather than noise, so a human looking at the mock's output sees "a picture", and a
-  different seed or prompt visibly changes it. Randomness always comes from ``sha256`` of the
-  parameters, never from ``hash()``, which is salted per process.
+* ``render_fibo`` stands in for text-to-image. A demo of the mock should show pictures that follow
+  their prompts, not one stock landscape, so the prompt is read into a scene plan (``prompts``:
+  time of day, weather, season, setting, a subject from a vocabulary of common things, its colour)
+  and drawn procedurally (``scenes``): "a red fox in deep snow" gives a red fox on white ground,
+  "a city skyline at night" lit windows under a dark sky. Whatever the prompt leaves open comes
+  from the seed, so unknown words still give varied pictures. Randomness always comes from
+  ``sha256`` of the parameters, never from ``hash()``, which is salted per process, and the step
+  count only touches small details at the bottom, so the composition does not move with it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ import colorsys
 import hashlib
 import io
 import json
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +41,8 @@ from functools import cache
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
 from ..core.catalog import ASPECT_RATIO_SIZES  # the catalog decides output sizes
+from .prompts import plan_scene
+from .scenes import render_scene
 
 RGB = tuple[int, int, int]
 Box = tuple[int, int, int, int]
@@ -411,98 +416,20 @@ def stand_in_size(url: str) -> tuple[int, int]:
 
 # --------------------------------------------------------------------------- text-to-image
 
-_HILL_STEP = 24  # px between hill outline points: smooth enough, and few points to draw
-
-# (zenith, horizon) pairs: day, sunset, dusk, hazy morning.
-_SKIES: tuple[tuple[RGB, RGB], ...] = (
-    ((40, 90, 170), (170, 210, 240)),
-    ((70, 50, 120), (250, 150, 90)),
-    ((20, 30, 70), (120, 100, 160)),
-    ((90, 150, 210), (240, 220, 180)),
-)
-
-
-def _jitter(rng: random.Random, colour: RGB, amount: int = 18) -> RGB:
-    r, g, b = (min(255, max(0, c + rng.randint(-amount, amount))) for c in colour)
-    return r, g, b
-
-
-def _hill_line(rng: random.Random, w: int, h: int, level: float) -> list[tuple[float, float]]:
-    base, amp = h * level, h * rng.uniform(0.02, 0.07)
-    waves = [(rng.uniform(1, 4) * 2 * math.pi / w, rng.uniform(0, 2 * math.pi)) for _ in range(2)]
-    xs = range(0, w + _HILL_STEP, _HILL_STEP)
-    return [(x, base - amp * sum(math.sin(f * x + p) for f, p in waves) / 2) for x in xs]
-
-
-def _draw_sky_lights(im: Image.Image, rng: random.Random) -> Image.Image:
-    w, h = im.size
-    glow = Image.new("RGBA", im.size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(glow)
-    cx, cy, r = w * rng.uniform(0.1, 0.9), h * rng.uniform(0.08, 0.3), h * rng.uniform(0.04, 0.08)
-    # Halo rings from the outside in, then the solid disc: a sun (or moon) with a glow.
-    for scale, alpha in ((2.2, 30), (1.6, 60), (1.25, 110), (1.0, 255)):
-        radius = r * scale
-        d.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(255, 236, 170, alpha))
-    for _ in range(rng.randint(2, 5)):
-        x, y, s = w * rng.random(), h * rng.uniform(0.05, 0.35), h * rng.uniform(0.03, 0.06)
-        for dx in (-1.2, 0.0, 1.2):  # a cloud: three puffs, the middle one tallest
-            top = y - s * (0.7 if dx else 1.0)
-            d.ellipse((x + dx * s - s, top, x + dx * s + s, y + s * 0.6), fill=(255, 255, 255, 190))
-    return Image.alpha_composite(im.convert("RGBA"), glow).convert("RGB")
-
-
-def _draw_tree(d: ImageDraw.ImageDraw, rng: random.Random, x: float, y: float, size: float) -> None:
-    d.rectangle((x - size * 0.06, y - size * 0.45, x + size * 0.06, y + 2), fill=(92, 64, 40))
-    leaf = _jitter(rng, (40, 110, 50), 25)
-    if rng.random() < 0.5:
-        d.ellipse((x - size * 0.3, y - size, x + size * 0.3, y - size * 0.35), fill=leaf)
-    else:
-        for k in range(3):  # stacked triangles: a fir
-            top, base = y - size * (1.0 - 0.22 * k), y - size * (0.55 - 0.18 * k)
-            half = size * (0.16 + 0.08 * k)
-            d.polygon([(x, top), (x - half, base), (x + half, base)], fill=leaf)
-
-
-def _draw_balloon(d: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) -> None:
-    x, y, r = w * rng.uniform(0.05, 0.95), h * rng.uniform(0.1, 0.42), h * rng.uniform(0.025, 0.05)
-    colour = _hsv(rng.random(), rng.uniform(0.6, 0.9), rng.uniform(0.75, 0.95))
-    d.line([(x, y + r * 1.2), (x, y + r * 2.4)], fill=(60, 50, 40), width=2)
-    d.rectangle((x - r * 0.2, y + r * 2.4, x + r * 0.2, y + r * 2.8), fill=(110, 75, 45))
-    d.ellipse((x - r, y - r * 1.2, x + r, y + r * 1.2), fill=colour)
-    d.ellipse((x - r * 0.6, y - r * 0.9, x - r * 0.2, y - r * 0.3), fill=(250, 250, 250))
-
 
 def render_fibo(prompt: str, *, seed: int, aspect_ratio: str, steps_num: int) -> bytes:
-    """Text-to-image stand-in: a landscape PNG (RGB) of ASPECT_RATIO_SIZES[aspect_ratio].
+    """Text-to-image stand-in: a PNG (RGB) of ASPECT_RATIO_SIZES[aspect_ratio] that follows the
+    prompt (time of day, weather, season, setting, subject, colour; see ``prompts``).
 
     Byte-identical for identical parameters; KeyError for an unknown aspect ratio. Any int seed
     works, since it only feeds the hash.
     """
-    w, h = size = ASPECT_RATIO_SIZES[aspect_ratio]
+    size = ASPECT_RATIO_SIZES[aspect_ratio]
     params = {"prompt": prompt, "seed": int(seed), "aspect_ratio": aspect_ratio}
     rng = _rng(json.dumps(params, sort_keys=True, ensure_ascii=False))
     # Steps only refine details: the composition stays put, like more diffusion steps would.
     params["steps_num"] = int(steps_num)
     detail_rng = _rng(json.dumps(params, sort_keys=True, ensure_ascii=False))
-
-    zenith, horizon = (_jitter(rng, c) for c in rng.choice(_SKIES))
-    im = _draw_sky_lights(_gradient(size, zenith, horizon), rng)
-    d = ImageDraw.Draw(im)
-    layers = rng.randint(3, 4)
-    for i in range(layers):
-        line = _hill_line(rng, w, h, 0.55 + 0.35 * i / layers)
-        near = (i + 1) / layers  # far hills are pale with haze, near ones dark and saturated
-        green = _hsv(rng.uniform(0.2, 0.36), 0.3 + 0.4 * near, 0.85 - 0.4 * near)
-        d.polygon([*line, (w, h), (0, h)], fill=green)
-        # Trees go on right after their own hill, so nearer hills overlap them.
-        for _ in range(rng.randint(0, 3) if i else 0):
-            x = w * rng.random()
-            ground = line[min(len(line) - 1, int(x) // _HILL_STEP)][1]
-            _draw_tree(d, rng, x, ground, h * rng.uniform(0.08, 0.16) * near)
-    for _ in range(rng.randint(2, 5)):
-        _draw_balloon(d, rng, w, h)
-    for _ in range(min(max(int(steps_num), 1), 150)):  # flowers in the foreground
-        x, y = w * detail_rng.random(), h * detail_rng.uniform(0.93, 1.0)
-        r = detail_rng.uniform(1.5, 4.0)
-        d.ellipse((x - r, y - r, x + r, y + r), fill=_hsv(detail_rng.random(), 0.7, 0.95))
+    plan = plan_scene(prompt, rng)
+    im = render_scene(plan, size, rng, detail_rng, int(steps_num))
     return _encode_png(im, _FIBO_COMPRESS)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import random
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
+from mock_gateway.media.contact_sheet import PROMPTS as CONTACT_PROMPTS
+from mock_gateway.media.contact_sheet import contact_sheet
+from mock_gateway.media.contact_sheet import main as contact_sheet_main
 from mock_gateway.media.pictures import (
     ASPECT_RATIO_SIZES,
     MAX_INPUT_PIXELS,
@@ -26,6 +35,8 @@ from mock_gateway.media.pictures import (
     stand_in_picture,
     stand_in_size,
 )
+from mock_gateway.media.prompts import SUBJECTS, plan_scene
+from mock_gateway.media.scenes import SUBJECT_DRAWINGS, draw_subject, render_scene
 
 
 def encode(im: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
@@ -379,3 +390,190 @@ def test_render_fibo_size_always_matches(
 @given(url=st.text())
 def test_stand_in_size_always_matches(url: str) -> None:
     assert probe_image(stand_in_picture(url)) == stand_in_size(url)
+
+
+# --------------------------------------------------------------------------- render_fibo: prompts
+
+
+def luma(im: Image.Image, box: tuple[int, int, int, int] | None = None) -> float:
+    return float(ImageStat.Stat((im.crop(box) if box else im).convert("L")).mean[0])
+
+
+def lower_half(im: Image.Image) -> tuple[int, int, int, int]:
+    return (0, im.height // 2, im.width, im.height)
+
+
+def whiteness(im: Image.Image, box: tuple[int, int, int, int]) -> float:
+    """Mean of each pixel's weakest channel: high only where pixels are both bright and grey."""
+    r, g, b = im.crop(box).split()
+    return float(ImageStat.Stat(ImageChops.darker(ImageChops.darker(r, g), b)).mean[0])
+
+
+def small_scene(prompt: str, seed: int = 0, size: tuple[int, int] = (256, 192)) -> Image.Image:
+    """render_fibo's pipeline at thumbnail size: the same drawing, a fraction of the time."""
+    rng = random.Random(seed)
+    return render_scene(plan_scene(prompt, rng), size, rng, random.Random(seed + 1), 20)
+
+
+@pytest.mark.parametrize("subject", sorted(SUBJECT_DRAWINGS))
+def test_every_subject_draws_a_sizeable_shape(subject: str) -> None:
+    spec = SUBJECT_DRAWINGS[subject]
+    bh = 100
+    bw = round(bh * spec.aspect)
+    canvas = Image.new("RGB", (bw + 200, bh + 200), (128, 128, 128))
+    blank = canvas.copy()
+    box = (100.0, 100.0, float(bw), float(bh))
+    draw_subject(subject, canvas, box, plan_scene(f"a {subject} at noon"))
+    changed = ImageChops.difference(canvas, blank).convert("L").point(lambda v: 255 if v else 0)
+    inside = changed.crop((100, 100, 100 + bw, 100 + bh)).histogram()[255]
+    assert inside > 0.15 * bw * bh  # big enough to recognise, not a speck
+    assert len(canvas.crop((100, 100, 100 + bw, 100 + bh)).getcolors(1 << 16) or []) >= 3
+
+
+def test_subjects_are_different_shapes() -> None:
+    masks = {}
+    for subject in SUBJECT_DRAWINGS:
+        canvas = Image.new("RGB", (160, 160), (128, 128, 128))
+        draw_subject(subject, canvas, (30.0, 30.0, 100.0, 100.0), plan_scene("at noon"))
+        masks[subject] = canvas.tobytes()
+    assert len(set(masks.values())) == len(masks)
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_every_subject_renders_in_a_scene(subject: str) -> None:
+    im = small_scene(f"a {subject}")
+    assert im.size == (256, 192) and im.mode == "RGB"
+    assert len(im.getcolors(1 << 16) or []) > 20
+
+
+def test_colour_words_colour_the_subject() -> None:
+    def reds_and_blues(prompt: str) -> tuple[int, int]:
+        canvas = Image.new("RGB", (300, 200), (128, 128, 128))
+        draw_subject("car", canvas, (40.0, 60.0, 220.0, 100.0), plan_scene(prompt))
+        r, g, b = canvas.split()
+
+        def count(*masks: Image.Image) -> int:
+            both = masks[0]
+            for m in masks[1:]:
+                both = ImageChops.multiply(both, m)
+            return both.histogram()[255]
+
+        def above(band: Image.Image, v: int) -> Image.Image:
+            return band.point(lambda x: 255 if x > v else 0)
+
+        def below(band: Image.Image, v: int) -> Image.Image:
+            return band.point(lambda x: 255 if x < v else 0)
+
+        red = count(above(r, 150), below(g, 90), below(b, 90))
+        blue = count(above(b, 150), below(r, 90))
+        return red, blue
+
+    red_car, blue_car = reds_and_blues("a red car at noon"), reds_and_blues("a blue car at noon")
+    assert red_car[0] > 2000 and red_car[1] < 100
+    assert blue_car[1] > 2000 and blue_car[0] < 100
+
+
+@pytest.mark.parametrize("subject", ["house", "fox", "car", "lighthouse", "cat", "castle"])
+def test_night_is_darker_than_noon(subject: str) -> None:
+    for seed in range(2):
+        night = decode(fibo(f"a {subject} at night", seed=seed, aspect_ratio="1:1"))
+        noon = decode(fibo(f"a {subject} at noon", seed=seed, aspect_ratio="1:1"))
+        assert luma(night) < luma(noon) - 40
+        # The top of the picture most of all: the sky, which says "night" at a glance.
+        top = (0, 0, night.width, night.height // 8)
+        assert luma(night, top) < luma(noon, top) - 45
+
+
+def test_snow_is_white_below_where_desert_and_night_are_not() -> None:
+    for seed in range(3):
+        snow = small_scene("a fox in deep snow at noon", seed)
+        desert = small_scene("a fox in the desert at noon", seed)
+        night = small_scene("a fox in the forest at night", seed)
+        box = lower_half(snow)
+        assert whiteness(snow, box) > 170
+        assert whiteness(snow, box) > whiteness(desert, box) + 50
+        assert whiteness(snow, box) > whiteness(night, box) + 100
+        assert luma(snow, box) > luma(night, box) + 100
+
+
+def test_each_weather_changes_the_picture() -> None:
+    base = small_scene("a house in the hills in summer at noon, clear")
+    for weather in ("cloudy", "rain", "storm", "fog"):
+        other = small_scene(f"a house in the hills in summer at noon, {weather}")
+        diff = ImageStat.Stat(ImageChops.difference(base, other)).mean
+        assert sum(diff) / 3 > 10, weather
+
+
+def test_prompts_with_unknown_words_vary() -> None:
+    nonsense = ["zorp quux", "lorem ipsum dolor", "blorft", "qwerty uiop", "xyzzy plugh"]
+    pictures = [fibo(prompt, aspect_ratio="1:1") for prompt in nonsense]
+    for i, a in enumerate(pictures):
+        for b in pictures[i + 1 :]:
+            assert mean_difference(a, b) > 8
+
+
+def test_the_prompt_decides_the_picture_not_just_its_noise() -> None:
+    # Two prompts far apart in meaning must give pictures far apart, beyond what a seed changes.
+    seed_change = mean_difference(fibo("a red fox in deep snow"), fibo("a red fox in deep snow", 8))
+    prompt_change = mean_difference(fibo("a red fox in deep snow"), fibo("a city skyline at night"))
+    assert prompt_change > 60
+    assert prompt_change > 2 * seed_change
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a dog on the beach",
+        "a sailboat on a lake",
+        "a car in the city at night",
+        "a cup of coffee in a kitchen at dusk",
+        "a cottage in a foggy forest",
+        "a penguin in the snow during a blizzard",
+        "a robot on the moon in outer space",
+        "a castle under a stormy sky",
+    ],
+)
+def test_steps_only_refine_the_bottom_strip(prompt: str) -> None:
+    aspect_ratio = "9:16" if len(prompt) % 2 else "16:9"  # both shapes, over the prompts
+    base = fibo(prompt, aspect_ratio=aspect_ratio, steps_num=20)
+    more = fibo(prompt, aspect_ratio=aspect_ratio, steps_num=45)
+    assert base != more
+    diff = ImageChops.difference(decode(base).convert("RGB"), decode(more).convert("RGB"))
+    changed = diff.getbbox()
+    h = ASPECT_RATIO_SIZES[aspect_ratio][1]
+    assert changed is not None and changed[1] >= int(h * 0.85)
+
+
+def test_render_fibo_is_identical_across_processes() -> None:
+    prompt = "a whale in the ocean at sunset"
+    here = hashlib.sha256(render_fibo(prompt, seed=3, aspect_ratio="4:3", steps_num=30)).hexdigest()
+    code = (
+        "import hashlib; from mock_gateway.media.pictures import render_fibo; "
+        f"print(hashlib.sha256(render_fibo({prompt!r}, seed=3, aspect_ratio='4:3', "
+        "steps_num=30)).hexdigest())"
+    )
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == here
+
+
+def test_render_fibo_pictures_stay_small() -> None:
+    for prompt in CONTACT_PROMPTS:
+        assert len(fibo(prompt, aspect_ratio="1:1")) < 1_500_000
+
+
+# --------------------------------------------------------------------------- contact sheet
+
+
+def test_contact_sheet_lays_out_captioned_thumbnails(tmp_path: Path) -> None:
+    sheet = contact_sheet(CONTACT_PROMPTS[:2])
+    assert sheet.width > 4 * 300 and 200 < sheet.height < 400  # one row of four slots
+    out = tmp_path / "sub" / "sheet.png"
+    assert len(CONTACT_PROMPTS) == 12 and len(set(CONTACT_PROMPTS)) == 12
+    assert contact_sheet_main([str(out)]) == 0
+    im = decode(out.read_bytes())
+    assert im.width == sheet.width and im.height > 3 * 200  # three rows of four
+    assert contact_sheet_main([]) == 2
