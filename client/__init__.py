@@ -13,6 +13,7 @@ FIBO (text to image), against the live gateway or the offline mock.
 
 from __future__ import annotations
 
+from ._version import __version__
 from .async_client import AsyncPixazoClient
 from .callbacks import CallbackDeduplicator, parse_callback
 from .config import DEFAULT_BASE_URL
@@ -37,8 +38,6 @@ from .errors import (
 from .models import JobStatus, Model, State, Submission
 from .policy import PollPolicy, RetryPolicy
 from .sync_client import PixazoClient
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -4,8 +4,12 @@ Which request ids need what (the rule `status()` and `wait()` follow):
 
 - a `Submission` (what the submit methods return) says everything: pass it when you have it;
 - a generation-2 id, `<model id>_<uuid>`, names its model: a plain string is enough;
-- a generation-1 id is a bare UUID and does not: this client remembers the ones it submitted
-  (the last 10,000); for any other, pass `model=` (`"rmbg"`, `"fibo"`, a `Model` or a model id).
+- a generation-1 id is a bare UUID and does not. This client remembers the ones it submitted
+  or found (the last 10,000); any other is looked up on both generation-1 result endpoints,
+  RMBG's then FIBO's: the first that knows it answers (an endpoint answering 404, or 403 for
+  a model the key may not use, does not), and it is remembered. `model=` (`"rmbg"`,
+  `"fibo"`, a `Model` or a model id) asks that model's endpoint only.
+- anything else is a typo: `ValidationError` (field `request_id`), before any request.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import inspect
 import math
 import os
 import random
+import re
 import time
 import warnings
 from collections import OrderedDict
@@ -25,7 +30,16 @@ from typing import Any
 from urllib.parse import quote
 
 from .config import poll_policy, redact, resolve_api_key, resolve_base_url
-from .errors import ConfigurationError, JobFailedError, ValidationError, WaitTimeoutError
+from .errors import (
+    ConfigurationError,
+    GatewayError,
+    JobFailedError,
+    ModelNotFoundError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+    WaitTimeoutError,
+)
 from .models import JobStatus, Model, State, Submission, status_from_gen1, status_from_gen2
 from .policy import PollPolicy, RetryPolicy
 from .transport import Transport
@@ -37,6 +51,15 @@ KEY_HEADER = "Ocp-Apim-Subscription-Key"
 RequestRef = str | Submission
 OnUpdate = Callable[[JobStatus], object]  # may return an awaitable, which is awaited
 _REMEMBERED = 10_000
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_GEN1_ID = re.compile(_UUID)  # a bare UUID, as fal makes them
+_GEN2_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]*_{_UUID}")  # "<model id>_<uuid>"
+_SHAPES = (
+    "expected <model id>_<uuid> (generation 2) or a bare <uuid> (generation 1), "
+    "a <uuid> looking like 0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+)
+# Where an id of unknown model is looked for: the older page's model first.
+_GEN1_LOOKUP = (Model.RMBG, Model.FIBO)
 
 
 class AsyncPixazoClient:
@@ -139,7 +162,7 @@ class AsyncPixazoClient:
         )
         submission = Submission.from_answer(model, answer.json(), answer.status)
         if submission.generation == 1:
-            self._remember(submission)
+            self._remember(submission.request_id, submission.model)
             if webhook_url is not None:
                 warnings.warn(
                     "this key gets generation-1 answers, which send no webhooks: poll instead",
@@ -151,7 +174,8 @@ class AsyncPixazoClient:
 
     async def status(self, request: RequestRef, *, model: str | Model | None = None) -> JobStatus:
         """The job's state now, the same shape for both generations (see the module's rule
-        for which ids need `model=`)."""
+        for generation-1 ids: without `model=`, an id this client does not know is looked up
+        on both result endpoints; `NotFoundError` if neither knows it)."""
         request_id, generation, known = self._locate(request, model)
         if generation == 2:
             answer = await self._transport.request(
@@ -161,15 +185,41 @@ class AsyncPixazoClient:
                 retry=True,
             )
             return status_from_gen2(answer.json(), answer.status)
-        assert known is not None
+        if known is not None:
+            return await self._gen1_status(request_id, known)
+        return await self._gen1_lookup(request_id)
+
+    async def _gen1_status(self, request_id: str, model: Model) -> JobStatus:
         answer = await self._transport.request(
             "POST",
-            self.base_url + known.result_path,
+            self.base_url + model.result_path,
             json_body={"request_id": request_id},
             headers=self._headers(),
             retry=True,  # a read, whatever its verb: nothing is charged
         )
-        return status_from_gen1(answer.json(), known, answer.status)
+        return status_from_gen1(answer.json(), model, answer.status)
+
+    async def _gen1_lookup(self, request_id: str) -> JobStatus:
+        """A generation-1 id of unknown model: the first result endpoint that knows it."""
+        refusal: GatewayError | None = None
+        for model in _GEN1_LOOKUP:
+            try:
+                found = await self._gen1_status(request_id, model)
+            except NotFoundError:
+                continue
+            except (PermissionDeniedError, ModelNotFoundError) as e:
+                # This key cannot ask that model's endpoint; the job may still be the other's.
+                refusal = refusal or e
+                continue
+            self._remember(request_id, model)
+            return found
+        if refusal is not None:
+            raise refusal  # what hid the job, if it exists
+        raise NotFoundError(
+            f"request {request_id} is unknown to both generation-1 result endpoints for this "
+            "key (RMBG and FIBO each answered HTTP 404)",
+            status_code=404,
+        )
 
     async def wait(
         self,
@@ -231,33 +281,28 @@ class AsyncPixazoClient:
     def _headers(self) -> dict[str, str]:
         return {KEY_HEADER: self._api_key, "Cache-Control": "no-cache"}
 
-    def _remember(self, submission: Submission) -> None:
-        self._gen1_models[submission.request_id] = submission.model
-        self._gen1_models.move_to_end(submission.request_id)
+    def _remember(self, request_id: str, model: Model) -> None:
+        key = request_id.lower()  # the gateway reads generation-1 ids in any case
+        self._gen1_models[key] = model
+        self._gen1_models.move_to_end(key)
         while len(self._gen1_models) > _REMEMBERED:
             self._gen1_models.popitem(last=False)
 
     def _locate(
         self, request: RequestRef, model: str | Model | None
     ) -> tuple[str, int, Model | None]:
-        """(request id, generation, model) for a submission or an id (the module's rule)."""
+        """(request id, generation, model) for a submission or an id (the module's rule); the
+        model is None for a generation-2 id, and for a generation-1 id to look up."""
         if isinstance(request, Submission):
             return request.request_id, request.generation, request.model
-        if not isinstance(request, str) or not request.strip() or "/" in request:
-            raise ValidationError(f"not a request id: {request!r}", field="request_id")
-        request_id = request.strip()
-        if "_" in request_id:  # generation 2: "<model id>_<uuid>"
+        request_id = request.strip() if isinstance(request, str) else ""
+        if _GEN2_ID.fullmatch(request_id):
             return request_id, 2, None
+        if not _GEN1_ID.fullmatch(request_id):
+            raise ValidationError(f"{request!r} is not a request id: {_SHAPES}", field="request_id")
         if model is not None:
             try:
                 return request_id, 1, Model.parse(model)
             except ValueError as e:
                 raise ValidationError(str(e), field="model") from None
-        remembered = self._gen1_models.get(request_id)
-        if remembered is None:
-            raise ValidationError(
-                f"{request_id} is a generation-1 request id, which does not name its model; "
-                "pass model='rmbg' or model='fibo', or the Submission",
-                field="model",
-            )
-        return request_id, 1, remembered
+        return request_id, 1, self._gen1_models.get(request_id.lower())

@@ -10,6 +10,9 @@ can repeat, and the page says to use `request_id` with the status as the idempot
         if not dedup.seen(status):
             handle(status)                           # quickly: answer 2xx within seconds
         return web.Response(status=200)              # a repeat is acknowledged too
+
+`seen()` and `forget()` also take the body itself, raw or already parsed by a framework
+(`dedup.seen(await request.json())`): the same answer as for its `parse_callback()` status.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from typing import Any
 from .errors import UnexpectedResponseError, ValidationError
 from .models import JobStatus, State, status_from_gen2
 
-__all__ = ["CallbackDeduplicator", "parse_callback"]
+__all__ = ["Callback", "CallbackDeduplicator", "parse_callback"]
 
+# What a receiver may hand over: the parsed status, or the body (raw, or parsed JSON).
+Callback = JobStatus | bytes | str | Mapping[str, Any]
 _ORDER = {State.QUEUED: 0, State.PROCESSING: 1}  # every terminal state ranks 2
 
 
@@ -62,9 +67,11 @@ class CallbackDeduplicator:
         self._seen: OrderedDict[str, set[State]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def seen(self, callback: JobStatus) -> bool:
+    def seen(self, callback: Callback) -> bool:
         """True if this callback (or a later state of its request) was seen before;
-        otherwise records it and returns False."""
+        otherwise records it and returns False. A body is read by `parse_callback`
+        (ValidationError, nothing recorded, if it is not a status)."""
+        callback = _status(callback)
         with self._lock:
             states = self._seen.get(callback.request_id)
             if states is None:
@@ -78,8 +85,9 @@ class CallbackDeduplicator:
             states.add(callback.status)
             return False
 
-    def forget(self, callback: JobStatus) -> None:
+    def forget(self, callback: Callback) -> None:
         """Unrecord a callback (e.g. its handling failed, so a redelivery must be handled)."""
+        callback = _status(callback)
         with self._lock:
             states = self._seen.get(callback.request_id)
             if states is not None:
@@ -91,6 +99,10 @@ class CallbackDeduplicator:
         """How many request ids are remembered."""
         with self._lock:
             return len(self._seen)
+
+
+def _status(callback: Callback) -> JobStatus:
+    return callback if isinstance(callback, JobStatus) else parse_callback(callback)
 
 
 def _rank(state: State) -> int:

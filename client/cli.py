@@ -3,6 +3,14 @@
 Results are JSON on stdout; errors one line on stderr with an exit code from `EXIT_CODES`;
 while waiting, a live progress line on stderr when it is a terminal. The key comes from
 `$PIXAZO_API_KEY` only (an argument would show in `ps` and shell history) and is never printed.
+
+Arguments are checked before anything is sent or paid: an `--out` that cannot be written
+(its directory missing or not writable, or the path a directory) exits 2 with nothing sent.
+
+When the reader of stdout (or stderr) goes away early, as in `pixazo status ID | head -c 1`,
+`pixazo` exits quietly with 141 (128 + SIGPIPE, what a shell reports for a command killed by
+SIGPIPE, e.g. `yes | head`): no traceback, no message, and `set -o pipefail` still sees that
+the output was cut short.
 """
 
 from __future__ import annotations
@@ -11,12 +19,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .async_client import AsyncPixazoClient
 from .errors import (
@@ -36,16 +46,19 @@ from .errors import (
 )
 from .models import JobStatus, Submission
 
-__all__ = ["EXIT_CODES", "exit_code", "main", "progress_line"]
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+__all__ = ["EXIT_CODES", "exit_code", "main", "out_problem", "progress_line"]
 
 # code, meaning: printed in `pixazo --help`; exit_code() follows it.
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (0, "success"),
-    (1, "network or local I/O error (no answer from the gateway, cannot write --out)"),
+    (1, "network or local I/O error (no answer from the gateway, saving --out failed)"),
     (
         2,
         "bad usage or invalid parameters (checked locally, HTTP 400, model not found, "
-        "no PIXAZO_API_KEY)",
+        "no PIXAZO_API_KEY, an --out that cannot be written)",
     ),
     (3, "authentication or permission refused (HTTP 401, 403)"),
     (4, "not found (HTTP 404: unknown request id or endpoint)"),
@@ -55,7 +68,10 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (8, "the job ended FAILED or ERROR (its status is still printed on stdout)"),
     (9, "timed out waiting (--timeout)"),
     (130, "interrupted (Ctrl-C)"),
+    (141, "stdout or stderr closed early (e.g. `| head`): quietly, as if killed by SIGPIPE"),
 )
+EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 _BY_CLASS: tuple[tuple[type[BaseException], int], ...] = (
     (TransportError, 1),
@@ -129,9 +145,17 @@ class _Run:
     submitted: Submission | None = None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, except that `--help` into a closed pipe is not ignored silently
+    (argparse drops write errors) but exits like any other output cut short."""
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        (file or sys.stdout).write(self.format_help())
+
+
 def build_parser() -> argparse.ArgumentParser:
     table = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pixazo",
         description="Bria RMBG 2.0 and FIBO through the Pixazo gateway (or its mock). "
         "JSON results on stdout.",
@@ -188,12 +212,66 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
 
 def _model_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--model", metavar="M", help="rmbg or fibo: needed for a generation-1 id (a bare UUID)"
+        "--model",
+        metavar="M",
+        help="rmbg or fibo: for a generation-1 id (a bare UUID), ask only that model's "
+        "result endpoint (default: try both)",
     )
 
 
+def out_problem(path: str) -> str | None:
+    """Why `path` cannot be written as --out (None if it can): checked before any request,
+    so a bad path costs neither money nor the wait."""
+    if not path:
+        return "an empty path"
+    target = Path(path)
+    if target.is_dir():
+        return "it is a directory"
+    parent = target.parent
+    if not parent.exists():
+        return f"the directory {parent} does not exist"
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"the directory {parent} is not writable"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run `pixazo`; the exit code (`EXIT_CODES`)."""
+    try:
+        try:
+            return _run_cli(argv)
+        finally:  # --help and usage errors leave through SystemExit: flush for them too
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_closed_output()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_closed_output() -> None:
+    """Point whichever of stdout and stderr leads into a closed pipe at /dev/null: what it
+    still buffers can never be delivered, and the interpreter's last flush must not report
+    it ("Exception ignored ... BrokenPipeError"). A stream still open is left alone."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BrokenPipeError:
+                with contextlib.suppress(OSError, ValueError):  # no file descriptor
+                    os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
+def _run_cli(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    out = getattr(args, "out", None)
+    if out is not None and (problem := out_problem(out)) is not None:
+        shown = out or "''"
+        _fail(f"cannot write --out {shown}: {problem} (nothing was sent)", None)
+        return EXIT_USAGE
     run = _Run()
     try:
         with warnings.catch_warnings():
@@ -206,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_json(e.status.to_dict())
         _fail(str(e), None)
         return exit_code(e)
+    except BrokenPipeError:
+        raise  # not an error to report: main() exits quietly
     except (PixazoError, OSError) as e:
         _fail(_explain(e), run)
         return exit_code(e)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from ._version import __version__
 from .errors import (
     GatewayError,
     RateLimitError,
@@ -34,7 +35,7 @@ __all__ = ["Answer", "Transport"]
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
-USER_AGENT = "pixazo-client/0.1.0"
+USER_AGENT = f"pixazo-client/{__version__}"
 _CHUNK = 64 * 1024
 
 

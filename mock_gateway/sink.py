@@ -5,6 +5,20 @@ id, whether it repeats an earlier (request_id, status), and what the sink answer
 make the receiver misbehave on purpose: fail the first N callbacks, answer slowly, answer
 a non-2xx code. `WebhookSink` holds all the logic and knows nothing of pytest or of the
 CLI; it runs on whatever event loop serves its `app`.
+
+Besides the callbacks (a POST to any path), the sink answers:
+
+- `GET /received`: `{"received": [...]}`, the callbacks it accepted (answered 2xx), in
+  answer order; what a receiver would have handled.
+- `GET /refused`: `{"refused": [...]}`, the attempts it did not accept: answered non-2xx
+  (`--fail-first`, `--status`) or cut off before the answer (`answered` 499, e.g. the
+  sender gave up during `--delay`). A refused attempt is not received: the sender retries it.
+- `DELETE /received`: forget both lists and restart the counters (`--fail-first` applies
+  afresh).
+
+Entries in both lists have the same fields (`Received`); `answered` is the code sent.
+In process, `accepted()` and `refused()` are the two lists and `received` holds every
+attempt in order.
 """
 
 from __future__ import annotations
@@ -73,13 +87,18 @@ class WebhookSink:
         # One event per waiting task, made inside its own loop: the sink may outlive a loop.
         self._waiters: set[asyncio.Event] = set()
         self.app = web.Application()
-        self.app.router.add_get("/received", self._list)
+        self.app.router.add_get("/received", self._list_accepted)
+        self.app.router.add_get("/refused", self._list_refused)
         self.app.router.add_delete("/received", self._clear)
         self.app.router.add_post("/{path:.*}", self._callback)  # POST /received included
 
     def accepted(self) -> list[Received]:
         """The callbacks answered 2xx, in order."""
-        return [r for r in self.received if 200 <= r.answered < 300]
+        return [r for r in self.received if _ok(r.answered)]
+
+    def refused(self) -> list[Received]:
+        """The attempts answered non-2xx or cut off before the answer (CLOSED), in order."""
+        return [r for r in self.received if not _ok(r.answered)]
 
     async def wait_for(self, n: int, timeout: float = 5.0) -> list[Received]:
         """The first `n` accepted callbacks, once they arrived; TimeoutError after `timeout` s."""
@@ -95,7 +114,7 @@ class WebhookSink:
         except TimeoutError:
             raise TimeoutError(
                 f"waited {timeout:g} s for {n} accepted callbacks: {len(self.accepted())} "
-                f"accepted, {len(self.received)} received in all"
+                f"accepted, {len(self.refused())} refused"
             ) from None
         return self.accepted()[:n]
 
@@ -105,12 +124,15 @@ class WebhookSink:
         self._posts = 0
         self._accepted_keys.clear()
 
-    async def _list(self, request: web.Request) -> web.Response:
-        return web.json_response({"received": [asdict(r) for r in self.received]})
+    async def _list_accepted(self, request: web.Request) -> web.Response:
+        return web.json_response({"received": [asdict(r) for r in self.accepted()]})
+
+    async def _list_refused(self, request: web.Request) -> web.Response:
+        return web.json_response({"refused": [asdict(r) for r in self.refused()]})
 
     async def _clear(self, request: web.Request) -> web.Response:
         self.clear()
-        return web.json_response({"received": []})
+        return web.json_response({"received": [], "refused": []})
 
     async def _callback(self, request: web.Request) -> web.StreamResponse:
         at = time.time()  # wall time on purpose: the sink reports when a callback really came
@@ -156,13 +178,18 @@ class WebhookSink:
             at=at,
             path=request.path,
         )
-        if key is not None and 200 <= answered < 300:
+        if key is not None and _ok(answered):
             self._accepted_keys.add(key)
         self.received.append(received)
         for waiter in self._waiters:
             waiter.set()
         if self.on_receive is not None:
             self.on_receive(received)
+
+
+def _ok(answered: int) -> bool:
+    """Whether an answer accepts the callback (2xx, as the gateway counts a delivery)."""
+    return 200 <= answered < 300
 
 
 def _answer(code: int) -> web.StreamResponse:

@@ -216,16 +216,48 @@ async def test_a_body_that_is_not_a_json_object_gets_400_and_is_not_recorded(
     assert await post(client) == 500  # the 400 did not use up fail_first
 
 
-async def test_get_received_lists_the_records_as_json(make_sink: MakeSink) -> None:
+async def test_get_received_lists_only_the_accepted_callbacks(make_sink: MakeSink) -> None:
     s, client = await make_sink(fail_first=1)
     await post(client, headers=headers(attempt=1))
     await post(client, headers=headers(attempt=2))
     resp = await client.get("/received")
     assert resp.status == 200
     listed = (await resp.json())["received"]
-    assert listed == [asdict(r) for r in s.received]
-    assert [(x["attempt"], x["answered"]) for x in listed] == [(1, 500), (2, 200)]
-    assert listed[1]["body"] == callback()
+    assert listed == [asdict(r) for r in s.accepted()]
+    assert [(x["attempt"], x["answered"]) for x in listed] == [(2, 200)]
+    assert listed[0]["body"] == callback()
+
+
+async def test_get_refused_lists_the_attempts_answered_non_2xx_or_cut_off(
+    make_sink: MakeSink,
+) -> None:
+    s, client = await make_sink(fail_first=1)
+    await post(client, headers=headers(attempt=1))
+    await post(client, headers=headers(attempt=2))
+    s.status = 410
+    await post(client, headers=headers(attempt=3))
+    s.status, s.delay = 200, 2.0
+    with pytest.raises(asyncio.TimeoutError):
+        await client.post("/", json=callback(), timeout=aiohttp.ClientTimeout(total=0.1))
+    async with asyncio.timeout(TIMEOUT):
+        while len(s.received) < 4:
+            await asyncio.sleep(0.01)
+    resp = await client.get("/refused")
+    assert resp.status == 200
+    refused = (await resp.json())["refused"]
+    assert refused == [asdict(r) for r in s.refused()]
+    assert [(x["attempt"], x["answered"]) for x in refused] == [(1, 500), (3, 410), (None, CLOSED)]
+    assert [r["attempt"] for r in (await (await client.get("/received")).json())["received"]] == [2]
+
+
+async def test_with_status_410_nothing_is_received_and_everything_refused(
+    make_sink: MakeSink,
+) -> None:
+    _, client = await make_sink(status=410)
+    assert [await post(client), await post(client)] == [410, 410]
+    assert (await (await client.get("/received")).json()) == {"received": []}
+    refused = (await (await client.get("/refused")).json())["refused"]
+    assert [x["answered"] for x in refused] == [410, 410]
 
 
 async def test_delete_received_clears_records_and_counters(make_sink: MakeSink) -> None:
@@ -235,6 +267,7 @@ async def test_delete_received_clears_records_and_counters(make_sink: MakeSink) 
     assert resp.status == 200
     assert s.received == []
     assert (await (await client.get("/received")).json()) == {"received": []}
+    assert (await (await client.get("/refused")).json()) == {"refused": []}
     # Counters restart: fail_first applies again, and nothing is a duplicate any more.
     assert [await post(client), await post(client)] == [500, 200]
     assert [r.duplicate for r in s.received] == [False, False]
@@ -289,7 +322,7 @@ async def test_wait_for_times_out_saying_how_many_arrived(make_sink: MakeSink) -
         await s.wait_for(3, timeout=0.2)
     message = str(caught.value)
     assert "3 accepted callbacks" in message
-    assert "1 accepted, 2 received" in message
+    assert message == "waited 0.2 s for 3 accepted callbacks: 1 accepted, 1 refused"
 
 
 def test_line_shows_time_ids_attempt_answer_and_duplicate() -> None:

@@ -88,6 +88,46 @@ def test_the_deduplicator_answers_seen_for_a_repeat_only() -> None:
     assert len(dedup) == 2
 
 
+PROCESSING = {**COMPLETED, "status": "PROCESSING", "output": None, "completed_at": None}
+# In arrival order: news, news, a network repeat, and a stale update after the end.
+ARRIVALS = [PROCESSING, COMPLETED, COMPLETED, PROCESSING]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [dict, json.dumps, lambda d: json.dumps(d).encode()],
+    ids=["dict", "text", "bytes"],
+)
+def test_seen_takes_a_body_and_answers_as_for_its_parsed_status(form: Any) -> None:
+    by_body, by_status = CallbackDeduplicator(), CallbackDeduplicator()
+    from_bodies = [by_body.seen(form(body)) for body in ARRIVALS]
+    from_statuses = [by_status.seen(parse_callback(body)) for body in ARRIVALS]
+    assert from_bodies == from_statuses == [False, False, True, True]
+    assert len(by_body) == len(by_status) == 1
+
+
+def test_a_body_and_its_parsed_status_are_the_same_callback() -> None:
+    dedup = CallbackDeduplicator()
+    assert dedup.seen(dict(COMPLETED)) is False
+    assert dedup.seen(parse_callback(COMPLETED)) is True
+    dedup.forget(dict(COMPLETED))
+    assert dedup.seen(parse_callback(COMPLETED)) is False, "forget takes a body too"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"status": "COMPLETED"}, "request_id"), ({**COMPLETED, "status": "DONE"}, "status")],
+)
+def test_seen_refuses_a_body_that_is_not_a_status_and_records_nothing(
+    body: dict[str, Any], field: str
+) -> None:
+    dedup = CallbackDeduplicator()
+    with pytest.raises(ValidationError) as caught:
+        dedup.seen(body)
+    assert caught.value.field == field
+    assert len(dedup) == 0
+
+
 def test_an_older_state_after_a_later_one_counts_as_seen() -> None:
     dedup = CallbackDeduplicator()
     assert dedup.seen(status("COMPLETED")) is False

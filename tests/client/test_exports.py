@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.metadata
 import pkgutil
 from pathlib import Path
 from types import ModuleType
@@ -69,3 +70,23 @@ def test_the_client_never_imports_the_mock() -> None:
 
 def test_only_the_transport_touches_aiohttp() -> None:
     assert [p.name for p in SOURCES if "aiohttp" in imports(p)] == ["transport.py"]
+
+
+def test_the_version_is_the_installed_distributions() -> None:
+    installed = importlib.metadata.version("pixazo-mock-toolkit")
+    assert pixazo_client.__version__ == installed
+    agent = importlib.import_module("pixazo_client.transport").USER_AGENT
+    assert agent == f"pixazo-client/{installed}"
+
+
+def test_the_version_is_read_from_the_metadata_not_written_in_the_source() -> None:
+    assert all('"0.1.0"' not in p.read_text("utf-8") for p in SOURCES)
+    version = importlib.import_module("pixazo_client._version")
+    original = importlib.metadata.version
+    try:
+        importlib.metadata.version = lambda name: f"9.9.9+{name}"  # type: ignore[assignment]
+        reloaded = importlib.reload(version)
+        assert reloaded.__version__ == "9.9.9+pixazo-mock-toolkit"
+    finally:
+        importlib.metadata.version = original
+        importlib.reload(version)
