@@ -185,7 +185,7 @@ def key_config(key: str, fields: Any, *, source: str) -> KeyConfig:
     except InvalidParameters as e:
         raise ConfigError(f"{source}: {e.message}") from None
     models = fields.get("models")
-    rate_limit = NEW_KEY_RATE_LIMIT
+    rate_limit: RateLimit | None = NEW_KEY_RATE_LIMIT
     if "rate_limit" in fields:  # null: no limit at all
         limit = fields["rate_limit"]
         # JSON Schema calls 2.0 an integer; the window needs a real int.
