@@ -91,3 +91,18 @@ def test_the_docs_pictures_are_not_ignored() -> None:
         timeout=30,
     )
     assert done.returncode == 1, "the README's pictures are tracked"
+
+
+def test_every_package_folder_is_in_the_distribution() -> None:
+    # The packages are listed by hand (the folders are mapped to pixazo_* names), so a new
+    # subpackage must be added there too, or installs lose it.
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    folder_of = {name: folder for name, folder in setuptools["package-dir"].items()}
+    listed = set(setuptools["packages"])
+    expected = set()
+    for top in ("mock_gateway", "pixazo_client", "pixazo_schemas", "pixazo_contract"):
+        base = ROOT / folder_of.get(top, top)
+        for init in base.rglob("__init__.py"):
+            parts = init.parent.relative_to(base).parts
+            expected.add(".".join((top, *parts)))
+    assert listed == expected
