@@ -20,7 +20,7 @@ import pytest
 # asserts of this distribution's modules, which it cannot do to modules already imported.
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_LIVE_URL = "https://gateway.pixazo.ai"  # as target.DEFAULT_LIVE_URL
-JUNIT_FILE = "contract-report.xml"  # as report.JUNIT_FILE
+JUNIT_FILE = "fidelity-report.xml"  # as report.JUNIT_FILE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,9 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--report-dir",
-        default=".",
+        default=os.environ.get("CONTRACT_REPORT_DIR") or ".",
         metavar="DIR",
-        help="where contract-report.md and contract-report.xml go (default: here)",
+        help="where fidelity-report.json, .md and .xml go (default: $CONTRACT_REPORT_DIR, "
+        "else here)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="REPORT",
+        help="expect what this fidelity-report.json observed live (for a mock started with "
+        "the same --profile); default $CONTRACT_PROFILE",
     )
     args, extra = parser.parse_known_args(argv)
     # A base URL in the environment means a live target, as with --live.
@@ -73,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"--contract-target={'live' if live else 'mock'}",
         f"--contract-report-dir={report_dir}",
         *([f"--contract-base-url={base}"] if live else []),
+        *([f"--contract-profile={args.profile}"] if args.profile else []),
         *extra,
     ]
     return int(pytest.main(pytest_args))

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from . import expectations
 from .http import Secret
-from .report import Report
+from .ledger import Ledger, pop, push
+from .report import JSON_FILE, REPORT_FILE, Report
 from .target import DEFAULT_LIVE_URL, MockControl, RunConfig, Target, open_target
 
 settings.register_profile(
@@ -52,7 +54,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--contract-base-url", default=None, help="the live gateway's base URL")
     group.addoption(
-        "--contract-report-dir", default=".", help="where contract-report.md is written"
+        "--contract-profile",
+        default=None,
+        help="a fidelity-report.json whose observations the assumed checks expect "
+        "(default: $CONTRACT_PROFILE, else the mock's defaults)",
+    )
+    group.addoption(
+        "--contract-report-dir",
+        default=os.environ.get("CONTRACT_REPORT_DIR") or ".",
+        help="where fidelity-report.json and .md are written (default: $CONTRACT_REPORT_DIR, "
+        "else here)",
     )
 
 
@@ -73,12 +84,29 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("hypothesis_profile", None):
         settings.load_profile("live" if live else "mock")
     config.stash[CONFIG] = run
+    try:
+        wanted = expectations.load(
+            config.getoption("--contract-profile") or os.environ.get("CONTRACT_PROFILE"),
+            float(os.environ.get("CONTRACT_TIME_SCALE") or 1.0),
+        )
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
+    expectations.use(wanted)
     config.stash[REPORT] = Report(
         live=live,
         label=f"live (black-box) at {run.base_url}" if live else "mock, in-process",
         directory=Path(config.getoption("--contract-report-dir")),
         secret=Secret(key) if live else None,
+        # On the mock every assumption must hold; live, a contradiction is only reported.
+        ledger=Ledger(strict=not live),
     )
+    push(config.stash[REPORT].ledger)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    report = config.stash.get(REPORT, None)
+    if report is not None:
+        pop(report.ledger)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -141,12 +169,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     report = terminalreporter.config.stash.get(REPORT, None)
     if report is None:
         return
-    counts = report.counts()
     terminalreporter.section("contract")
     terminalreporter.write_line(f"target: {report.target.label if report.target else report.label}")
     terminalreporter.write_line(f"spent: {report.spend_line()}")
     terminalreporter.write_line(f"rate limiting: {report.waits_line()}")
-    terminalreporter.write_line(
-        f"differences from the documented contract: {counts['failed']}; "
-        f"report: {report.directory.resolve() / 'contract-report.md'}"
-    )
+    for line in report.summary_lines():
+        terminalreporter.write_line(line)
+    where = report.directory.resolve()
+    terminalreporter.write_line(f"report: {where / REPORT_FILE} and {where / JSON_FILE}")

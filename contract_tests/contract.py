@@ -1,6 +1,6 @@
 """The documented contract as data: model ids, paths, prices, sizes, the status flow.
 
-Everything here comes from the gateway's page (shared/seeds/001_...) or, where the page is
+Everything here comes from the gateway's pages (docs/pages/) or, where the page is
 silent, from the choices in API_NOTES.md; the checks read these tables instead of
 repeating literals.
 """
@@ -71,3 +71,9 @@ FIBO_FULL: Final = {
     "steps_num": 50,
     "guidance_scale": 5,
 }
+
+# What the mock does by default where the pages disagree (assumed checks compare with these).
+EXPECTED_TIMESTAMP_FORM: Final = "iso"  # see checks.timestamp_form
+EXPECTED_MEDIA_TYPE: Final = "image/png"
+# Submit to terminal, in seconds: the mock's default queue plus processing maxima.
+EXPECTED_MAX_SECONDS: Final = {RMBG: 8.0, FIBO: 20.0}

@@ -76,6 +76,7 @@ class Answer:
     headers: Mapping[str, str]  # names lower-cased
     body: bytes = field(repr=False)
     json: Any = None
+    sent: bytes = field(default=b"", repr=False)  # the request body, for the report's evidence
 
     @property
     def content_type(self) -> str:
@@ -186,7 +187,7 @@ class Http:
             raise GatewayUnreachable(f"{method} {url[:200]}: {type(e).__name__}: {e}") from None
         finally:
             connection.close()
-        return Answer(method, url, status, found, body, _parse(body))
+        return Answer(method, url, status, found, body, _parse(body), data or b"")
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -17,9 +17,19 @@ from .checks import (
     check_png,
     check_status_answer,
     check_submit_accepted,
+    parse_timestamp,
 )
-from .contract import COMPLETED, DEFAULT_ASPECT_RATIO, ERROR, FIBO, FIBO_SIZES, TERMINAL
+from .contract import (
+    COMPLETED,
+    DEFAULT_ASPECT_RATIO,
+    ERROR,
+    FIBO,
+    FIBO_SIZES,
+    TERMINAL,
+)
+from .expectations import expected
 from .http import AUTH, Answer, KeyChoice
+from .ledger import current
 from .target import Target
 
 __all__ = ["Job", "accept", "expected_outcomes", "expected_size", "run_to_end"]
@@ -119,11 +129,29 @@ def run_to_end(target: Target, job: Job, *, expect: frozenset[str] = TERMINAL) -
     job.poll(target)  # a terminal answer must repeat exactly
     check_history(job.polls)
     final = job.polls[-1]
+    current().passed("terminal-reached")
+    observe_duration(job.model, final)
     if final["status"] not in expect:
         raise ContractViolation(
             "outcome",
             f"{job.request_id} ended {final['status']} (error {final['error']!r}), "
             f"expected {' or '.join(sorted(expect))}",
         )
+    current().passed("outcome")
     job.check_output(target)
     return final
+
+
+def observe_duration(model: str, final: dict[str, Any]) -> None:
+    """How long the job took, submit to end (by its own timestamps): measured for a
+    calibrated mock, and held against the mock's default durations."""
+    took = parse_timestamp(final["completed_at"])[0] - parse_timestamp(final["created_at"])[0]
+    seconds = round(took.total_seconds(), 3)
+    ledger, longest = current(), expected().max_seconds_for(model)
+    ledger.measure("assumed.durations", model, seconds)
+    ledger.assumption(
+        "assumed.durations",
+        holds=seconds <= longest + 1,  # whole-second stamps round up
+        observed=f"{model} took {seconds:g} s",
+        message=f"a {model} job took {seconds:g} s, expected within {longest:g} s",
+    )

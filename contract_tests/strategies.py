@@ -258,8 +258,11 @@ def unknown_request_ids() -> st.SearchStrategy[str]:
 
 
 def wrong_keys() -> st.SearchStrategy[str]:
-    """Keys that a header can carry, none of them the real one (tests assume that)."""
-    return st.text(string.ascii_letters + string.digits + "-_", min_size=1, max_size=64)
+    """Keys that a header can carry, none of them a real one: hypothesis also tries string
+    constants it finds in the code (such as the mock's own "test-key"), so every key drawn
+    here carries a prefix no real key has."""
+    tail = st.text(string.ascii_letters + string.digits + "-_", min_size=0, max_size=56)
+    return tail.map(lambda text: "not-a-key-" + text)
 
 
 def http_webhook_urls() -> st.SearchStrategy[str]:

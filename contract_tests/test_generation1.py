@@ -45,7 +45,9 @@ def test_a_generation_1_job_from_submit_to_result(target: Target, mock: MockCont
     request_id = accepted["request_id"]
     early = target.get(accepted["response_url"], key=KEY)
     if early.status != 400:
-        raise ContractViolation("gen1-response-url", f"response_url answered {early.status} early")
+        raise ContractViolation(
+            "assumed.gen1.response-url", f"response_url answered {early.status} early"
+        )
     check_schema("fal/error", early.json, "the response_url before the end")
     # Separate id spaces: the generation-2 status endpoint does not know this id.
     check_error(target.status(request_id), 404, "unknown-id-404", "a gen-2 poll of a gen-1 id")
@@ -63,7 +65,9 @@ def test_a_generation_1_job_from_submit_to_result(target: Target, mock: MockCont
         raise ContractViolation("gen1-lifecycle", f"generation-1 statuses went {statuses}")
     etas = [b["estimated_completion_time_seconds"] for b in seen if b["status"] == "IN_PROGRESS"]
     if etas != sorted(etas, reverse=True):
-        raise ContractViolation("gen1-eta", f"estimated_completion_time_seconds grew: {etas}")
+        raise ContractViolation(
+            "assumed.gen1.eta", f"estimated_completion_time_seconds grew: {etas}"
+        )
     final = seen[-1]["result"]
     if not isinstance(final, dict):
         raise ContractViolation("gen1-result", "a COMPLETED result carries no result object")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from .contract import FIBO, FIBO_FULL, FIBO_MINIMUM, RMBG
+from .checks import ContractViolation
+from .contract import COMPLETED, FIBO, FIBO_FULL, FIBO_MINIMUM, RMBG
 from .jobs import accept, expected_outcomes, expected_size, run_to_end
+from .ledger import current
 from .target import Target
 
 
@@ -23,3 +25,19 @@ def test_rmbg_submit_is_accepted_and_runs_to_its_end(target: Target) -> None:
     answer = target.submit(RMBG, {"image_url": picture.url})
     job = accept(target, RMBG, answer, picture.size)
     run_to_end(target, job, expect=expected_outcomes(target))
+
+
+def test_the_same_seed_and_parameters_give_the_same_picture(target: Target) -> None:
+    body = {"prompt": "A lighthouse on a cliff at dusk", "seed": 4242, "aspect_ratio": "1:1"}
+    pictures = []
+    for _ in range(2):
+        job = accept(target, FIBO, target.submit(FIBO, body), expected_size(FIBO, body, None))
+        final = run_to_end(target, job, expect=frozenset({COMPLETED}))
+        pictures.append(target.download(final["output"]["media_url"][0]).body)
+    if pictures[0] != pictures[1]:
+        raise ContractViolation(
+            "seed-reproducible",
+            f"two jobs with seed 4242 and identical parameters gave different pictures "
+            f"({len(pictures[0])} and {len(pictures[1])} bytes)",
+        )
+    current().passed("seed-reproducible")

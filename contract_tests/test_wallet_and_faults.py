@@ -53,15 +53,17 @@ def test_a_wallet_pays_exact_prices_and_refuses_what_it_cannot(
     fibo = target.submit(FIBO, BODY, key="contract-thin")  # $0.012 left, FIBO costs $0.04
     check_error(fibo, 402, "balance-402", "a FIBO submit from a wallet of $0.012")
     if mock.balance("contract-thin") != Decimal("0.012"):
-        raise ContractViolation("not-charged", "a refused submit changed the wallet")
+        raise ContractViolation(
+            "assumed.wallet.rejected-free", "a refused submit changed the wallet"
+        )
 
 
 def test_a_rejected_submit_is_not_charged(target: Target, mock: MockControl) -> None:
     mock.put_key("contract-wallet", balance_usd=1)
     answer = target.submit(FIBO, {"prompt": ""}, key="contract-wallet")
-    check_error(answer, 400, "invalid-400", "a FIBO submit with an empty prompt")
+    check_error(answer, 400, "assumed.validation.blank-prompt", "a FIBO submit, empty prompt")
     if mock.balance("contract-wallet") != Decimal(1):
-        raise ContractViolation("not-charged", "a 400 submit was charged")
+        raise ContractViolation("assumed.wallet.rejected-free", "a 400 submit was charged")
 
 
 def test_a_rate_limited_key_gets_429_with_retry_after(target: Target, mock: MockControl) -> None:
@@ -77,7 +79,9 @@ def test_a_rate_limited_key_gets_429_with_retry_after(target: Target, mock: Mock
     check_error(limited, 429, "rate-limit-429", "a third poll within the limit's window")
     retry_after = limited.headers.get("retry-after", "")
     if not retry_after.isdigit() or int(retry_after) < 1:
-        raise ContractViolation("retry-after", f"Retry-After is {retry_after!r}, not whole seconds")
+        raise ContractViolation(
+            "assumed.rate-limit.retry-after", f"Retry-After is {retry_after!r}, not whole seconds"
+        )
     waits = target.waits.count
     check_error(target.status(UNKNOWN, key="contract-limited"), 404, "unknown-id-404", "a poll")
     assert target.waits.count == waits + 1, "the client waits a 429 out instead of failing"
@@ -108,7 +112,7 @@ def test_failed_jobs_are_charged_and_errored_ones_refunded(
     assert final["error"] and final["output"] is None, f"{outcome} without error: {final}"
     expected = Decimal(1) - (PRICES[FIBO] if charged else 0)
     if mock.balance(key) != expected:
-        rule = "failed-charged" if charged else "error-refunded"
+        rule = "assumed.outcome.failed-charged" if charged else "error-refunded"
         raise ContractViolation(rule, f"after {outcome} the wallet holds {mock.balance(key)}")
 
 

@@ -3,14 +3,20 @@ on the mock, deliveries over HTTPS to a local sink whose CA the mock trusts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
 from hypothesis import example, given
 
 from .checks import ContractViolation, check_error, check_schema
-from .contract import COMPLETED, FIBO
+from .contract import COMPLETED, ERROR, FAILED, FIBO, TERMINAL
 from .jobs import accept, expected_size, run_to_end
+from .ledger import current
 from .strategies import http_webhook_urls
 from .target import MockControl, Target
+
+if TYPE_CHECKING:
+    from mock_gateway.sink import Received
 
 BODY = {"prompt": "A pencil sketch of a sailboat by the sea"}
 SIZE = expected_size(FIBO, BODY, None)
@@ -33,7 +39,9 @@ def test_a_plain_http_webhook_url_is_400(target: Target, url: str) -> None:
 def test_an_unknown_webhook_mode_is_400(target: Target, mock: MockControl) -> None:
     headers = {"X-Webhook-URL": mock.sink_url, "X-Webhook-Mode": "sometimes"}
     answer = target.submit(FIBO, BODY, headers=headers)
-    check_error(answer, 400, "webhook-mode-400", "a submit with X-Webhook-Mode: sometimes")
+    check_error(
+        answer, 400, "assumed.webhook.bad-mode-400", "a submit with X-Webhook-Mode: sometimes"
+    )
 
 
 @pytest.mark.mock_only
@@ -44,13 +52,63 @@ def test_a_terminal_webhook_is_one_post_of_the_final_status(
     job = accept(target, FIBO, answer, SIZE)
     final = run_to_end(target, job, expect=frozenset({COMPLETED}))
     (callback,) = mock.callbacks(job.request_id, 1)
-    body = check_schema("gen2/status_response", callback.body, "the webhook callback")
-    if body != final:
-        raise ContractViolation("webhook-body", "the callback differs from the status answer")
+    check_callback(callback, final)
     target.pause(600)  # long after the end: nothing more may come
     later = mock.callbacks(job.request_id, 1)
     if len(later) != 1:
-        raise ContractViolation("webhook-once", f"terminal mode delivered {len(later)} callbacks")
+        raise ContractViolation(
+            "webhook-once",
+            f"terminal mode delivered {len(later)} callbacks "
+            f"({', '.join(str(c.status) for c in later)}), the page says one, at the end",
+        )
+    current().passed("webhook-once")
+
+
+def check_callback(callback: Received, expected: dict[str, Any]) -> None:
+    """A callback is application/json with exactly the status answer's body."""
+    if callback.content_type != "application/json":
+        raise ContractViolation(
+            "webhook-json", f"a callback came as {callback.content_type or 'untyped'}"
+        )
+    current().passed("webhook-json")
+    body = check_schema("gen2/status_response", callback.body, "the webhook callback")
+    if body != expected:
+        raise ContractViolation(
+            "webhook-body", f"the callback {body} differs from the status answer {expected}"
+        )
+    current().passed("webhook-body")
+
+
+@pytest.mark.mock_only
+@pytest.mark.parametrize(("scenario", "outcome"), [("fail", FAILED), ("error", ERROR)])
+def test_failed_and_errored_jobs_call_back_with_their_error(
+    target: Target, mock: MockControl, scenario: str, outcome: str
+) -> None:
+    headers = {"X-Webhook-URL": mock.sink_url, "X-Mock-Scenario": scenario}
+    job = accept(target, FIBO, target.submit(FIBO, BODY, headers=headers), SIZE)
+    final = run_to_end(target, job, expect=frozenset({outcome}))
+    (callback,) = mock.callbacks(job.request_id, 1)
+    check_callback(callback, final)
+
+
+@pytest.mark.mock_only
+def test_sync_mode_calls_back_on_each_cycle_then_at_the_end(
+    target: Target, mock: MockControl
+) -> None:
+    headers = {"X-Webhook-URL": mock.sink_url, "X-Webhook-Mode": "sync"}
+    job = accept(target, FIBO, target.submit(FIBO, BODY, headers=headers), SIZE)
+    final = run_to_end(target, job, expect=frozenset({COMPLETED}))
+    target.pause(60)
+    callbacks = mock.callbacks(job.request_id, 2)
+    statuses = [c.status for c in callbacks]
+    progress, last = statuses[:-1], statuses[-1:]
+    if not progress or any(s in TERMINAL for s in progress) or last != [COMPLETED]:
+        raise ContractViolation(
+            "webhook-sync",
+            f"sync mode delivered {statuses}; the page says progress callbacks, then the end",
+        )
+    current().passed("webhook-sync")
+    check_callback(callbacks[-1], final)
 
 
 @pytest.mark.mock_only
@@ -64,7 +122,8 @@ def test_a_duplicated_webhook_repeats_the_same_delivery(target: Target, mock: Mo
             raise ContractViolation("webhook-body", "a callback differs from the status answer")
     if first.delivery_id != second.delivery_id or first.delivery_id is None:
         raise ContractViolation(
-            "webhook-duplicate", "a duplicate callback must carry the same X-Webhook-Delivery-Id"
+            "assumed.webhook.delivery-id",
+            "a duplicate callback must carry the same X-Webhook-Delivery-Id",
         )
     # A receiver deduplicating on (request_id, status), as the page advises, drops the repeat.
     assert second.duplicate and not first.duplicate, "the sink did not see one repeat"

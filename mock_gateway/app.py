@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
 from collections.abc import AsyncIterator
 
@@ -17,12 +18,17 @@ from .http.front import front_door
 from .http.keys import GATEWAY, OUTPUTS, SESSION, SETTINGS, WEBHOOK_SESSION, WEBHOOKS
 from .media.inputs import Inputs
 from .media.outputs import Outputs
+from .profile import calibrate
 from .settings import ConfigError, Settings
 from .webhooks import Webhooks
+
+log = logging.getLogger("mock_gateway.profile")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> web.Application:
     settings = settings or Settings()
+    if settings.profile:
+        settings = _calibrated(settings, settings.profile)
     app = web.Application(middlewares=[front_door], client_max_size=settings.max_body_bytes)
     inputs = Inputs(settings, lambda: app[SESSION])
     gateway = Gateway(settings, inputs, clock)
@@ -37,6 +43,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.cleanup_ctx.append(_client_session)
     app.cleanup_ctx.append(_scheduler_runner)
     return app
+
+
+def _calibrated(settings: Settings, path: str) -> Settings:
+    """`settings` with what the fidelity report at `path` observed live; says what it took."""
+    found = calibrate(settings, path)
+    for line in found.adopted:
+        log.info("profile %s: adopted %s", path, line)
+    for line in found.not_adopted:
+        log.warning("profile %s: cannot adopt %s", path, line)
+    return found.settings
 
 
 def webhook_tls(settings: Settings) -> ssl.SSLContext:

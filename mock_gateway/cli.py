@@ -79,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
         help="deliver webhooks to hosts beyond loopback (default: logged as blocked)",
     )
     serve.add_argument(
+        "--profile",
+        metavar="REPORT",
+        help="adopt what a fidelity report (fidelity-report.json from a live contract run) "
+        "observed: timestamp form, media type, error style, validation, durations",
+    )
+    serve.add_argument(
         "--trust-forwarded",
         action="store_true",
         default=None,
@@ -107,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             allow_remote_webhooks=args.allow_remote_webhooks,
             access_log=False if args.quiet else None,
             trust_forwarded=args.trust_forwarded,
+            profile=args.profile,
         )
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)

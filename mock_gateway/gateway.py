@@ -159,7 +159,7 @@ class Gateway:
 
     def validate(self, model: Model, body: Any) -> dict[str, Any]:
         """The submit body checked against the model's schema (raises InvalidParameters)."""
-        params = check(SCHEMA_OF[model.kind], body)
+        params = check(SCHEMA_OF[model.kind], body, self.settings.relaxed)
         url = params.get("image_url")
         if isinstance(url, str) and not url.startswith("data:") and host_of(url) is None:
             # The pattern admits what no URL parser can read (e.g. "http://[::1/x.png").

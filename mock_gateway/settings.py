@@ -21,6 +21,17 @@ from .core.errors import InvalidParameters
 from .core.scenarios import check_rule
 from .core.validation import check
 
+# Assumed checks (the contract suite's ids) whose request constraints a calibrated mock can
+# lift, because the live gateway was seen to accept what they forbid.
+RELAXABLE = frozenset(
+    {
+        "assumed.validation.guidance-range",
+        "assumed.validation.aspect-ratios",
+        "assumed.validation.steps-range",
+        "assumed.validation.blank-prompt",
+    }
+)
+
 
 class ConfigError(ValueError):
     """A config file or flag that cannot be used; the message names the field."""
@@ -59,6 +70,13 @@ class Settings:
     api_generation: int = 2  # for keys that do not set their own
     error_style: str = "page"  # "page": the documented bodies; "apim": the front door's shape
     media_type: str = "image/png"  # or "application/octet-stream" (the status example)
+    # "iso": every timestamp like the status example; "mixed": updated_at and completed_at
+    # like the webhook example's `2026-05-22 13:19:23`.
+    timestamps: str = "iso"
+    # Assumed checks (ids as in the contract suite) whose request constraints are lifted:
+    # e.g. "assumed.validation.guidance-range" accepts any guidance_scale (a calibrated mock).
+    relaxed: frozenset[str] = frozenset()
+    profile: str | None = None  # the fidelity report this mock was calibrated from
     max_body_bytes: int = 25 * 1024 * 1024
     allow_remote_fetch: bool = False
     fetch_allowlist: tuple[str, ...] = ()
@@ -94,6 +112,9 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "api_generation": (int, lambda v: v in (1, 2)),
     "error_style": (str, lambda v: v in ("page", "apim")),
     "media_type": (str, lambda v: v in ("image/png", "application/octet-stream")),
+    "timestamps": (str, lambda v: v in ("iso", "mixed")),
+    "profile": (str, None),
+    "relaxed": (list, lambda v: all(isinstance(r, str) and r in RELAXABLE for r in v)),
     "max_body_bytes": (int, lambda v: v >= 1024),
     "allow_remote_fetch": (bool, None),
     "fetch_allowlist": (list, lambda v: all(isinstance(h, str) for h in v)),
@@ -151,6 +172,8 @@ def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings
         if ok is not None and not ok(value):
             raise ConfigError(f"{source}: [server] {name} is out of range ({value!r})")
         values[name] = tuple(value) if isinstance(value, list) else value
+    if "relaxed" in values:
+        values["relaxed"] = frozenset(values["relaxed"])
     for name in ("time_scale", "webhook_timeout_seconds", "webhook_sync_interval_seconds"):
         if name in values:
             values[name] = float(values[name])

@@ -63,6 +63,7 @@ class Received:
     answered: int  # the HTTP status the sink answered (CLOSED: no answer could be sent)
     at: float  # wall time of arrival
     path: str
+    content_type: str = ""  # as sent, e.g. "application/json"
 
 
 class WebhookSink:
@@ -177,6 +178,7 @@ class WebhookSink:
             answered=answered,
             at=at,
             path=request.path,
+            content_type=request.content_type,
         )
         if key is not None and _ok(answered):
             self._accepted_keys.add(key)

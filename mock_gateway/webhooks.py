@@ -144,7 +144,8 @@ class Webhooks:
             await self._attempt(self._callback(job, max(at, job.ended_at), final=True), at, era)
 
     def _callback(self, job: Job, at: float, *, final: bool) -> Callback:
-        body = gen2.status(job, at, self.settings.media_type)
+        settings = self.settings
+        body = gen2.status(job, at, settings.media_type, settings.timestamps == "mixed")
         return Callback(
             delivery_id=f"dlv_{next(self._ids):06d}_{job.request_id[-12:]}",
             job=job,

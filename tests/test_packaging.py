@@ -184,7 +184,7 @@ def test_the_contract_extra_runs_the_suite_live_with_nothing_else(
         cwd=tmp_path, env=env,
     )  # fmt: skip
     assert " passed" in out and "failed" not in out, out
-    assert (tmp_path / "contract-report.md").exists()
+    assert (tmp_path / "fidelity-report.md").exists()
 
 
 # -- the GitHub Action, run step by step as a runner would ----------------------------------

@@ -72,7 +72,7 @@ def test_the_version_is_written_once() -> None:
 )
 @pytest.mark.parametrize(
     "written",
-    ["fibo.png", "cut-out.png", "lighthouse.png", "fidelity-report.json", "contract-report.md"],
+    ["fibo.png", "cut-out.png", "lighthouse.png", "fidelity-report.json", "fidelity-report.md"],
 )
 def test_what_the_examples_write_in_the_repository_is_ignored(written: str) -> None:
     done = subprocess.run(

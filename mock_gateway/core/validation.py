@@ -21,18 +21,24 @@ import pixazo_schemas as schemas
 from .errors import InvalidParameters
 
 
-def check(schema_name: str, body: Any) -> dict[str, Any]:
-    """Return `body` if it fits the schema, else raise InvalidParameters naming the field."""
+def check(
+    schema_name: str, body: Any, relaxed: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Return `body` if it fits the schema, else raise InvalidParameters naming the field.
+
+    `relaxed`: assumed checks whose constraints (keywords marked `x-assumed` in the schema)
+    are lifted, for a mock calibrated to a gateway that accepts more.
+    """
     if not isinstance(body, dict):
         raise InvalidParameters("the request body must be a JSON object")
-    fast = compiled(schema_name)
+    fast = compiled(schema_name, relaxed)
     if fast is not None:
         try:
             fast(body)
             return body
         except fastjsonschema.JsonSchemaValueException:
             pass  # jsonschema decides, and says why
-    v = schemas.validator(schema_name)
+    v = validator(schema_name, relaxed)
     if v.is_valid(body):
         return body
     error = best_match(v.iter_errors(body))
@@ -42,16 +48,40 @@ def check(schema_name: str, body: Any) -> dict[str, Any]:
 
 
 @cache
-def compiled(schema_name: str) -> Callable[[Any], Any] | None:
+def compiled(
+    schema_name: str, relaxed: frozenset[str] = frozenset()
+) -> Callable[[Any], Any] | None:
     """fastjsonschema's compiled check of a schema (None if it cannot compile it)."""
     try:
         check_: Callable[[Any], Any] = fastjsonschema.compile(
-            schemas.load(schema_name),
+            lifted(schemas.load(schema_name), relaxed),
             use_default=False,  # never fill in the caller's body
         )
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
     return check_
+
+
+@cache
+def validator(schema_name: str, relaxed: frozenset[str] = frozenset()) -> Any:
+    """The authoritative jsonschema validator, with `relaxed` assumptions lifted."""
+    if not relaxed:
+        return schemas.validator(schema_name)
+    base = schemas.validator(schema_name)
+    return type(base)(lifted(schemas.load(schema_name), relaxed))
+
+
+def lifted(schema: Any, relaxed: frozenset[str]) -> Any:
+    """A copy of `schema` without the keywords that `x-assumed` ties to a relaxed check."""
+    if not relaxed:
+        return schema
+    if isinstance(schema, list):
+        return [lifted(item, relaxed) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    marks = schema.get("x-assumed") or {}
+    dropped = {k for rule, keywords in marks.items() if rule in relaxed for k in keywords}
+    return {k: lifted(v, relaxed) for k, v in schema.items() if k not in dropped}
 
 
 def describe(error: ValidationError) -> tuple[str, str]:

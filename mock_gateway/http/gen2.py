@@ -19,7 +19,8 @@ async def status(request: web.Request) -> web.Response:
     rules = gateway.effects(account, job.model.model_id, input_text(job.params), "status")
     await apply_scenarios(request, rules)
     await gateway.settle(job)
-    body = gen2.status(job, gateway.now(), request.app[SETTINGS].media_type)
+    settings = request.app[SETTINGS]
+    body = gen2.status(job, gateway.now(), settings.media_type, settings.timestamps == "mixed")
     return web.json_response(body)
 
 

@@ -21,10 +21,14 @@ def submitted(job: Job, base_url: str) -> dict[str, Any]:
     }
 
 
-def status(job: Job, now: float, media_type: str) -> dict[str, Any]:
-    """`GET /v2/requests/status/{id}` at `now`; also the body of every webhook callback."""
+def status(job: Job, now: float, media_type: str, mixed: bool = False) -> dict[str, Any]:
+    """`GET /v2/requests/status/{id}` at `now`; also the body of every webhook callback.
+
+    `mixed`: updated_at and completed_at in the webhook example's `2026-05-22 13:19:23` form
+    (the `timestamps = "mixed"` setting; the `timestamps-mixed` flag does it per job).
+    """
     state = job.status_at(now)
-    late = plain if "timestamps-mixed" in job.flags else iso
+    late = plain if mixed or "timestamps-mixed" in job.flags else iso
     terminal = state in TERMINAL
     return {
         "request_id": job.request_id,
