@@ -73,7 +73,7 @@ FIBO_FULL: Final = {
 }
 
 # What the mock does by default where the pages disagree (assumed checks compare with these).
-EXPECTED_TIMESTAMP_FORM: Final = "iso"  # see checks.timestamp_form
+EXPECTED_TIMESTAMP_FORM: Final = "mixed"  # see checks.timestamp_form
 EXPECTED_MEDIA_TYPE: Final = "image/png"
 # Submit to terminal, in seconds: the mock's default queue plus processing maxima.
 EXPECTED_MAX_SECONDS: Final = {RMBG: 8.0, FIBO: 20.0}

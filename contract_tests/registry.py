@@ -125,9 +125,10 @@ _ALL: Final = (
              "the pages say prompt is required, not that it must hold text"),
     _assumed("assumed.ids.uuid7", "request ids are '<model id>_<lower-case UUIDv7>'",
              f"the {GEN2} examples show '019d...' ids (a v7 timestamp) and no rule"),
-    _assumed("assumed.timestamps.form", "timestamps like 2026-03-31T10:00:00.000Z",
-             f"the {GEN2} status example uses that form, its webhook example mixes in "
-             "'2026-05-22 13:19:23'"),
+    _assumed("assumed.timestamps.form", "the webhook example's mixed form: created_at like "
+             "2026-05-22T13:17:32.110Z, updated_at and completed_at like 2026-05-22 13:19:23",
+             f"the {GEN2} status example uses 2026-03-31T10:00:00.000Z throughout, its webhook "
+             "example (real-looking values, same shape) mixes the two"),
     _assumed("assumed.output.media-type", "output.media_type is image/png",
              f"the {GEN2} status example says application/octet-stream, the webhook example "
              "image/png"),

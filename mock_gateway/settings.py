@@ -72,7 +72,7 @@ class Settings:
     media_type: str = "image/png"  # or "application/octet-stream" (the status example)
     # "iso": every timestamp like the status example; "mixed": updated_at and completed_at
     # like the webhook example's `2026-05-22 13:19:23`.
-    timestamps: str = "iso"
+    timestamps: str = "mixed"
     # Assumed checks (ids as in the contract suite) whose request constraints are lifted:
     # e.g. "assumed.validation.guidance-range" accepts any guidance_scale (a calibrated mock).
     relaxed: frozenset[str] = frozenset()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 import pixazo_schemas as schemas
-from tests.conftest import AUTH, BALLOONS, FIBO_SUBMIT, RMBG_SUBMIT, Gw
+from tests.conftest import AUTH, BALLOONS, FIBO_SUBMIT, RMBG_SUBMIT, Gw, MakeClient
 
 STATUS_FIELDS = {
     "request_id",
@@ -69,7 +71,25 @@ async def test_request_ids_are_unique_and_sort_by_creation(gw: Gw) -> None:
     assert uids == sorted(uids)
 
 
-async def test_status_of_a_new_job_has_every_field_and_nulls_until_the_end(gw: Gw) -> None:
+@pytest.fixture
+async def iso_gw(make_client: MakeClient) -> Gw:
+    """A mock with every timestamp in the status example's form (`timestamps = "iso"`)."""
+    return Gw(await make_client(timestamps="iso"))
+
+
+async def test_by_default_timestamps_are_mixed_as_in_the_webhook_example(gw: Gw) -> None:
+    rid = (await gw.fibo())["request_id"]
+    queued = await gw.status(rid)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", queued["created_at"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", queued["updated_at"])
+    final = await gw.finish(rid)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", final["completed_at"])
+    assert final["completed_at"] == final["updated_at"]
+    assert_valid("gen2/status_response", final)
+
+
+async def test_status_of_a_new_job_has_every_field_and_nulls_until_the_end(iso_gw: Gw) -> None:
+    gw = iso_gw
     rid = (await gw.fibo())["request_id"]
     body = await gw.status(rid)
     assert set(body) == STATUS_FIELDS
@@ -82,7 +102,8 @@ async def test_status_of_a_new_job_has_every_field_and_nulls_until_the_end(gw: G
     assert_valid("gen2/status_response", body)
 
 
-async def test_lifecycle_moves_forward_and_a_terminal_status_never_changes(gw: Gw) -> None:
+async def test_lifecycle_moves_forward_and_a_terminal_status_never_changes(iso_gw: Gw) -> None:
+    gw = iso_gw
     rid = (await gw.fibo())["request_id"]
     plan = await gw.job(rid)
     seen = []
