@@ -145,13 +145,17 @@ def run_to_end(target: Target, job: Job, *, expect: frozenset[str] = TERMINAL) -
 def observe_duration(model: str, final: dict[str, Any]) -> None:
     """How long the job took, submit to end (by its own timestamps): measured for a
     calibrated mock, and held against the mock's default durations."""
-    took = parse_timestamp(final["completed_at"])[0] - parse_timestamp(final["created_at"])[0]
-    seconds = round(took.total_seconds(), 3)
+    (end, end_exact), (start, start_exact) = (
+        parse_timestamp(final["completed_at"]),
+        parse_timestamp(final["created_at"]),
+    )
+    seconds = round((end - start).total_seconds(), 3)
+    slack = 0.0 if end_exact and start_exact else 1.0  # whole-second stamps round up
     ledger, longest = current(), expected().max_seconds_for(model)
     ledger.measure("assumed.durations", model, seconds)
     ledger.assumption(
         "assumed.durations",
-        holds=seconds <= longest + 1,  # whole-second stamps round up
+        holds=seconds <= longest + slack,
         observed=f"{model} took {seconds:g} s",
         message=f"a {model} job took {seconds:g} s, expected within {longest:g} s",
     )

@@ -76,9 +76,28 @@ _PLACES = ("at dusk", "in the snow", "on a wooden table", "by the sea", "in a mi
 _STYLES = ("watercolor", "studio photo", "oil painting", "isometric render", "pencil sketch")
 
 
+@cache
+def _faker() -> Any:
+    """One Faker (building one scans its locales: slow), reseeded for every draw."""
+    from faker import Faker  # imported late: the suite's other paths never pay for it
+
+    return Faker("en_US")
+
+
+def _faker_prompt(seed: int, subject: str, place: str, style: str) -> str:
+    """A plausible prompt: our vocabulary, with faker's colours and place names, so live
+    traffic reads like a user's and a seed (hypothesis's draw) reproduces it."""
+    fake = _faker()
+    fake.seed_instance(seed)
+    colour = fake.safe_color_name()
+    town = fake.city()
+    return f"A {style} of a {colour} {subject} {place} near {town}"
+
+
 def prompts() -> st.SearchStrategy[str]:
     return st.builds(
-        lambda s, p, y: f"A {y} of a {s} {p}",
+        _faker_prompt,
+        st.integers(0, 2**31 - 1),
         st.sampled_from(_SUBJECTS),
         st.sampled_from(_PLACES),
         st.sampled_from(_STYLES),
@@ -171,6 +190,16 @@ def missing_required(name: str) -> st.SearchStrategy[Invalid]:
 _PATH = st.text(string.ascii_lowercase + string.digits + "-_", min_size=1, max_size=12)
 
 
+def _faker_slug(seed: int) -> str:
+    fake = _faker()
+    fake.seed_instance(seed)
+    return str(fake.slug())
+
+
+# Realistic file names (faker's slugs) as well as arbitrary ones.
+_NAMES = st.one_of(_PATH, st.integers(0, 2**31 - 1).map(_faker_slug))
+
+
 def bad_image_urls() -> st.SearchStrategy[Invalid]:
     """RMBG bodies whose image_url is not an absolute http(s) URL (nor a data: image).
 
@@ -180,10 +209,10 @@ def bad_image_urls() -> st.SearchStrategy[Invalid]:
         st.builds(
             lambda s, p: f"{s}://127.0.0.1/{p}.png",
             st.sampled_from(["ftp", "file", "gopher", "ws", "javascript"]),
-            _PATH,
+            _NAMES,
         ),
-        st.builds(lambda p: f"127.0.0.1/{p}.png", _PATH),
-        st.builds(lambda p: f"/{p}.png", _PATH),
+        st.builds(lambda p: f"127.0.0.1/{p}.png", _NAMES),
+        st.builds(lambda p: f"/{p}.png", _NAMES),
         st.sampled_from(["", "http://", "https://", "http:///input.png", "https://?x"]),
         st.builds(lambda a, b: f"http://127.0.0.1/{a} {b}.png", _PATH, _PATH),
         st.just("data:text/plain;base64,aGVsbG8="),

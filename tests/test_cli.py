@@ -220,3 +220,37 @@ def test_a_port_in_use_exits_1_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1, done.stderr
     assert "already in use" in lines[0]
     assert str(port) in lines[0]
+
+
+def test_a_profile_that_cannot_be_read_exits_2_with_one_line(tmp_path: Path) -> None:
+    done = run(tmp_path, "serve", "--profile", "missing.json", "--port", "0")
+    assert done.returncode == 2
+    assert done.stderr.startswith("mock-gateway: profile missing.json: cannot read")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_profile_is_adopted_and_said_at_start_up(tmp_path: Path, fresh: list[Server]) -> None:
+    report = tmp_path / "fidelity-report.json"
+    report.write_text(
+        json.dumps(
+            {
+                "assumptions": [
+                    {
+                        "id": "assumed.output.media-type",
+                        "outcome": "contradicted",
+                        "observed": ["application/octet-stream"],
+                    },
+                    {"id": "assumed.gen1.eta", "outcome": "contradicted", "observed": ["grew"]},
+                ]
+            }
+        ),
+        "utf-8",
+    )
+    s = Server("--profile", str(report), cwd=tmp_path)
+    fresh.append(s)
+    # Said before the banner (the server is up once the constructor returns).
+    said = [line.split(": ", 1)[1] for line in s.lines if line.startswith("profile ")]
+    assert said == [
+        "adopted assumed.output.media-type: application/octet-stream",
+        "cannot adopt assumed.gen1.eta: observed grew",
+    ]
