@@ -155,3 +155,15 @@ def test_the_report_puts_violations_first_then_contradictions_and_writes_json(
     assert (media["outcome"], media["observed"]) == ("contradicted", ["text/plain"])
     assert media["expected"] == "output.media_type is image/png"
     assert report.summary_lines()[0] == "contract violations: 1 (submit-202)"
+
+
+def test_the_mock_can_lift_exactly_the_validation_the_suite_can_find_unenforced() -> None:
+    from mock_gateway.settings import RELAXABLE as LIFTABLE
+    from pixazo_contract.expectations import RELAXABLE
+
+    assert LIFTABLE == RELAXABLE
+    marked = set()
+    for name in ("gen2/fibo_request", "gen2/rmbg_request"):
+        text = (ROOT / "schemas" / f"{name}.json").read_text("utf-8")
+        marked |= set(re.findall(r'"(assumed\.validation\.[a-z-]+)"', text))
+    assert marked == RELAXABLE, "every liftable check is marked x-assumed in a request schema"
