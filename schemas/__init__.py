@@ -1,18 +1,24 @@
 """JSON Schemas (draft 2020-12): the single source of truth for the mock, client and contract suite.
 
 Schemas are named by their path under this package without `.json`, e.g. `gen2/status_response`.
+A schema file may use another by a relative reference to its file (`{"$ref":
+"../common/timestamp.json"}`), and by nothing else: no `#/...` pointers, so that each file can be
+served as an OpenAPI component whose references resolve from the document's root
+(`mock_gateway/http/openapi.py`). `load` answers the schema with those references resolved in
+place (self-contained, for any validator or generator); `source` answers the file as written.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-__all__ = ["load", "names", "validator"]
+__all__ = ["load", "names", "ref_target", "source", "validator"]
 
 
 def names() -> list[str]:
@@ -29,12 +35,53 @@ def names() -> list[str]:
 
 
 @cache
-def load(name: str) -> dict[str, Any]:
-    """The schema called `name` (a fresh parse once, then cached: treat it as read-only)."""
+def source(name: str) -> dict[str, Any]:
+    """The schema file called `name` as written, its references to other files unresolved
+    (parsed once, then cached: treat it as read-only)."""
     folder, _, file = name.partition("/")
     text = resources.files(__name__).joinpath(folder, f"{file}.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def ref_target(name: str, ref: str) -> str:
+    """The name of the schema that `ref`, written in the schema called `name`, refers to."""
+    if not ref.endswith(".json") or "#" in ref or ":" in ref:
+        raise ValueError(f"{name}: $ref {ref!r} must be a relative path to a schema file")
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(name), ref))[: -len(".json")]
+    if target not in names():
+        raise ValueError(f"{name}: $ref {ref!r} names no schema ({target})")
+    return target
+
+
+# Beside a $ref, only words for people (they change no verdict) may stay.
+_ANNOTATIONS = frozenset({"title", "description", "examples"})
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    """The schema called `name`, self-contained: each reference to another schema file
+    replaced by that schema (cached: treat it as read-only)."""
+    schema: dict[str, Any] = _resolved(name, source(name), (name,))
+    return schema
+
+
+def _resolved(name: str, node: Any, seen: tuple[str, ...]) -> Any:
+    if isinstance(node, list):
+        return [_resolved(name, item, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        target = ref_target(name, ref)
+        if target in seen:
+            raise ValueError(f"{name}: $ref {ref!r} is circular")
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        if not set(siblings) <= _ANNOTATIONS:
+            raise ValueError(f"{name}: $ref {ref!r} has siblings other than {sorted(_ANNOTATIONS)}")
+        inlined = {k: v for k, v in source(target).items() if k != "$schema"}
+        return {**_resolved(target, inlined, (*seen, target)), **siblings}
+    return {key: _resolved(name, value, seen) for key, value in node.items()}
 
 
 @cache

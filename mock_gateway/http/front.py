@@ -58,12 +58,14 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         response: web.StreamResponse = await handler(request)
     except GatewayError as e:
-        response = error_response(e, trace.generation, settings.error_style)
+        response = error_response(e, answering_generation(request), settings.error_style)
     except web.HTTPException as e:
-        response = error_response(_from_aiohttp(e), trace.generation, settings.error_style)
+        error = _from_aiohttp(e)
+        response = error_response(error, answering_generation(request), settings.error_style)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, loggable(request))
-        response = error_response(InternalError(), trace.generation, settings.error_style)
+        error = InternalError()
+        response = error_response(error, answering_generation(request), settings.error_style)
     if is_gateway_path(request.path):
         gateway.journal.record(
             gateway.now(),
@@ -86,6 +88,20 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
             (time.perf_counter() - started) * 1000,
         )
     return response
+
+
+def answering_generation(request: web.Request) -> int:
+    """The generation whose shape an error to this request takes: that of the key as it is
+    now, as for a success (a submit acts on the key as it is after a latency scenario, and a
+    slow body or a latency may outlast a change of the key's generation); the generation
+    seen at admission if the key has gone since; 2, the page's shape, for a request never
+    admitted (no key, an unknown one, the mock's own paths)."""
+    trace = request[TRACE]
+    if trace.key is None:
+        return trace.generation
+    gateway = request.app[GATEWAY]
+    account = gateway.accounts.get(request.headers.get(KEY_HEADER, ""))
+    return trace.generation if account is None else gateway.generation_of(account)
 
 
 _KEY_IN_PATH = re.compile(r"(?i)(/keys/+)([^/]+)")
