@@ -3,7 +3,8 @@
 One method, `Http.request`, sends one call and returns an `Answer` (status, headers, raw body,
 JSON or None). A 429 is waited out using its `Retry-After` (on the target's own clock: the
 mock's manual clock is advanced, a live gateway is slept on) and counted in `RateLimitWaits`,
-never reported as a failure. The key is held in a `Secret`, sent only to the target's own
+never reported as a failure; whether it carried `Retry-After` in whole seconds is told to the
+run's ledger (an assumed check). The key is held in a `Secret`, sent only to the target's own
 origin, and never part of a repr, so it cannot reach a traceback or the report.
 """
 
@@ -18,6 +19,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from .contract import KEY_HEADER
+from .ledger import current
 
 __all__ = [
     "AUTH",
@@ -157,6 +159,7 @@ class Http:
             if answer.status != 429 or not wait_rate_limit:
                 return answer
             delay, had_header = _retry_after(answer)
+            _observe_retry_after(answer)
             delay = min(delay, self.max_retry_after)
             self.waits.record(delay, had_header=had_header)
             self.pause(delay)
@@ -200,6 +203,21 @@ def _parse(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:  # not UTF-8, or not JSON
         return None
+
+
+def _observe_retry_after(answer: Answer) -> None:
+    """A 429 waited out: did it say when to come back, in whole seconds (an assumption)?"""
+    raw = answer.headers.get("retry-after")
+    seen = raw.strip() if raw is not None else None
+    current().assumption(
+        "assumed.rate-limit.retry-after",
+        holds=seen is not None and seen.isdigit() and int(seen) >= 1,
+        observed="no Retry-After" if seen is None else f"Retry-After {seen[:40]!r}",
+        answer=answer,
+        message=f"a 429 to {answer.method} {answer.url[:120]} came with "
+        f"{'no Retry-After' if seen is None else f'Retry-After {seen[:40]!r}'}, "
+        "expected whole seconds",
+    )
 
 
 def _retry_after(answer: Answer) -> tuple[float, bool]:

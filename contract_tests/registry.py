@@ -60,6 +60,8 @@ _ALL: Final = (
     _doc("unknown-path-404", f"{GEN1} error table: 404 {{\"error\": \"Endpoint not found\"}} "
          "for an endpoint that does not exist"),
     _doc("rate-limit-429", f"{GEN1} and {GEN2} tables: 429 Too Many Requests"),
+    _doc("forbidden-403", f"{GEN1} error table: 403 Forbidden - the subscription does not have "
+         f"access to this API or action; {GEN2} status tables: 403 Forbidden"),
     _doc("json-content-type", "every page example answers JSON: a JSON body is served as "
          "application/json"),
     # -- submit and status, documented ---------------------------------------------------------

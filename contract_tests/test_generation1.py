@@ -12,6 +12,7 @@ import pytest
 
 from .checks import ContractViolation, check_error, check_png, check_schema
 from .contract import RESULT_PATHS, RMBG, SUBMIT_HEADERS
+from .ledger import current
 from .target import MockControl, Target
 
 pytestmark = pytest.mark.mock_only
@@ -30,6 +31,7 @@ def result(target: Target, request_id: str) -> dict[str, Any]:
     )
     if answer.status != 200:
         raise ContractViolation("gen1-result-200", f"the result endpoint answered {answer.status}")
+    current().passed("gen1-result-200", answer)
     return check_schema("gen1/result_response", answer.json, "a generation-1 result")
 
 
@@ -41,6 +43,7 @@ def test_a_generation_1_job_from_submit_to_result(target: Target, mock: MockCont
         raise ContractViolation(
             "gen1-submit-200", f"a generation-1 submit answered {answer.status}"
         )
+    current().passed("gen1-submit-200", answer)
     accepted = check_schema("gen1/submit_response", answer.json, "a generation-1 submit")
     request_id = accepted["request_id"]
     early = target.get(accepted["response_url"], key=KEY)
@@ -63,6 +66,7 @@ def test_a_generation_1_job_from_submit_to_result(target: Target, mock: MockCont
         ORDER.index(s) for s in statuses
     ):
         raise ContractViolation("gen1-lifecycle", f"generation-1 statuses went {statuses}")
+    current().passed("gen1-lifecycle")
     etas = [b["estimated_completion_time_seconds"] for b in seen if b["status"] == "IN_PROGRESS"]
     if etas != sorted(etas, reverse=True):
         raise ContractViolation(
@@ -75,4 +79,5 @@ def test_a_generation_1_job_from_submit_to_result(target: Target, mock: MockCont
         "original_image_url"
     ] != picture.url:
         raise ContractViolation("gen1-result", f"the result does not match the input: {final}")
+    current().passed("gen1-result")
     check_png(target.download(final["image_url"]), picture.size, "the generation-1 output")

@@ -20,6 +20,7 @@ from .contract import (
     STATUS_PATH,
 )
 from .jobs import accept, expected_size, run_to_end
+from .ledger import current
 from .target import MockControl, Target, outbound_reach
 
 pytestmark = pytest.mark.mock_only
@@ -50,6 +51,7 @@ def test_a_wallet_pays_exact_prices_and_refuses_what_it_cannot(
     accept(target, RMBG, rmbg, target.inputs[0].size, key="contract-thin")
     if mock.balance("contract-thin") != Decimal("0.03") - PRICES[RMBG]:
         raise ContractViolation("price", "an RMBG submit was not charged exactly $0.018")
+    current().passed("price", rmbg)
     fibo = target.submit(FIBO, BODY, key="contract-thin")  # $0.012 left, FIBO costs $0.04
     check_error(fibo, 402, "balance-402", "a FIBO submit from a wallet of $0.012")
     if mock.balance("contract-thin") != Decimal("0.012"):
@@ -114,6 +116,7 @@ def test_failed_jobs_are_charged_and_errored_ones_refunded(
     if mock.balance(key) != expected:
         rule = "assumed.outcome.failed-charged" if charged else "error-refunded"
         raise ContractViolation(rule, f"after {outcome} the wallet holds {mock.balance(key)}")
+    current().passed("assumed.outcome.failed-charged" if charged else "error-refunded")
 
 
 def test_an_input_that_cannot_be_fetched_ends_failed(target: Target) -> None:
@@ -129,4 +132,5 @@ def test_on_a_manual_clock_a_job_waits_until_time_moves(target: Target) -> None:
         job.poll(target)
     if any(body != job.polls[0] or body["status"] != QUEUED for body in job.polls):
         raise ContractViolation("manual-clock", "a job moved while the clock stood still")
+    current().passed("manual-clock")
     run_to_end(target, job, expect=frozenset({COMPLETED}))
