@@ -70,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "no:faker",
         "-p",
         "no:mock_gateway",
+        # Other tools' plugins a developer's environment may hold: none serves the suite.
+        "-p",
+        "no:schemathesis",
+        "-p",
+        "no:anyio",
         # Every check raises its own one-line message; rewriting the asserts of all of this
         # distribution's modules (recompiled on each run where bytecode is not kept) adds
         # nothing to that and costs seconds.

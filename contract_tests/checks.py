@@ -79,6 +79,7 @@ def check_schema(
         )
     error = best_match(documented)
     if error is not None:
+        error = _within_branch(error)
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise ContractViolation(
             f"schema:{name}", f"{what} breaks {name} at {where}: {_short(error.message)}", answer
@@ -87,6 +88,25 @@ def check_schema(
         raise ContractViolation(f"schema:{name}", f"{what} is not a JSON object", answer)
     current().passed(f"schema:{name}", answer)
     return body
+
+
+def _within_branch(error: ValidationError) -> ValidationError:
+    """For a body that fits no branch of a per-status `oneOf`, the error inside the branch of
+    its own status (e.g. "completed_at is a required property"), not "fits no branch"."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return error
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    own = [
+        errors
+        for errors in branches.values()
+        if not any(list(e.relative_path) == ["status"] for e in errors)
+    ]
+    if len(own) != 1:
+        return error  # the status itself fits no branch: the top-level message says so
+    found = best_match(own[0])
+    return error if found is None else _within_branch(found)
 
 
 def _short(message: str) -> str:

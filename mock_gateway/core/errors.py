@@ -23,12 +23,10 @@ class GatewayError(Exception):
 
     def body(self, generation: int = 2) -> dict[str, object]:
         """The JSON body for this error in the given API generation."""
-        out: dict[str, object] = {"error": self.error}
         if generation == 1:
-            if self.message and self.status == 400:
-                # Generation 1 has no "message" field: fold the detail into "error".
-                out["error"] = f"{self.error}: {self.message}"
-            return out
+            # The older page's error table gives one exact body per status, details none.
+            return {"error": GEN1_TABLE.get(self.status, self.error)}
+        out: dict[str, object] = {"error": self.error}
         if self.message:
             out["message"] = self.message
         if self.field:
@@ -104,6 +102,17 @@ class InternalError(GatewayError):
     status = 500
 
 
+# The generation-1 page's error table: to a generation-1 key, exactly these bodies (a 404
+# for an unknown request id included: "The requested resource or endpoint could not be found").
+GEN1_TABLE: dict[int, str] = {
+    400: InvalidParameters.error,
+    401: Unauthorized.error,
+    403: Forbidden.error,
+    404: EndpointNotFound.error,
+    429: RateLimited.error,
+    500: InternalError.error,
+}
+
 # The documented body for each status a scenario may force (`http-<code>`).
 _FORCED_ERRORS: dict[int, str] = {
     400: InvalidParameters.error,
@@ -130,7 +139,9 @@ class ForcedError(GatewayError):
         if self.status == 402:
             return InsufficientBalance().body(generation)
         error = _FORCED_ERRORS.get(self.status, f"HTTP {self.status}")
-        return {"error": error} if generation == 1 else {"error": error, "message": self.message}
+        if generation == 1:
+            return {"error": GEN1_TABLE.get(self.status, error)}
+        return {"error": error, "message": self.message}
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": "1"} if self.status in (429, 503) else {}

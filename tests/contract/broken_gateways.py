@@ -189,7 +189,9 @@ def _ok_instead_of_accepted() -> Middleware:
 def _guidance_swallowed(body: Body) -> Body | None:
     # A gateway that does not validate guidance_scale clamps it silently.
     guidance = body.get("guidance_scale")
-    if isinstance(guidance, int | float) and not 5 <= guidance <= 10:
+    # (bool is an int to Python, but a wrong type to the gateway: that 400 stays.)
+    number = isinstance(guidance, int | float) and not isinstance(guidance, bool)
+    if number and not 5 <= guidance <= 10:
         return {**body, "guidance_scale": 7.5}
     return None
 
