@@ -74,8 +74,8 @@ def calibrate(settings: Settings, path: str | Path) -> Calibration:
                 continue
             changes["models"] = models
             value = ", ".join(
-                f"{m.model_id} {m.queue_seconds[0] + m.processing_seconds[0]:g}-"
-                f"{m.queue_seconds[1] + m.processing_seconds[1]:g} s"
+                f"{m.model_id} {m.queue_seconds[0] + m.processing_seconds[0]:.1f}-"
+                f"{m.queue_seconds[1] + m.processing_seconds[1]:.1f} s"
                 for m in models.values()
             )
         else:
