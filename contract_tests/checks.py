@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 import pixazo_schemas as schemas
 
-from .contract import NEXT, STATUS_PATH, TERMINAL
+from .contract import GEN1_ERRORS, NEXT, STATUS_PATH, TERMINAL
 from .expectations import expected
 from .http import Answer
 from .ledger import ContractViolation, current
@@ -37,6 +37,7 @@ __all__ = [
     "check_schema",
     "check_status_answer",
     "check_submit_accepted",
+    "check_table_body",
     "parse_timestamp",
 ]
 
@@ -184,6 +185,32 @@ def check_error(
             message=f"the 400 answer to {what} names field {named!r}, not {field!r}",
         )
     return body
+
+
+def check_table_body(answer: Answer, body: dict[str, Any], *, generation: int = 2) -> None:
+    """An error body against the generation-1 page's table: exactly that body on generation 1
+    (documented); on generation 2, which lists these codes without bodies, the same `error`
+    text is an assumption (an APIM-shaped body is its own)."""
+    text = GEN1_ERRORS.get(answer.status)
+    if text is None:
+        return
+    if generation == 1:
+        if body != {"error": text}:
+            raise ContractViolation(
+                "gen1-error-body",
+                f"the {answer.status} body is {body}, the page's is {{'error': {text!r}}}",
+                answer,
+            )
+        current().passed("gen1-error-body", answer)
+    elif "statusCode" not in body:
+        current().assumption(
+            "assumed.error.gen2-borrowed-bodies",
+            holds=body.get("error") == text,
+            observed=f"{answer.status} error {body.get('error')!r}",
+            answer=answer,
+            message=f"the {answer.status} body is {body}, the generation-1 table's error is "
+            f"{text!r}",
+        )
 
 
 def check_submit_accepted(answer: Answer, model: str, base_url: str) -> dict[str, Any]:

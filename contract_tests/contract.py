@@ -53,6 +53,16 @@ FIBO_SIZES: Final = {
     "4:3": (1152, 896),
 }
 
+# The generation-1 page's error table: the one body per status it documents.
+GEN1_ERRORS: Final = {
+    400: "Invalid request parameters",
+    401: "Invalid or missing authentication",
+    403: "Access denied for this operation",
+    404: "Endpoint not found",
+    429: "Rate limit exceeded, please retry later",
+    500: "An unexpected error occurred, please try again later",
+}
+
 INSUFFICIENT_BALANCE: Final = {
     "error": "Insufficient Balance",
     "message": "Your wallet does not have enough balance.",

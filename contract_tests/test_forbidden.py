@@ -11,14 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from .checks import ContractViolation, check_error
+from .checks import ContractViolation, check_error, check_table_body
 from .contract import FIBO, RMBG
-from .ledger import current
 from .target import MockControl, Target
 
 pytestmark = pytest.mark.mock_only
 
-GEN1_403 = {"error": "Access denied for this operation"}  # the generation-1 page's table
 BODIES = {FIBO: {"prompt": "A watercolor of a lighthouse at dusk"}}
 # generation -> (the one model the key may use, the model it asks for)
 CASES = {2: (RMBG, FIBO), 1: (FIBO, RMBG)}  # generation 1's page is RMBG's
@@ -35,19 +33,6 @@ def test_a_key_not_allowed_the_model_is_403(
     answer = target.submit(asked, body, key=key)
     what = f"a generation-{generation} {asked} submit with a key allowed only {allowed}"
     found = check_error(answer, 403, "forbidden-403", what)
-    if generation == 1:
-        if found != GEN1_403:
-            raise ContractViolation(
-                "gen1-error-body", f"the 403 body is {found}, the page's is {GEN1_403}", answer
-            )
-        current().passed("gen1-error-body", answer)
-    else:
-        current().assumption(
-            "assumed.error.gen2-borrowed-bodies",
-            holds=found.get("error") == GEN1_403["error"],
-            observed=f"403 error {found.get('error')!r}",
-            answer=answer,
-            message=f"the 403 body is {found}, the generation-1 table's is {GEN1_403}",
-        )
+    check_table_body(answer, found, generation=generation)
     if mock.balance(key) != Decimal(1):
         raise ContractViolation("assumed.wallet.rejected-free", f"{what} was charged", answer)
