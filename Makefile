@@ -53,6 +53,7 @@ lint: $(STAMP)
 	for pair in $(IMPORT_NAMES); do ln -sfn ../../$${pair#*:} $(VENV)/import-names/$${pair%%:*}; done
 	$(BIN)/ruff check mock_gateway schemas client contract_tests tests bench examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The README's picture of what FIBO stand-ins look like for twelve prompts.
 contact-sheet: $(STAMP)
