@@ -91,6 +91,11 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except ValueError as e:
         raise pytest.UsageError(str(e)) from None
+    if not live and (wanted.profile or wanted.time_scale != 1.0):
+        raise pytest.UsageError(
+            "a profile and CONTRACT_TIME_SCALE describe a live target (--live); the in-process "
+            "mock runs its defaults"
+        )
     expectations.use(wanted)
     config.stash[REPORT] = Report(
         live=live,
@@ -174,6 +179,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(f"spent: {report.spend_line()}")
     terminalreporter.write_line(f"rate limiting: {report.waits_line()}")
     for line in report.summary_lines():
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(report.scrub(line))
     where = report.directory.resolve()
     terminalreporter.write_line(f"report: {where / REPORT_FILE} and {where / JSON_FILE}")

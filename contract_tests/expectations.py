@@ -13,7 +13,6 @@ ones multiplied.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,6 +52,8 @@ def load(profile: str | None, time_scale: float = 1.0) -> Expectations:
         report = json.loads(Path(profile).read_text("utf-8"))
     except (OSError, ValueError) as e:
         raise ValueError(f"profile {profile}: not a readable fidelity report ({e})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("assumptions"), list):
+        raise ValueError(f"profile {profile}: not a fidelity report (no assumptions list)")
     changes: dict[str, Any] = {"profile": profile}
     relaxed: set[str] = set()
     for entry in report.get("assumptions", []):
@@ -63,8 +64,8 @@ def load(profile: str | None, time_scale: float = 1.0) -> Expectations:
             changes["timestamp_form"] = seen[0]
         elif rule == "assumed.output.media-type" and seen:
             changes["media_type"] = seen[0]
-        elif rule == "assumed.error.apim-style":
-            changes["error_style"] = "apim"
+        elif rule == "assumed.error.apim-style" and seen[:1] == ["apim"]:
+            changes["error_style"] = "apim"  # as the mock adopts it (mock_gateway.profile)
         elif rule in RELAXABLE:
             relaxed.add(str(rule))
     measured = (report.get("measured") or {}).get("assumed.durations") or {}
@@ -77,11 +78,6 @@ def load(profile: str | None, time_scale: float = 1.0) -> Expectations:
     changes["max_seconds"] = longest
     changes["relaxed"] = frozenset(relaxed)
     return replace(found, **changes)
-
-
-def from_environment() -> Expectations:
-    scale = float(os.environ.get("CONTRACT_TIME_SCALE") or 1.0)
-    return load(os.environ.get("CONTRACT_PROFILE") or None, scale)
 
 
 _CURRENT: list[Expectations] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -79,14 +80,17 @@ class Answer:
     body: bytes = field(repr=False)
     json: Any = None
     sent: bytes = field(default=b"", repr=False)  # the request body, for the report's evidence
+    # The body with the key (if the target echoed it) replaced by ***: what messages, the
+    # parsed `json` and the report are made from, so no cut can leave part of a key behind.
+    shown: bytes = field(default=b"", repr=False)
 
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def snippet(self, limit: int = 160) -> str:
-        """The body as one short line, for messages."""
-        text = self.body.decode("utf-8", "replace")
+        """The body (key scrubbed) as one short line, for messages."""
+        text = self.shown.decode("utf-8", "replace")
         text = " ".join(text.split())
         return text if len(text) <= limit else text[:limit] + "…"
 
@@ -190,7 +194,10 @@ class Http:
             raise GatewayUnreachable(f"{method} {url[:200]}: {type(e).__name__}: {e}") from None
         finally:
             connection.close()
-        return Answer(method, url, status, found, body, _parse(body), data or b"")
+        key = self._key.reveal().encode()
+        shown = body.replace(key, b"***") if len(key) >= 4 else body
+        sent = (data or b"").replace(key, b"***") if len(key) >= 4 else data or b""
+        return Answer(method, url, status, found, body, _parse(shown), sent, shown)
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -211,7 +218,7 @@ def _observe_retry_after(answer: Answer) -> None:
     seen = raw.strip() if raw is not None else None
     current().assumption(
         "assumed.rate-limit.retry-after",
-        holds=seen is not None and seen.isdigit() and int(seen) >= 1,
+        holds=whole_seconds(seen) is not None,
         observed="no Retry-After" if seen is None else f"Retry-After {seen[:40]!r}",
         answer=answer,
         message=f"a 429 to {answer.method} {answer.url[:120]} came with "
@@ -222,7 +229,14 @@ def _observe_retry_after(answer: Answer) -> None:
 
 def _retry_after(answer: Answer) -> tuple[float, bool]:
     """Seconds to wait (whole seconds per the contract), and whether the header was there."""
-    raw = answer.headers.get("retry-after", "").strip()
-    if raw.isdigit():
-        return float(max(1, int(raw))), True
+    seconds = whole_seconds(answer.headers.get("retry-after", "").strip())
+    if seconds is not None:
+        return float(seconds), True
     return 1.0, False
+
+
+def whole_seconds(text: str | None) -> int | None:
+    """A Retry-After in whole seconds (ASCII digits, at least 1), else None."""
+    if text is None or not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        return None
+    return int(text)

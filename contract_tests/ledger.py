@@ -8,8 +8,6 @@ it is written down with what was observed and the run goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +24,6 @@ __all__ = [
     "evidence",
     "pop",
     "push",
-    "using",
 ]
 
 MAX_OBSERVED = 5  # distinct observed values kept per check
@@ -172,11 +169,3 @@ def pop(ledger: Ledger) -> None:
     if ledger in _CURRENT:
         _CURRENT.remove(ledger)
 
-
-@contextmanager
-def using(ledger: Ledger) -> Iterator[Ledger]:
-    push(ledger)
-    try:
-        yield ledger
-    finally:
-        pop(ledger)

@@ -56,14 +56,15 @@ _ALL: Final = (
     _doc("model-not-found-400", f"{GEN2} model validation errors: 400 {{\"error\": \"Model not "
          "found\", \"message\": \"Model '<id>' not found or is disabled\"}"),
     _doc("invalid-400", f"{GEN1} error table: 400 for invalid parameters or missing fields"),
-    _doc("unknown-id-404", f"{GEN2} status table: 404 Not Found"),
+    _doc("unknown-id-404", f"{GEN1} error table: 404 - the requested resource could not be "
+         "found"),
     _doc("unknown-path-404", f"{GEN1} error table: 404 {{\"error\": \"Endpoint not found\"}} "
          "for an endpoint that does not exist"),
     _doc("rate-limit-429", f"{GEN1} and {GEN2} tables: 429 Too Many Requests"),
     _doc("forbidden-403", f"{GEN1} error table: 403 Forbidden - the subscription does not have "
          f"access to this API or action; {GEN2} status tables: 403 Forbidden"),
-    _doc("json-content-type", "every page example answers JSON: a JSON body is served as "
-         "application/json"),
+    _doc("json-content-type", "every page example answers JSON: a JSON body is served as a "
+         "JSON media type (application/json or application/*+json)"),
     # -- submit and status, documented ---------------------------------------------------------
     _doc("submit-202", f"{GEN2} submit table: 202 Accepted - Request queued"),
     _doc("submit-json", f"{GEN2} submit example: a JSON object with request_id, status, "
@@ -71,7 +72,8 @@ _ALL: Final = (
     _doc("request-id", f"{GEN2} examples: request_id is '<model id>_<id>'"),
     _doc("polling-url", f"{GEN2} submit example: polling_url is the status URL of this id, "
          "on the gateway"),
-    _doc("status-200", f"{GEN2} status table: 200 for a known job"),
+    _doc("status-200", f"{GEN2} status section: GET /v2/requests/status/{{request_id}} answers "
+         "the job's status (its example), for every state"),
     _doc("job-identity", f"{GEN2} status example: the answer describes the job asked for"),
     _doc("transition", f"{GEN2} lifecycle: QUEUED -> PROCESSING -> COMPLETED | FAILED | ERROR"),
     _doc("terminal-stable", f"{GEN2} lifecycle: COMPLETED, FAILED and ERROR are final"),

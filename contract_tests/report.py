@@ -23,7 +23,6 @@ __all__ = ["Outcome", "Report", "describe"]
 
 REPORT_FILE = "fidelity-report.md"
 JSON_FILE = "fidelity-report.json"
-JUNIT_FILE = "fidelity-report.xml"
 
 
 @dataclass(slots=True)

@@ -107,7 +107,14 @@ def prompts() -> st.SearchStrategy[str]:
 def fibo_bodies(*, realistic: bool) -> st.SearchStrategy[dict[str, Any]]:
     """Valid FIBO bodies; `realistic` swaps the schema's free text for plausible prompts."""
     if realistic:
-        return _objects(FIBO_SCHEMA, prompt=prompts())
+        # A live gateway is paid and its bounds are unknown: stay where upstream surely is
+        # (20-50 steps, as Bria uses) and use the seeds people use (non-negative, 32-bit).
+        return _objects(
+            FIBO_SCHEMA,
+            prompt=prompts(),
+            steps_num=st.integers(20, 50),
+            seed=st.integers(0, 2**31 - 1),
+        )
     return _objects(FIBO_SCHEMA)
 
 

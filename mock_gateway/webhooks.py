@@ -286,7 +286,13 @@ class Webhooks:
     def _tell(callback: Callback, outcome: str, error: str | None) -> None:
         url = callback.job.webhook_url or ""
         parts = urlsplit(url)
-        receiver = f"{parts.scheme}://{parts.netloc}{parts.path}"  # no query: it may hold a token
+        # Neither a query nor user:password@ may reach the console: either can hold a secret.
+        try:
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            port = ""
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        receiver = f"{parts.scheme}://{host}{port}{parts.path}"
         why = error or "no reason recorded"
         if why.startswith("TLS: certificate not trusted"):
             why += UNTRUSTED_HINT

@@ -35,7 +35,8 @@ async def result(request: web.Request) -> web.Response:
         job = gateway.job_for(account, body["request_id"].lower(), generation=1, model=model)
     except (InvalidParameters, RequestNotFound) as e:
         generation = gateway.generation_of(account)
-        if generation != 1:
+        about_the_id = isinstance(e, RequestNotFound) or e.field == "request_id"
+        if generation != 1 and about_the_id:
             # The likeliest cause: a generation-2 key asking the older page's endpoint.
             e.message = (
                 f"{e.message}. This key uses API generation {generation}: poll "

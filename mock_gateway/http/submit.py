@@ -46,18 +46,19 @@ async def submit(request: web.Request) -> web.Response:
     effects = await apply_scenarios(request, rules)
     # A latency scenario may have slept through a reset: act on the key as it is now.
     account = gateway.authenticate(request.headers.get(KEY_HEADER))
+    base = base_url(request)
     job = gateway.submit(
         account,
         model,
         params,
         effects,
-        base_url(request),
+        base,
         webhook_url=webhook_url,
         webhook_mode=webhook_mode,
     )
     request[TRACE].request_id = job.request_id
     render, status = ANSWERS[job.generation]
-    return web.json_response(render(job, base_url(request)), status=status)
+    return web.json_response(render(job, base), status=status)
 
 
 def add_routes(app: web.Application) -> None:

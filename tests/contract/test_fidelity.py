@@ -74,6 +74,7 @@ def answer(status: int = 200, body: bytes = b'{"a": 1}') -> Answer:
         body,
         json.loads(body),
         b"",
+        body,
     )
 
 
@@ -167,3 +168,65 @@ def test_the_mock_can_lift_exactly_the_validation_the_suite_can_find_unenforced(
         text = (ROOT / "schemas" / f"{name}.json").read_text("utf-8")
         marked |= set(re.findall(r'"(assumed\.validation\.[a-z-]+)"', text))
     assert marked == RELAXABLE, "every liftable check is marked x-assumed in a request schema"
+
+
+KEY = "sk-live-0123456789abcdef0123456789abcdef"
+
+
+def test_a_key_the_target_echoes_never_reaches_messages_evidence_or_parsed_bodies() -> None:
+    from aiohttp import web
+
+    from pixazo_contract.http import Http, Secret
+    from pixazo_contract.serving import ServedApp
+
+    async def echo(request: web.Request) -> web.Response:
+        key = request.headers.get("Ocp-Apim-Subscription-Key", "")
+        # Long enough that any cut (a snippet, an evidence excerpt) falls inside the key.
+        padding = "x" * 150
+        return web.json_response(
+            {"error": f"{padding}{key}", "message": f"unknown key {key}"}, status=404
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    with ServedApp(app) as served:
+        http = Http(served.url, Secret(KEY), pause=lambda _: None)
+        found = http.request("POST", "/x", json_body={"echo": KEY})
+    ledger = Ledger(strict=False)
+    ledger.assumption(
+        "assumed.error.texts", holds=False, observed=found.json["message"], answer=found,
+        message=found.snippet(170),
+    )  # fmt: skip
+    entry = ledger.entries["assumed.error.texts"]
+    texts = [json.dumps(found.json), found.snippet(160), found.snippet(170),
+             json.dumps(entry.evidence), entry.message, *entry.observed]  # fmt: skip
+    for text in texts:
+        for start in range(0, len(KEY) - 6):
+            assert KEY[start : start + 6] not in text, text
+    assert found.body.count(KEY.encode()) == 2, "the raw body is kept as sent"
+
+
+def test_the_webhook_console_line_never_shows_credentials_or_a_query() -> None:
+    import logging
+
+    from mock_gateway.webhooks import Webhooks
+
+    class Job:
+        webhook_url = "https://hookuser:hook-password-123@127.0.0.1:9/hooks/abc?token=s3cret"
+        request_id = "r1"
+
+    class Callback:
+        job, status, attempt = Job(), "COMPLETED", 1
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    log = logging.getLogger("mock_gateway.webhooks")
+    log.addHandler(handler)
+    try:
+        Webhooks._tell(Callback(), "failed", "answered HTTP 500")  # type: ignore[arg-type]
+    finally:
+        log.removeHandler(handler)
+    (line,) = [r.getMessage() for r in records]
+    assert "https://127.0.0.1:9/hooks/abc: answered HTTP 500" in line
+    assert "hook-password" not in line and "hookuser" not in line and "s3cret" not in line

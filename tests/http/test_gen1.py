@@ -296,3 +296,11 @@ async def test_a_generation_2_key_on_the_result_endpoint_is_told_where_to_poll(g
     await gw.put_key(OLD, api_generation=1)
     status, body = await result(gw, "00000000-0000-4000-8000-000000000000")
     assert status == 404 and body == {"error": "Endpoint not found"}
+
+
+async def test_the_generation_hint_is_only_for_request_id_mistakes(gw: Gw) -> None:
+    resp = await gw.client.post(
+        RMBG_RESULT, data="not json", headers={**AUTH, "Content-Type": "text/plain"}
+    )
+    body = await resp.json()
+    assert resp.status == 400 and "generation" not in body.get("message", ""), body
