@@ -13,6 +13,7 @@ import re
 import struct
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,8 +88,30 @@ def check_schema(
         )
     if not isinstance(body, dict):  # every schema of ours is an object; keep mypy honest
         raise ContractViolation(f"schema:{name}", f"{what} is not a JSON object", answer)
-    current().passed(f"schema:{name}", answer)
+    ledger = current()
+    ledger.passed(f"schema:{name}", answer)
+    broken = {e.check.id for e in ledger.entries.values() if e.broke}
+    for rule in _marks(name) - broken:  # the schema's assumptions held for this body
+        ledger.passed(rule, answer)
     return body
+
+
+@cache
+def _marks(name: str) -> frozenset[str]:
+    """The assumed checks marked (`x-assumed`) anywhere in a schema."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            found.update(node.get("x-assumed") or {})
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schemas.load(name))
+    return frozenset(found)
 
 
 def _within_branch(error: ValidationError) -> ValidationError:

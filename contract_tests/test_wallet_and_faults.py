@@ -50,18 +50,22 @@ def test_a_wallet_pays_exact_prices_and_refuses_what_it_cannot(
     current().passed("price", rmbg)
     fibo = target.submit(FIBO, BODY, key="contract-thin")  # $0.012 left, FIBO costs $0.04
     check_error(fibo, 402, "balance-402", "a FIBO submit from a wallet of $0.012")
-    if mock.balance("contract-thin") != Decimal("0.012"):
-        raise ContractViolation(
-            "assumed.wallet.rejected-free", "a refused submit changed the wallet"
-        )
+    left = mock.balance("contract-thin")
+    current().assumption(
+        "assumed.wallet.rejected-free", holds=left == Decimal("0.012"), observed=f"wallet {left}",
+        answer=fibo, message="a refused submit changed the wallet",
+    )  # fmt: skip
 
 
 def test_a_rejected_submit_is_not_charged(target: Target, mock: MockControl) -> None:
     mock.put_key("contract-wallet", balance_usd=1)
     answer = target.submit(FIBO, {"prompt": ""}, key="contract-wallet")
     check_error(answer, 400, "assumed.validation.blank-prompt", "a FIBO submit, empty prompt")
-    if mock.balance("contract-wallet") != Decimal(1):
-        raise ContractViolation("assumed.wallet.rejected-free", "a 400 submit was charged")
+    left = mock.balance("contract-wallet")
+    current().assumption(
+        "assumed.wallet.rejected-free", holds=left == Decimal(1), observed=f"wallet {left}",
+        answer=answer, message="a 400 submit was charged",
+    )  # fmt: skip
 
 
 def test_a_rate_limited_key_gets_429_with_retry_after(target: Target, mock: MockControl) -> None:
@@ -76,10 +80,11 @@ def test_a_rate_limited_key_gets_429_with_retry_after(target: Target, mock: Mock
     limited = answers[2]
     check_error(limited, 429, "rate-limit-429", "a third poll within the limit's window")
     retry_after = limited.headers.get("retry-after", "")
-    if whole_seconds(retry_after) is None:
-        raise ContractViolation(
-            "assumed.rate-limit.retry-after", f"Retry-After is {retry_after!r}, not whole seconds"
-        )
+    current().assumption(
+        "assumed.rate-limit.retry-after", holds=whole_seconds(retry_after) is not None,
+        observed=f"Retry-After {retry_after[:40]!r}", answer=limited,
+        message=f"Retry-After is {retry_after!r}, not whole seconds",
+    )  # fmt: skip
     waits = target.waits.count
     check_error(target.status(UNKNOWN, key="contract-limited"), 404, "unknown-id-404", "a poll")
     assert target.waits.count == waits + 1, "the client waits a 429 out instead of failing"

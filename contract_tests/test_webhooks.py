@@ -133,11 +133,12 @@ def test_a_duplicated_webhook_repeats_the_same_delivery(target: Target, mock: Mo
     for callback in (first, second):
         if check_schema("gen2/status_response", callback.body, "a callback") != final:
             raise ContractViolation("webhook-body", "a callback differs from the status answer")
-    if first.delivery_id != second.delivery_id or first.delivery_id is None:
-        raise ContractViolation(
-            "assumed.webhook.delivery-id",
-            "a duplicate callback must carry the same X-Webhook-Delivery-Id",
-        )
+    same = first.delivery_id == second.delivery_id and first.delivery_id is not None
+    current().assumption(
+        "assumed.webhook.delivery-id", holds=same,
+        observed=f"delivery ids {first.delivery_id!r} and {second.delivery_id!r}",
+        message="a duplicate callback must carry the same X-Webhook-Delivery-Id",
+    )  # fmt: skip
     # A receiver deduplicating on (request_id, status), as the page advises, drops the repeat.
     assert second.duplicate and not first.duplicate, "the sink did not see one repeat"
     logged = [d for d in mock.webhooks(job.request_id) if d["outcome"] == "delivered"]
