@@ -127,6 +127,12 @@ _ALL: Final = (
              "no range is documented (upstream uses 20-50)"),
     _assumed("assumed.validation.blank-prompt", "an empty or blank prompt is a 400",
              "the pages say prompt is required, not that it must hold text"),
+    _assumed("assumed.validation.image-url", "an image_url that is not an absolute http(s) or "
+             "data:image URL is a 400 at submit", f"the {GEN2} says the URL must be publicly "
+             "accessible, not that a bad one is refused before the job"),
+    _assumed("assumed.response.exact-fields", "the submit answer has exactly request_id, "
+             "status and polling_url", f"the {GEN2} submit example shows these three and does "
+             "not say there are no others"),
     _assumed("assumed.ids.uuid7", "request ids are '<model id>_<lower-case UUIDv7>'",
              f"the {GEN2} examples show '019d...' ids (a v7 timestamp) and no rule"),
     _assumed("assumed.timestamps.form", "the webhook example's mixed form: created_at like "

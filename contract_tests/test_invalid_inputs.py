@@ -109,7 +109,7 @@ def test_an_rmbg_body_without_image_url_is_400(target: Target, case: Invalid) ->
 @example(case=Invalid({"image_url": "ftp://127.0.0.1/cat.png"}, "image_url", "not an http(s) URL"))
 @example(case=Invalid({"image_url": "127.0.0.1/cat.png"}, "image_url", "not an http(s) URL"))
 def test_a_bad_image_url_is_400(target: Target, case: Invalid) -> None:
-    assert_rejected(target, RMBG, case)
+    assert_rejected(target, RMBG, case, "assumed.validation.image-url")
 
 
 @given(case=non_objects(), model=st.sampled_from(MODELS))

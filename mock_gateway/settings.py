@@ -29,6 +29,7 @@ RELAXABLE = frozenset(
         "assumed.validation.aspect-ratios",
         "assumed.validation.steps-range",
         "assumed.validation.blank-prompt",
+        "assumed.validation.image-url",
     }
 )
 
