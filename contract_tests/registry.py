@@ -112,8 +112,8 @@ _ALL: Final = (
              "the pages give no error text beyond the tables"),
     _assumed("assumed.error.apim-style", "401/404/429 bodies in the page's {\"error\"} shape",
              "the front door is Azure APIM, known to answer {\"statusCode\", \"message\"}"),
-    _assumed("assumed.error.gen2-borrowed-bodies", "generation 2 answers 401/403/404/429/500 "
-             "with the generation-1 table's bodies",
+    _assumed("assumed.error.gen2-borrowed-bodies", "generation 2's 401, 403 and unknown-path "
+             "404 carry the generation-1 table's error texts",
              f"the {GEN2} lists these codes without bodies"),
     _assumed("assumed.error.wrong-method-404", "a wrong method on a known path is 404 "
              "{\"error\": \"Endpoint not found\"}", "the pages document no 405"),
