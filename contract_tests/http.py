@@ -30,6 +30,7 @@ __all__ = [
     "KeyChoice",
     "RateLimitWaits",
     "Secret",
+    "StillRateLimited",
     "UseTargetKey",
 ]
 
@@ -67,6 +68,11 @@ _NO_BODY: Final = object()
 
 class GatewayUnreachable(ConnectionError):
     """The target did not answer at all (refused, reset, timed out, TLS failure)."""
+
+
+class StillRateLimited(RuntimeError):
+    """The target kept answering 429 after every wait: the check could not run (an error in
+    the report, never a contract finding)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +173,12 @@ class Http:
             delay = min(delay, self.max_retry_after)
             self.waits.record(delay, had_header=had_header)
             self.pause(delay)
-        return self._send(method, url, data, sent)
+        answer = self._send(method, url, data, sent)
+        if answer.status == 429:
+            raise StillRateLimited(
+                f"{method} {url[:120]} still answered 429 after {MAX_RATE_LIMIT_RETRIES} waits"
+            )
+        return answer
 
     def _send(self, method: str, url: str, data: bytes | None, headers: dict[str, str]) -> Answer:
         parts = urlsplit(url)

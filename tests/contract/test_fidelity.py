@@ -230,3 +230,24 @@ def test_the_webhook_console_line_never_shows_credentials_or_a_query() -> None:
     (line,) = [r.getMessage() for r in records]
     assert "https://127.0.0.1:9/hooks/abc: answered HTTP 500" in line
     assert "hook-password" not in line and "hookuser" not in line and "s3cret" not in line
+
+
+def test_a_target_that_never_stops_answering_429_is_an_error_not_a_finding() -> None:
+    from aiohttp import web
+
+    from pixazo_contract.http import Http, Secret, StillRateLimited
+    from pixazo_contract.serving import ServedApp
+
+    async def always_429(request: web.Request) -> web.Response:
+        return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": "1"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", always_429)
+    waited: list[float] = []
+    with ServedApp(app) as served:
+        http = Http(served.url, Secret("test-key"), pause=waited.append)
+        with pytest.raises(StillRateLimited, match="still answered 429 after 5 waits"):
+            http.request("GET", "/v2/requests/status/x")
+        assert http.request("GET", "/x", wait_rate_limit=False).status == 429
+    assert waited == [1.0] * 5
+    assert not issubclass(StillRateLimited, ContractViolation)
