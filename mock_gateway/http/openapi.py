@@ -143,16 +143,20 @@ def _gateway_errors(answers: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for code, reason in sorted(reasons.items()):
         bodies = FRONT if code in ("401", "404", "429") else PAGE
-        extra: dict[str, Any] = {}
-        if code == "429":
-            extra["headers"] = _retry_after("Whole seconds until the window frees (1 if forced).")
-        elif code == "503":
-            extra["headers"] = _retry_after("1 (forced).")
-        out[code] = _json(reason + SHAPES, *bodies, **extra)
+        out[code] = _json(reason + SHAPES, *bodies, **_retry_after_of(code))
     any_other = "Any other status " + FORCED + ': `{"error": "HTTP <code>"}`.' + SHAPES
     out["4XX"] = _json(any_other, *PAGE)
     out["5XX"] = _json(any_other, *PAGE)
     return out
+
+
+def _retry_after_of(code: str) -> dict[str, Any]:
+    """The Retry-After header an error answer with this code carries, as `_json` keywords."""
+    if code == "429":
+        return {"headers": _retry_after("Whole seconds until the window frees (1 if forced).")}
+    if code == "503":
+        return {"headers": _retry_after("1 (forced).")}
+    return {}
 
 
 def _fal_errors(answers: dict[str, str]) -> dict[str, Any]:
@@ -172,12 +176,7 @@ def _fal_errors(answers: dict[str, str]) -> dict[str, Any]:
     }
     out: dict[str, Any] = {}
     for code, reason in sorted(reasons.items()):
-        extra: dict[str, Any] = {}
-        if code == "429":
-            extra["headers"] = _retry_after("Whole seconds until the window frees (1 if forced).")
-        elif code == "503":
-            extra["headers"] = _retry_after("1 (forced).")
-        out[code] = _json(reason, "fal/error", **extra)
+        out[code] = _json(reason, "fal/error", **_retry_after_of(code))
     out["4XX"] = _json(f"Any other status {FORCED}.", "fal/error")
     out["5XX"] = _json(f"Any other status {FORCED}.", "fal/error")
     return out
