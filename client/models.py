@@ -16,13 +16,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+import pixazo_schemas
+
 from .errors import UnexpectedResponseError
 
 __all__ = ["JobStatus", "Model", "State", "Submission", "status_from_gen1", "status_from_gen2"]
 
 
 class Model(StrEnum):
-    """A model the gateway sells; the value is its model id."""
+    """A model the gateway sells; the value is its model id. Its endpoint name and price come
+    from the model catalog (`pixazo_schemas.catalog()`), which the mock reads too."""
 
     RMBG = "bria-rmbg-2-0-682"
     FIBO = "bria-fibo-bbq-preview"
@@ -58,8 +61,12 @@ class Model(StrEnum):
         raise ValueError(f"unknown model {text!r}; known: {names}")
 
 
-_NAMES = {Model.RMBG: "bria-rmbg-2-0", Model.FIBO: "bria-fibo-bbq-preview"}
-_PRICES = {Model.RMBG: Decimal("0.018"), Model.FIBO: Decimal("0.04")}
+# Every member's catalog entry (a KeyError here: the catalog lost a model the client names).
+_ENTRIES = {entry["model_id"]: entry for entry in pixazo_schemas.catalog()["models"]}
+_NAMES: dict[Model, str] = {model: _ENTRIES[model.value]["name"] for model in Model}
+_PRICES: dict[Model, Decimal] = {
+    model: Decimal(_ENTRIES[model.value]["price_usd"]) for model in Model
+}
 
 
 class State(StrEnum):

@@ -2,21 +2,31 @@
 
 Everything here comes from the gateway's pages (docs/pages/) or, where the page is
 silent, from the choices in API_NOTES.md; the checks read these tables instead of
-repeating literals.
+repeating literals. The model facts among them are the model catalog the mock and the client
+read too (`pixazo_schemas.catalog()`), so the three cannot disagree.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
+import pixazo_schemas
+
+# The model facts (ids, endpoint names, prices, durations, FIBO sizes) are the catalog shared
+# with the mock and the client: `pixazo_schemas.catalog()`.
+_CATALOG: Final = pixazo_schemas.catalog()
+_ENTRIES: Final[dict[str, dict[str, Any]]] = {m["model_id"]: m for m in _CATALOG["models"]}
+
+# The two models the pages document, named by the checks; each must be in the catalog.
 RMBG: Final = "bria-rmbg-2-0-682"
 FIBO: Final = "bria-fibo-bbq-preview"
-MODELS: Final = (RMBG, FIBO)
+if not {RMBG, FIBO} <= set(_ENTRIES):
+    raise ValueError(f"the model catalog lacks a documented model: {RMBG}, {FIBO}")
+MODELS: Final[tuple[str, ...]] = tuple(_ENTRIES)
 
 SUBMIT_PATHS: Final = {
-    RMBG: "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request",
-    FIBO: "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request",
+    model_id: f"/{model_id}/v1/{entry['name']}-request" for model_id, entry in _ENTRIES.items()
 }
 # Generation 1's result endpoint sits beside the submit path.
 RESULT_PATHS: Final = {model: path + "-result" for model, path in SUBMIT_PATHS.items()}
@@ -27,7 +37,7 @@ KEY_HEADER: Final = "Ocp-Apim-Subscription-Key"
 # The page sends both on every call; Cache-Control is ignored by the gateway.
 SUBMIT_HEADERS: Final = {"Content-Type": "application/json", "Cache-Control": "no-cache"}
 
-PRICES: Final = {RMBG: Decimal("0.018"), FIBO: Decimal("0.04")}
+PRICES: Final = {model_id: Decimal(entry["price_usd"]) for model_id, entry in _ENTRIES.items()}
 
 QUEUED: Final = "QUEUED"
 PROCESSING: Final = "PROCESSING"
@@ -43,15 +53,13 @@ NEXT: Final[dict[str, frozenset[str]]] = {
     **{status: frozenset({status}) for status in TERMINAL},
 }
 
-ASPECT_RATIOS: Final = ("1:1", "16:9", "9:16", "4:3")
-DEFAULT_ASPECT_RATIO: Final = "1:1"
 # Bria's 1-megapixel presets (a choice: the page names the ratios, not the pixels).
-FIBO_SIZES: Final = {
-    "1:1": (1024, 1024),
-    "16:9": (1344, 768),
-    "9:16": (768, 1344),
-    "4:3": (1152, 896),
+FIBO_SIZES: Final[dict[str, tuple[int, int]]] = {
+    ratio: (int(width), int(height))
+    for ratio, (width, height) in _CATALOG["aspect_ratio_sizes"].items()
 }
+ASPECT_RATIOS: Final = tuple(FIBO_SIZES)
+DEFAULT_ASPECT_RATIO: Final[str] = _CATALOG["default_aspect_ratio"]
 
 # The generation-1 page's error table: the one body per status it documents.
 GEN1_ERRORS: Final = {
@@ -86,4 +94,7 @@ FIBO_FULL: Final = {
 EXPECTED_TIMESTAMP_FORM: Final = "mixed"  # see checks.timestamp_form
 EXPECTED_MEDIA_TYPE: Final = "image/png"
 # Submit to terminal, in seconds: the mock's default queue plus processing maxima.
-EXPECTED_MAX_SECONDS: Final = {RMBG: 8.0, FIBO: 20.0}
+EXPECTED_MAX_SECONDS: Final = {
+    model_id: float(entry["queue_seconds"][1] + entry["processing_seconds"][1])
+    for model_id, entry in _ENTRIES.items()
+}

@@ -6,6 +6,11 @@ A schema file may use another by a relative reference to its file (`{"$ref":
 served as an OpenAPI component whose references resolve from the document's root
 (`mock_gateway/http/openapi.py`). `load` answers the schema with those references resolved in
 place (self-contained, for any validator or generator); `source` answers the file as written.
+
+`catalog` is data, not a schema: the models the gateway sells and FIBO's output sizes
+(`_catalog/catalog.json`, its shape in `_catalog/catalog.schema.json`), read by the mock, the
+client and the contract suite alike. Folders whose name starts with `_` hold no API schema:
+`names` (and so the OpenAPI document) leaves them out.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-__all__ = ["load", "names", "ref_target", "source", "validator"]
+__all__ = ["catalog", "load", "names", "ref_target", "source", "validator"]
 
 
 def names() -> list[str]:
@@ -88,3 +93,41 @@ def _resolved(name: str, node: Any, seen: tuple[str, ...]) -> Any:
 def validator(name: str) -> Draft202012Validator:
     """A compiled validator for the schema called `name`."""
     return Draft202012Validator(load(name))
+
+
+@cache
+def catalog() -> dict[str, Any]:
+    """The model catalog: `{"models": [...], "aspect_ratio_sizes": {...},
+    "default_aspect_ratio": ...}`, checked against its schema and for what a schema cannot say
+    (parsed once, then cached: treat it as read-only). A broken file raises ValueError."""
+    folder = resources.files(__name__).joinpath("_catalog")
+    data: dict[str, Any] = json.loads(folder.joinpath("catalog.json").read_text("utf-8"))
+    shape = json.loads(folder.joinpath("catalog.schema.json").read_text("utf-8"))
+    problems = [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+        for e in Draft202012Validator(shape).iter_errors(data)
+    ]
+    if not problems:
+        problems = _catalog_problems(data)
+    if problems:
+        raise ValueError("model catalog: " + "; ".join(problems))
+    return data
+
+
+def _catalog_problems(data: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for model in data["models"]:
+        model_id = model["model_id"]
+        if model_id in seen:
+            problems.append(f"{model_id}: listed twice")
+        seen.add(model_id)
+        for span in ("queue_seconds", "processing_seconds"):
+            low, high = model[span]
+            if low > high:
+                problems.append(f"{model_id}: {span} min {low} > max {high}")
+        if model["request_schema"] not in names():
+            problems.append(f"{model_id}: request_schema {model['request_schema']!r} is no schema")
+    if data["default_aspect_ratio"] not in data["aspect_ratio_sizes"]:
+        problems.append(f"default_aspect_ratio {data['default_aspect_ratio']!r} has no size")
+    return problems

@@ -1,7 +1,14 @@
-"""The schemas are valid, and agree with the examples on the gateway's own page."""
+"""The schemas are valid, and agree with the examples on the gateway's own page; the model
+catalog beside them has its shape and agrees with them."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,3 +106,173 @@ def test_the_pages_requests_validate() -> None:
 )
 def test_status_schema_rejects_broken_bodies(broken: dict[str, Any]) -> None:
     assert errors("gen2/status_response", broken)
+
+
+# -- the model catalog (data beside the schemas, not a schema) ---------------------------------
+
+SCHEMAS_DIR = Path(schemas.__file__).parent
+CATALOG_FILE = SCHEMAS_DIR / "_catalog" / "catalog.json"
+CATALOG_SHAPE = SCHEMAS_DIR / "_catalog" / "catalog.schema.json"
+
+
+def shape_errors(data: Any) -> list[str]:
+    shape = json.loads(CATALOG_SHAPE.read_text("utf-8"))
+    return [e.message for e in Draft202012Validator(shape).iter_errors(data)]
+
+
+def catalog_copy() -> dict[str, Any]:
+    copied: dict[str, Any] = json.loads(CATALOG_FILE.read_text("utf-8"))
+    return copied
+
+
+def test_the_catalog_file_validates_against_its_schema() -> None:
+    Draft202012Validator.check_schema(json.loads(CATALOG_SHAPE.read_text("utf-8")))
+    assert shape_errors(catalog_copy()) == []
+    assert schemas.catalog() == catalog_copy()
+    assert schemas.catalog() is schemas.catalog(), "parsed once"
+
+
+def test_the_catalog_is_no_schema_and_no_openapi_component() -> None:
+    assert not [n for n in schemas.names() if "catalog" in n]
+
+
+def test_the_catalog_holds_todays_models_and_sizes() -> None:
+    data = schemas.catalog()
+    assert [
+        (m["model_id"], m["name"], m["kind"], m["price_usd"], m["input_field"])
+        for m in data["models"]
+    ] == [
+        ("bria-rmbg-2-0-682", "bria-rmbg-2-0", "rmbg", "0.018", "image_url"),
+        ("bria-fibo-bbq-preview", "bria-fibo-bbq-preview", "fibo", "0.04", "prompt"),
+    ]
+    assert data["aspect_ratio_sizes"] == {
+        "1:1": [1024, 1024],
+        "16:9": [1344, 768],
+        "9:16": [768, 1344],
+        "4:3": [1152, 896],
+    }
+    assert data["default_aspect_ratio"] == "1:1"
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_each_catalog_model_agrees_with_its_request_schema(index: int) -> None:
+    model = schemas.catalog()["models"][index]
+    request = schemas.load(model["request_schema"])
+    assert model["input_field"] in request["required"]
+    # What the mock fills in is what the schema documents as the default, field by field.
+    documented = {
+        name: prop["default"] for name, prop in request["properties"].items() if "default" in prop
+    }
+    assert model["defaults"] == documented
+    assert schemas.validator(model["request_schema"]).is_valid(
+        {model["input_field"]: "https://example.com/x.png", **model["defaults"]}
+    )
+
+
+def test_the_catalogs_aspect_ratios_are_the_fibo_request_schemas() -> None:
+    data = schemas.catalog()
+    ratio = schemas.load("gen2/fibo_request")["properties"]["aspect_ratio"]
+    assert set(data["aspect_ratio_sizes"]) == set(ratio["enum"])
+    assert data["default_aspect_ratio"] == ratio["default"]
+
+
+def _broken(data: dict[str, Any], change: str) -> dict[str, Any]:
+    rmbg, fibo = data["models"]
+    if change == "price as a number":
+        rmbg["price_usd"] = 0.018
+    elif change == "negative price":
+        rmbg["price_usd"] = "-0.018"
+    elif change == "unknown kind":
+        fibo["kind"] = "video"
+    elif change == "missing request_schema":
+        del fibo["request_schema"]
+    elif change == "extra field":
+        fibo["colour"] = "blue"
+    elif change == "span of three":
+        fibo["queue_seconds"] = [1, 2, 3]
+    elif change == "size of one":
+        data["aspect_ratio_sizes"]["1:1"] = [1024]
+    elif change == "bad ratio":
+        data["aspect_ratio_sizes"]["wide"] = [2048, 512]
+    elif change == "no models":
+        data["models"] = []
+    return data
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "price as a number",
+        "negative price",
+        "unknown kind",
+        "missing request_schema",
+        "extra field",
+        "span of three",
+        "size of one",
+        "bad ratio",
+        "no models",
+    ],
+)
+def test_the_catalog_schema_rejects_a_broken_catalog(change: str) -> None:
+    assert shape_errors(_broken(catalog_copy(), change))
+
+
+@pytest.fixture
+def load_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """`catalog()` of a copy of the package whose catalog file is `data`."""
+
+    def load(data: dict[str, Any]) -> dict[str, Any]:
+        copy = tmp_path / "catalog_copy"
+        shutil.copytree(SCHEMAS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        (copy / "_catalog" / "catalog.json").write_text(json.dumps(data), "utf-8")
+        spec = importlib.util.spec_from_file_location(
+            "catalog_copy", copy / "__init__.py", submodule_search_locations=[str(copy)]
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, "catalog_copy", module)
+        spec.loader.exec_module(module)
+        loaded: dict[str, Any] = module.catalog()
+        return loaded
+
+    return load
+
+
+def test_the_loader_reads_the_file_it_is_given(
+    load_catalog: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    data = catalog_copy()
+    data["models"][1]["price_usd"] = "0.05"
+    assert load_catalog(data)["models"][1]["price_usd"] == "0.05"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("price as a number", "models/0/price_usd"),
+        ("twice", "bria-rmbg-2-0-682: listed twice"),
+        ("min over max", "processing_seconds min 9.0 > max 8.0"),
+        ("no such schema", "request_schema 'gen2/video_request' is no schema"),
+        ("default without size", "default_aspect_ratio '2:1' has no size"),
+    ],
+)
+def test_the_loader_refuses_a_broken_catalog(
+    load_catalog: Callable[[dict[str, Any]], dict[str, Any]], change: str, message: str
+) -> None:
+    data = catalog_copy()
+    rmbg, fibo = data["models"]
+    if change == "twice":
+        data["models"].append(rmbg)
+    elif change == "min over max":
+        fibo["processing_seconds"] = [9.0, 8.0]
+    elif change == "no such schema":
+        fibo["request_schema"] = "gen2/video_request"
+    elif change == "default without size":
+        data["default_aspect_ratio"] = "2:1"
+    else:
+        data = _broken(data, change)
+    with pytest.raises(ValueError, match="model catalog") as caught:
+        load_catalog(data)
+    assert message in str(caught.value)

@@ -24,7 +24,7 @@ from aiohttp import web
 import pixazo_schemas as schemas
 
 from .. import __version__
-from ..core.catalog import DEFAULT_MODELS, Kind, Model
+from ..core.catalog import DEFAULT_MODELS, Model
 from ..core.scenarios import FLAGS, MAX_LATENCY_MS
 from .front import KEY_HEADER, SCENARIO_HEADER, base_url
 
@@ -287,7 +287,6 @@ FAL_SECURITY: list[dict[str, list[str]]] = [{"subscriptionKey": []}, {"falKey": 
 
 def _submit(model: Model) -> dict[str, Any]:
     kind = model.kind.value
-    request_schema = "gen2/rmbg_request" if model.kind is Kind.RMBG else "gen2/fibo_request"
     gen1_id = "$response.body#/request_id"
     return {
         "tags": ["gateway"],
@@ -332,7 +331,7 @@ def _submit(model: Model) -> dict[str, Any]:
         ],
         "requestBody": {
             "required": True,
-            "content": {JSON: {"schema": _ref(request_schema)}},
+            "content": {JSON: {"schema": _ref(model.request_schema)}},
         },
         "responses": {
             "200": _json(

@@ -1,7 +1,9 @@
 """Job outputs, the mock's own "CDN": rendered lazily at first download, then cached.
 
 Pure functions of their inputs, so equal inputs share one cached file and a cache entry
-can be dropped and rebuilt at any time (the cache is bounded by bytes).
+can be dropped and rebuilt at any time (the cache is bounded by bytes). How a job's output is
+made depends on its model's kind only: `RENDERERS` has one recipe per `Kind`, so a new model
+of a new kind is a catalog entry plus a renderer here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,30 @@ from ..core.catalog import Kind
 from ..core.jobs import Job
 from . import pictures
 from .inputs import Inputs
+
+# A cache key (equal for equal outputs) and the work that makes the PNG.
+Recipe = tuple[Hashable, Callable[[], bytes]]
+Renderer = Callable[[Inputs, Job], Recipe]
+
+
+def _fibo(inputs: Inputs, job: Job) -> Recipe:
+    p = job.params
+    key = ("fibo", p["prompt"], p["seed"], p["aspect_ratio"], p["steps_num"])
+    return key, lambda: pictures.render_fibo(
+        p["prompt"],
+        seed=p["seed"],
+        aspect_ratio=p["aspect_ratio"],
+        steps_num=p["steps_num"],
+    )
+
+
+def _rmbg(inputs: Inputs, job: Job) -> Recipe:
+    image = job.input
+    assert image is not None, "a completed RMBG job always has its input"
+    return ("rmbg", image.source, image.ref), lambda: pictures.cut_out(inputs.encoded(image))
+
+
+RENDERERS: dict[Kind, Renderer] = {Kind.FIBO: _fibo, Kind.RMBG: _rmbg}
 
 
 class Outputs:
@@ -48,21 +74,8 @@ class Outputs:
         finally:
             del self._rendering[key]
 
-    def _recipe(self, job: Job) -> tuple[Hashable, Callable[[], bytes]]:
-        if job.model.kind is Kind.FIBO:
-            p = job.params
-            key = ("fibo", p["prompt"], p["seed"], p["aspect_ratio"], p["steps_num"])
-            return key, lambda: pictures.render_fibo(
-                p["prompt"],
-                seed=p["seed"],
-                aspect_ratio=p["aspect_ratio"],
-                steps_num=p["steps_num"],
-            )
-        image = job.input
-        assert image is not None, "a completed RMBG job always has its input"
-        return ("rmbg", image.source, image.ref), lambda: pictures.cut_out(
-            self._inputs.encoded(image)
-        )
+    def _recipe(self, job: Job) -> Recipe:
+        return RENDERERS[job.model.kind](self._inputs, job)
 
     def _keep(self, key: Hashable, data: bytes) -> None:
         self._cache[key] = data
