@@ -40,6 +40,12 @@ def options() -> argparse.Namespace:
     p.add_argument("--startup-runs", type=int, default=3, help="cold starts to time (3)")
     p.add_argument("--callbacks", type=int, default=1000, help="jobs with webhooks (1000)")
     p.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also load the mock of git REF (e.g. HEAD~1) in turn with today's: a change's "
+        "cost on the hot path, side by side in one run",
+    )
+    p.add_argument(
         "--loadgen",
         choices=("auto", "wrk", "python"),
         default="auto",
@@ -107,7 +113,12 @@ def main() -> int:
         generator = load_generator(args.loadgen)
         machine_facts(generator)
         load = throughput.Options(
-            args.seconds, args.warmup, max(1, args.rounds), args.connections, args.pool
+            args.seconds,
+            args.warmup,
+            max(1, args.rounds),
+            args.connections,
+            args.pool,
+            args.baseline,
         )
         gen = generator  # a name the lambda can close over with its narrowed type
         run_section(

@@ -67,7 +67,14 @@ class Server:
     stall the server mid-benchmark. The last lines are kept for error messages.
     """
 
-    def __init__(self, name: str, argv: Sequence[str], reaper: Reaper, timeout: float = 15.0):
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        reaper: Reaper,
+        timeout: float = 15.0,
+        cwd: Path | None = None,
+    ):
         self.name = name
         self._reaper = reaper
         self._tail: collections.deque[str] = collections.deque(maxlen=20)
@@ -76,7 +83,7 @@ class Server:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            cwd=ROOT,
+            cwd=cwd or ROOT,
         )
         self.port = self._wait_for_port(timeout)
         threading.Thread(target=self._drain, daemon=True).start()

@@ -7,6 +7,7 @@ together, so they never compete for the CPU; the idle one costs nothing.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .client import Client
 from .load import LoadGenerator, LoadResult, Request, Workload, combine, interleave
-from .procs import HarnessError, Reaper, Server, mock_command
+from .procs import ROOT, HarnessError, Reaper, Server, mock_command
 from .report import Targets, note, say, table
 
 KEY = "bench-key"
@@ -36,6 +37,7 @@ SUBMITS = (
 SKIP_AHEAD_SECONDS = 60
 
 STATUS_RATIO_TARGET = 0.6
+STATE_RATIO_TARGET = 0.5  # the SQLite store (--state) against the in-memory one
 SUBMIT_RATIO_TARGET = 0.4
 P99_TARGET_MS = 20.0
 
@@ -47,6 +49,7 @@ class Options:
     rounds: int  # mock, ceiling, mock, ceiling...: slow drifts of a shared machine even out
     connections: int
     pool: int
+    baseline: str | None = None  # a git ref whose mock is loaded in turn with today's
 
     @property
     def round_seconds(self) -> int:
@@ -91,6 +94,23 @@ def prepare_mock(port: int, pool: int) -> Samples:
                 raise RuntimeError(f"pool job {request_id} is not COMPLETED after the skip ahead")
             status[answer.json()["model_id"]] = answer.body
     return Samples(ids, content_type, submit, status)
+
+
+def start_baseline(reaper: Reaper, ref: str, where: Path) -> Server:
+    """The mock as it was at git `ref` (a worktree), run by this interpreter: only the code
+    differs, not the machine, the Python or the libraries."""
+    made = subprocess.run(
+        ["git", "worktree", "add", "--detach", str(where), ref],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        raise HarnessError(f"--baseline {ref}: git worktree failed: {made.stderr.strip()}")
+    # From the worktree's folder, its own mock_gateway is found before the installed one.
+    argv = [sys.executable, "-m", "mock_gateway.cli", "serve", "--port", "0", "--quiet"]
+    return Server("baseline", argv, reaper, cwd=where)
 
 
 def start_ceiling(reaper: Reaper, samples: Samples, workdir: Path) -> Server:
@@ -159,23 +179,47 @@ def workloads(ids: list[str]) -> list[Workload]:
 
 def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Targets) -> None:
     """Measure, print the table and check the targets."""
-    note("starting the mock and creating the status pool")
+    note("starting the mocks (in memory; --state) and creating their status pools")
     mock = Server("mock", mock_command("serve", "--port", "0", "--quiet"), reaper)
     ceiling: Server | None = None
-    try:  # both servers stop at the end of this section, so they never weigh on the next ones
-        try:
-            samples = prepare_mock(mock.port, options.pool)
-        except (RuntimeError, OSError) as e:
-            said = mock.tail()
-            raise HarnessError(f"setting up the mock failed: {e}\n  mock stderr:\n{said}") from e
-        with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+    durable: Server | None = None
+    baseline: Server | None = None
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        try:  # the servers stop at the end of this section, never weighing on the next ones
+            state = str(Path(workdir) / "state.db")
+            durable = Server(
+                "state", mock_command("serve", "--port", "0", "--quiet", "--state", state), reaper
+            )
+            try:
+                samples = prepare_mock(mock.port, options.pool)
+                durable_samples = prepare_mock(durable.port, options.pool)
+            except (RuntimeError, OSError) as e:
+                said = mock.tail() + (durable.tail() if durable else "")
+                raise HarnessError(f"setting up a mock failed: {e}\n  stderr:\n{said}") from e
             ceiling = start_ceiling(reaper, samples, Path(workdir))
-        describe_setup(mock, ceiling, samples, options)
-        results = measure(generator, [mock, ceiling], workloads(samples.ids), options)
-    finally:
-        for server in (ceiling, mock):
-            if server is not None:
-                server.stop()
+            describe_setup(mock, ceiling, samples, options)
+            per_server = {
+                "mock": workloads(samples.ids),
+                "ceiling": workloads(samples.ids),
+                "state": workloads(durable_samples.ids),
+            }
+            servers = [mock, ceiling, durable]
+            if options.baseline:
+                baseline = start_baseline(reaper, options.baseline, Path(workdir) / "baseline")
+                servers.append(baseline)
+                per_server["baseline"] = workloads(prepare_mock(baseline.port, options.pool).ids)
+            results = measure(generator, servers, per_server, options)
+        finally:
+            for server in (ceiling, durable, mock, baseline):
+                if server is not None:
+                    server.stop()
+            if options.baseline:
+                subprocess.run(
+                    ["git", "worktree", "remove", "--force", str(Path(workdir) / "baseline")],
+                    cwd=ROOT,
+                    capture_output=True,
+                    check=False,
+                )
     print_results(results)
     if generator.client_bound:
         say("WARNING: the Python fallback load generator was used: these rates are bounded by the")
@@ -202,14 +246,19 @@ def describe_setup(mock: Server, ceiling: Server, samples: Samples, options: Opt
 
 
 def measure(
-    generator: LoadGenerator, servers: list[Server], loads: list[Workload], options: Options
+    generator: LoadGenerator,
+    servers: list[Server],
+    loads: dict[str, list[Workload]],
+    options: Options,
 ) -> dict[tuple[str, str], LoadResult]:
-    """{(workload, server name): result}, the servers loaded in turn, never two at once."""
+    """{(workload, server name): result}, the servers loaded in turn, never two at once;
+    `loads` gives each server its workloads (the same kinds, over its own pool ids)."""
     results: dict[tuple[str, str], LoadResult] = {}
-    for workload in loads:
+    for index, first in enumerate(loads[servers[0].name]):
         parts: dict[str, list[LoadResult]] = {s.name: [] for s in servers}
         for round_ in range(options.rounds):
             for server in servers:
+                workload = loads[server.name][index]
                 note(f"{workload.name} on the {server.name}, round {round_ + 1}/{options.rounds}")
                 if round_ == 0 and options.warmup:
                     # Thrown away: connections open and caches (routes, the interpreter's
@@ -221,7 +270,7 @@ def measure(
                     )
                 )
         for name, runs in parts.items():
-            results[workload.name, name] = combine(runs)
+            results[first.name, name] = combine(runs)
     return results
 
 
@@ -261,6 +310,46 @@ def print_results(results: dict[tuple[str, str], LoadResult]) -> None:
     say("  submit: FIBO and RMBG submits in turn; status: GETs over the pool ids;")
     say("  mix: submit and status in turn (50/50). m/c = mock/ceiling.")
     say()
+    rows = []
+    for name in dict.fromkeys(w for w, _ in results):
+        m, d, c = results[name, "mock"], results[name, "state"], results[name, "ceiling"]
+        rows.append(
+            [
+                name,
+                f"{d.rps:,.0f}",
+                f"{d.rps / m.rps:.2f}" if m.rps else "-",
+                f"{d.rps / c.rps:.2f}" if c.rps else "-",
+                f"{d.p50_ms:.2f}",
+                f"{d.p99_ms:.2f}",
+                f"{d.http_errors}",
+                f"{d.socket_errors}",
+            ]
+        )
+    if any(server == "baseline" for _, server in results):
+        rows = []
+        for name in dict.fromkeys(w for w, _ in results):
+            m, b = results[name, "mock"], results[name, "baseline"]
+            change = (m.rps / b.rps - 1) * 100 if b.rps else 0.0
+            rows.append([name, f"{b.rps:,.0f}", f"{m.rps:,.0f}", f"{change:+.1f}%"])
+        say("Today's mock against the --baseline one (same load, in turn):")
+        table(["workload", "baseline req/s", "today req/s", "change"], rows)
+        say()
+    say("The same load on a mock with --state (SQLite, WAL; each submit committed before its")
+    say("answer), loaded in turn with the two above:")
+    table(
+        [
+            "workload",
+            "state req/s",
+            "state/memory",
+            "state/ceiling",
+            "state p50 ms",
+            "state p99 ms",
+            "non-2xx",
+            "sock err",
+        ],
+        rows,
+    )
+    say()
 
 
 def check_targets(results: dict[tuple[str, str], LoadResult], targets: Targets) -> None:
@@ -278,6 +367,14 @@ def check_targets(results: dict[tuple[str, str], LoadResult], targets: Targets) 
         ratio("submit") >= SUBMIT_RATIO_TARGET,
         f"{ratio('submit'):.2f}",
     )
+    for name in ("submit", "status"):
+        kept, memory = results[name, "state"].rps, results[name, "mock"].rps
+        share = kept / memory if memory else 0.0
+        targets.check(
+            f"--state {name} >= {STATE_RATIO_TARGET} x in-memory",
+            share >= STATE_RATIO_TARGET,
+            f"{share:.2f}",
+        )
     worst = max((r.p99_ms, w) for (w, s), r in results.items() if s == "mock")
     targets.check(
         f"mock p99 < {P99_TARGET_MS:g} ms at every workload",

@@ -15,14 +15,17 @@ from .core.clock import Clock
 from .gateway import Gateway
 from .http import control, gen1, gen2, media, openapi, submit
 from .http.front import front_door
-from .http.keys import GATEWAY, OUTPUTS, SESSION, SETTINGS, WEBHOOK_SESSION, WEBHOOKS
+from .http.keys import SERVICE, SESSION, SETTINGS, WEBHOOK_SESSION
 from .media.inputs import Inputs
 from .media.outputs import Outputs
 from .profile import calibrate
+from .service import Service
 from .settings import ConfigError, Settings
+from .stores import open_store
 from .webhooks import Webhooks
 
 log = logging.getLogger("mock_gateway.profile")
+shutdown_log = logging.getLogger("mock_gateway.shutdown")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> web.Application:
@@ -30,18 +33,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     if settings.profile:
         settings = _calibrated(settings, settings.profile)
     app = web.Application(middlewares=[front_door], client_max_size=settings.max_body_bytes)
-    inputs = Inputs(settings, lambda: app[SESSION])
-    gateway = Gateway(settings, inputs, clock)
-    app[SETTINGS] = settings
-    app[GATEWAY] = gateway
-    app[OUTPUTS] = Outputs(inputs)
-    webhooks = Webhooks(gateway, lambda: app[WEBHOOK_SESSION], webhook_tls(settings))
+    tls = webhook_tls(settings)
+    store = open_store(settings)
+    inputs = Inputs(settings, lambda: app[SESSION], store.blobs)
+    gateway = Gateway(settings, inputs, clock, store)
+    webhooks = Webhooks(gateway, lambda: app[WEBHOOK_SESSION], tls)
     gateway.callbacks = webhooks
-    app[WEBHOOKS] = webhooks
+    app[SETTINGS] = settings
+    app[SERVICE] = Service(gateway, webhooks, Outputs(inputs))
     for module in (submit, gen2, gen1, control, media, openapi):
         module.add_routes(app)
     app.cleanup_ctx.append(_client_session)
     app.cleanup_ctx.append(_scheduler_runner)
+    if store.durable:
+        app.cleanup_ctx.append(_state_flusher)
+    app.on_shutdown.append(_drain)
     return app
 
 
@@ -78,7 +84,8 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
         app[SESSION] = session
         app[WEBHOOK_SESSION] = webhook_session
         yield
-        await app[GATEWAY].close()
+        await app[SERVICE].gateway.close()
+        app[SERVICE].store.close()
 
 
 async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
@@ -86,16 +93,18 @@ async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
 
     A manual clock needs no runner: `clock/advance` fires what is due.
     """
-    gateway = app[GATEWAY]
+    gateway = app[SERVICE].gateway
+    gateway.resume()
+    gateway.catch_up()  # what fell due while a --state mock was down goes now
     if gateway.clock.manual:
         yield
         return
     wake = asyncio.Event()
-    gateway.scheduler.on_change = wake.set
+    gateway.dispatcher.on_change = wake.set
 
     async def run() -> None:
         while True:
-            due = gateway.scheduler.next_due
+            due = gateway.dispatcher.events.next_due
             delay = None if due is None else max(0.0, due - gateway.now())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), delay)
@@ -104,7 +113,52 @@ async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
 
     task = asyncio.create_task(run())
     yield
-    gateway.scheduler.on_change = None
+    gateway.dispatcher.on_change = None
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _state_flusher(app: web.Application) -> AsyncIterator[None]:
+    """With --state: journal and delivery-log lines reach the file within FLUSH_SECONDS even
+    when no state-changing call commits them (status polls only read)."""
+    from .stores.sqlite import FLUSH_SECONDS
+
+    store = app[SERVICE].store
+
+    async def flush() -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            store.commit()
+
+    task = asyncio.create_task(flush())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _drain(app: web.Application) -> None:
+    """On SIGTERM, Ctrl-C or stop(): after the listener closed, give deliveries in flight
+    `shutdown_grace_seconds`, then say what was not delivered: never a silent loss."""
+    service = app[SERVICE]
+    settings = app[SETTINGS]
+    finished, abandoned = await service.gateway.drain(settings.shutdown_grace_seconds)
+    left = service.gateway.dispatcher.undelivered()
+    if not (finished or abandoned or left):
+        return
+    fate = (
+        f"kept in {settings.state}, delivered after the next start on it"
+        if settings.state
+        else "lost: without --state nothing outlives the process"
+    )
+    shutdown_log.log(
+        logging.WARNING if left else logging.INFO,
+        "shutdown: %d webhook deliveries in flight finished, %d abandoned after %g s; "
+        "%d callbacks not delivered (%s)",
+        finished,
+        abandoned,
+        settings.shutdown_grace_seconds,
+        left,
+        fate if left else "none left",
+    )

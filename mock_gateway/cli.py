@@ -14,7 +14,7 @@ from aiohttp import web
 
 from . import __version__, sink
 from .app import create_app
-from .http.keys import GATEWAY
+from .http.keys import SERVICE
 from .settings import ConfigError, Settings, load
 
 
@@ -32,6 +32,13 @@ def _positive(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1000:
         raise argparse.ArgumentTypeError("must be > 0 and <= 1000")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 600:
+        raise argparse.ArgumentTypeError("must be from 0 to 600 (seconds)")
     return value
 
 
@@ -90,6 +97,18 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="behind a proxy: absolute URLs use X-Forwarded-Proto and X-Forwarded-Host",
     )
+    serve.add_argument(
+        "--state",
+        metavar="PATH",
+        help="keep everything (keys, wallets, jobs, rules, logs, pending webhooks, the clock) "
+        "in the SQLite file PATH: a restart on it goes on where the last run stopped",
+    )
+    serve.add_argument(
+        "--shutdown-grace",
+        type=_non_negative,
+        metavar="S",
+        help="on SIGTERM or Ctrl-C, give webhook deliveries in flight S seconds (default 5)",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     sink.add_parser(commands)
     return top
@@ -114,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_log=False if args.quiet else None,
             trust_forwarded=args.trust_forwarded,
             profile=args.profile,
+            state=args.state,
+            shutdown_grace_seconds=args.shutdown_grace,
         )
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)
@@ -151,12 +172,15 @@ async def _serve(settings: Settings) -> None:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         host, port = runner.addresses[0][:2]
-        clock = (
-            "manual" if app[GATEWAY].clock.manual else f"real, time scale {settings.time_scale:g}"
-        )
+        service = app[SERVICE]
+        manual = service.clock()["manual"]
+        clock = "manual" if manual else f"real, time scale {settings.time_scale:g}"
+        jobs = service.health()["jobs"]
+        kept = f", state {settings.state}: {jobs} jobs kept" if settings.state else ""
         print(
             f"mock-gateway {__version__} listening on http://{host}:{port} "
-            f"(API generation {settings.api_generation}, clock {clock}, seed {settings.seed}); "
+            f"(API generation {settings.api_generation}, clock {clock}, seed {settings.seed}"
+            f"{kept}); "
             "Ctrl-C stops it",
             file=sys.stderr,
             flush=True,

@@ -1,8 +1,9 @@
-"""The gateway's use cases: admit, submit, look up, settle and advance. No HTTP here.
+"""The gateway's steps: admit, submit, look up, settle and advance. No HTTP here.
 
-Routes call these in the front door's order (route, key, rate limit, model access, body,
-balance); anything rejected on the way is never charged. Time comes only from the clock;
-active work (refunds, webhook callbacks and their retries) goes through the one scheduler.
+The service (mock_gateway.service) calls these in the front door's order (route, key, rate
+limit, model access, body, balance); anything rejected on the way is never charged. State
+lives in the store (mock_gateway.core.store); time comes only from the clock; active work
+(refunds, webhook callbacks and their retries) is pending events run by the one dispatcher.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import asyncio
 import contextlib
 import gc
 import random
-from collections.abc import Awaitable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .core.accounts import Account
-from .core.catalog import Kind, Model
+from .core.catalog import Model
 from .core.clock import Clock, ManualClock, SystemClock
 from .core.errors import (
     Forbidden,
@@ -26,13 +26,14 @@ from .core.errors import (
     RequestNotFound,
     Unauthorized,
 )
+from .core.events import REFUND, Dispatcher, Pending
 from .core.ids import uuid7
 from .core.jobs import NO_FLAGS, InputImage, Job, Status
-from .core.journal import Journal
-from .core.scenarios import Effects, ScenarioBook
-from .core.scheduler import Scheduler
+from .core.scenarios import Effects
+from .core.store import Store
 from .core.validation import check
 from .settings import KeyConfig, Settings
+from .stores.memory import MemoryStore
 
 
 def host_of(url: str) -> str | None:
@@ -43,8 +44,6 @@ def host_of(url: str) -> str | None:
         return None
 
 
-FIBO_DEFAULTS = {"aspect_ratio": "1:1", "steps_num": 30, "guidance_scale": 7.5}
-SCHEMA_OF = {Kind.RMBG: "gen2/rmbg_request", Kind.FIBO: "gen2/fibo_request"}
 FREEZE_EVERY = 10_000  # accepted jobs between two gc.freeze() calls
 
 
@@ -66,26 +65,40 @@ class CallbackPlanner(Protocol):
 
     def plan(self, job: Job) -> None: ...
 
-    def reset(self) -> None: ...
-
 
 class Gateway:
-    def __init__(self, settings: Settings, resolver: InputResolver, clock: Clock | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        resolver: InputResolver,
+        clock: Clock | None = None,
+        store: Store | None = None,
+    ):
         self.settings = settings
         self.resolver = resolver
+        self.store: Store = store or MemoryStore(settings.journal_size)
         self.clock: Clock = clock or (ManualClock() if settings.manual_clock else SystemClock())
-        self.scheduler = Scheduler()
-        self.scenarios = ScenarioBook()
-        self.journal = Journal(settings.journal_size)
+        saved = self.store.clock_state()
+        if saved is not None:
+            self.clock.restore(saved)  # a restart on --state: simulated time goes on
+        self.dispatcher = Dispatcher(self.store.events, self.store.commit)
+        self.dispatcher.handlers[REFUND] = self._refund
         self.models = settings.models
-        self.accounts: dict[str, Account] = {}
-        self.jobs: dict[str, Job] = {}
+        self.accounts = self.store.accounts
+        self.jobs = self.store.jobs
+        self.scenarios = self.store.rules
+        self.journal = self.store.journal
         self._inputs: dict[str, asyncio.Task[None]] = {}  # request_id -> fetch in flight
-        self._running: set[asyncio.Task[None]] = set()  # I/O started by scheduled events
         self._base_urls: dict[str, str] = {}  # interned, so a million jobs share a few strings
         self.callbacks: CallbackPlanner | None = None
         self._accepted = 0  # jobs since the last reset
-        self.reset()
+        # Determinism under a seed, per process: a store opened before gets its own stream,
+        # so a restart on the same --state never draws the request ids it drew last time.
+        incarnation = self.store.incarnation
+        self._seed = self.settings.seed if not incarnation else f"{settings.seed}/{incarnation}"
+        self.rng = random.Random(self._seed)
+        if not self.store.durable or not incarnation:
+            self.reset()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -94,35 +107,44 @@ class Gateway:
         if self._accepted >= FREEZE_EVERY:
             gc.unfreeze()  # the old jobs become collectable again
         self._accepted = 0
-        self.rng = random.Random(self.settings.seed)
-        self.accounts = {k.key: k.account() for k in self.settings.keys}
-        self.jobs = {}
+        self.rng = random.Random(self._seed)
+        self.dispatcher.cancel()
         for task in self._inputs.values():
             task.cancel()
         self._inputs = {}
-        self.scheduler.clear()
-        self.scenarios.clear()
+        self.store.clear()
+        for k in self.settings.keys:
+            self.accounts.put(k.account())
         for rule in self.settings.scenarios:
             self.scenarios.add(rule)
-        self.journal.clear()
         self.resolver.forget()
-        if self.callbacks is not None:
-            self.callbacks.reset()
+        self.store.save_clock(self.clock.state())
+        self.store.commit()
+
+    def resume(self) -> None:
+        """After a restart on a durable store: fetch again the inputs a kill interrupted."""
+        for job in self.jobs.newest_first():
+            if not job.settled and job.request_id not in self._inputs:
+                task = asyncio.get_running_loop().create_task(
+                    self._fetch_input(job, job.params["image_url"])
+                )
+                self._inputs[job.request_id] = task
 
     def put_key(self, config: KeyConfig, fields: set[str]) -> Account:
         """Create a key, or update the given fields of an existing one (its jobs stay)."""
         account = self.accounts.get(config.key)
         if account is None:
-            account = self.accounts[config.key] = config.account()
-            return account
-        if "balance_usd" in fields:
-            account.balance_usd = config.balance_usd
-        if "models" in fields:
-            account.models = config.models
-        if "rate_limit" in fields:
-            account.set_rate_limit(config.rate_limit)
-        if "api_generation" in fields:
-            account.api_generation = config.api_generation
+            account = config.account()
+        else:
+            if "balance_usd" in fields:
+                account.balance_usd = config.balance_usd
+            if "models" in fields:
+                account.models = config.models
+            if "rate_limit" in fields:
+                account.set_rate_limit(config.rate_limit)
+            if "api_generation" in fields:
+                account.api_generation = config.api_generation
+        self.accounts.put(account)
         return account
 
     def now(self) -> float:
@@ -159,7 +181,7 @@ class Gateway:
 
     def validate(self, model: Model, body: Any) -> dict[str, Any]:
         """The submit body checked against the model's schema (raises InvalidParameters)."""
-        params = check(SCHEMA_OF[model.kind], body, self.settings.relaxed)
+        params = check(model.request_schema, body, self.settings.relaxed)
         url = params.get("image_url")
         if isinstance(url, str) and not url.startswith("data:") and host_of(url) is None:
             # The pattern admits what no URL parser can read (e.g. "http://[::1/x.png").
@@ -184,19 +206,22 @@ class Gateway:
         account.charge(model.price_usd)
         rng, scale, now = self.rng, self.settings.time_scale, self.clock.now()
         generation = self.generation_of(account)
-        uid = uuid7(now, rng)
-        request_id = f"{model.model_id}_{uid}" if generation == 2 else uid
-        if model.kind is Kind.FIBO:
-            params = {**FIBO_DEFAULTS, **params}
-            if "seed" not in params:
-                params["seed"] = rng.randrange(2**31)
+        while True:  # a store kept from another run may hold this id already: draw again
+            uid = uuid7(now, rng)
+            request_id = f"{model.model_id}_{uid}" if generation == 2 else uid
+            if self.jobs.get(request_id) is None:
+                break
+        if model.defaults:
+            params = {**model.default_params, **params}
+        if model.input_field == "prompt" and "seed" not in params:
+            params["seed"] = rng.randrange(2**31)  # a generated picture: its seed is the job's
         # Microsecond steps: a tiny time scale still keeps QUEUED < PROCESSING < end.
         queued = round(rng.uniform(*model.queue_seconds) * scale, 6)
         processing = round(rng.uniform(*model.processing_seconds) * scale, 6)
         job = Job(
             request_id=request_id,
             model=model,
-            account=account,
+            key=account.key,
             generation=generation,
             params=params,
             created_at=now,
@@ -209,7 +234,8 @@ class Gateway:
             webhook_url=webhook_url,
             webhook_mode=webhook_mode,
         )
-        self.jobs[request_id] = job
+        self.jobs.add(job)
+        self.accounts.put(account)
         self._accepted += 1
         if self._accepted % FREEZE_EVERY == 0:
             # Jobs live until reset, yet every full collection would walk all of them again:
@@ -218,8 +244,8 @@ class Gateway:
             gc.freeze()
         if job.forced is Status.ERROR:
             # A platform fault is not charged: the money comes back the moment the job ends.
-            self.scheduler.at(job.ended_at, lambda: account.refund(model.price_usd))
-        elif model.kind is Kind.RMBG and job.forced is None:
+            self.dispatcher.schedule(REFUND, job.ended_at, request_id, job.ended_at)
+        elif model.input_field == "image_url" and job.forced is None:
             self._start_input(job, base_url)
         if webhook_url is not None and self.callbacks is not None:
             self.callbacks.plan(job)
@@ -237,9 +263,9 @@ class Gateway:
         job = self.jobs.get(request_id)
         if (
             job is None
-            or job.account is not account
+            or job.key != account.key
             or job.generation != generation
-            or (model is not None and job.model is not model)
+            or (model is not None and job.model.model_id != model.model_id)
         ):
             raise RequestNotFound(request_id)
         return job
@@ -254,35 +280,36 @@ class Gateway:
 
     def catch_up(self) -> None:
         """Run every scheduled event due by now (cheap when none is); I/O goes on in tasks."""
-        due = self.scheduler.next_due
+        due = self.dispatcher.events.next_due
         if due is not None and due <= self.clock.now():
-            self._start(self.scheduler.run_due(self.clock.now()))
+            self.dispatcher.run_due(self.clock.now())
 
-    def _start(self, work: list[Awaitable[None]]) -> None:
-        if not work:  # refunds finish at once; only I/O needs the loop
-            return
-        loop = asyncio.get_running_loop()
-        for awaitable in work:
-            task = loop.create_task(_complete(awaitable))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+    def _refund(self, event: Pending) -> None:
+        job = self.jobs.get(event.request_id)
+        account = self.accounts.get(job.key) if job is not None else None
+        if job is not None and account is not None:  # a deleted key gets nothing back
+            account.refund(job.model.price_usd)
+            self.accounts.put(account)
 
     async def advance(self, seconds: float) -> float:
         """Move the clock, then return once everything due by the new time has happened:
         inputs fetched, events fired, and the I/O they started (deliveries, retries) done."""
         now = self.clock.advance(seconds)
+        self.store.save_clock(self.clock.state())
+        self.store.commit()
         if self._inputs:
             await asyncio.gather(*list(self._inputs.values()), return_exceptions=True)
+        dispatcher = self.dispatcher
         while True:
             # One simulated instant at a time, its I/O finished before the next: callbacks of
             # a long jump arrive in the order they would have on a running clock.
-            due = self.scheduler.next_due
+            due = dispatcher.events.next_due
             if due is not None and due <= now:
-                self._start(self.scheduler.run_due(due))
-            elif not self._running:
+                dispatcher.run_due(due)
+            elif not dispatcher.running:
                 return now
-            if self._running:
-                await asyncio.gather(*list(self._running), return_exceptions=True)
+            if dispatcher.running:
+                await asyncio.gather(*list(dispatcher.running), return_exceptions=True)
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -302,24 +329,40 @@ class Gateway:
 
     async def _fetch_input(self, job: Job, url: str) -> None:
         try:
-            job.input = await self.resolver.resolve(url)
-        except InputRejected as e:
-            job.error = str(e)
-        except Exception as e:  # never let a fetch bug crash the server: fail the job instead
-            job.error = f"Could not read image_url: {type(e).__name__}"
+            try:
+                job.input = await self.resolver.resolve(url)
+            except InputRejected as e:
+                job.error = str(e)
+            except Exception as e:  # never let a fetch bug crash the server: fail the job
+                job.error = f"Could not read image_url: {type(e).__name__}"
         finally:
-            job.settled = True
             # After a reset a new job may reuse this id (same seed): only drop our own entry.
             if self._inputs.get(job.request_id) is asyncio.current_task():
                 del self._inputs[job.request_id]
+        # Not reached when cancelled (a reset, a shutdown): a kept job stays unsettled, and
+        # the next start on the same --state fetches its input again.
+        job.settled = True
+        if self.jobs.get(job.request_id) is job:
+            self.jobs.save(job)
+            self.store.commit()
+
+    async def drain(self, grace: float) -> tuple[int, int]:
+        """Start no more scheduled work; give the work in flight `grace` seconds to finish,
+        then abandon it. Returns (finished, abandoned); abandoned work stays pending."""
+        self.dispatcher.closing = True
+        running = set(self.dispatcher.running)
+        if not running:
+            return 0, 0
+        done, left = await asyncio.wait(running, timeout=grace)
+        for task in left:
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
+        self.store.commit()
+        return len(done), len(left)
 
     async def close(self) -> None:
-        tasks = [*self._inputs.values(), *self._running]
+        tasks = [*self._inputs.values(), *self.dispatcher.running]
         for task in tasks:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _complete(awaitable: Awaitable[None]) -> None:
-    await awaitable

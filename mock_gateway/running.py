@@ -9,8 +9,8 @@
         gw.advance(30)
 
 The server runs on its own event loop in a daemon thread, bound to 127.0.0.1 on a free
-port. Control calls (`advance`, `reset`, `put_key`, ...) go straight to the gateway object on
-that loop, not over HTTP, so they are cheap and their errors surface in the caller.
+port. Control calls (`advance`, `reset`, `put_key`, ...) go straight to the service on that
+loop, not over HTTP, so they are cheap and their errors surface in the caller.
 """
 
 from __future__ import annotations
@@ -18,18 +18,17 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from .app import create_app
-from .core.scenarios import check_rule
-from .gateway import Gateway
-from .http.keys import GATEWAY, WEBHOOKS
-from .settings import ConfigError, Settings, key_config
-from .views.control import job_summary
+from .core.errors import InvalidParameters
+from .http.keys import SERVICE
+from .service import Service
+from .settings import Settings
 
 T = TypeVar("T")
 
@@ -106,74 +105,63 @@ class RunningGateway:
     # -- control verbs -------------------------------------------------------------------------
 
     @property
-    def gateway(self) -> Gateway:
-        return self.app[GATEWAY]
+    def service(self) -> Service:
+        """The mock's use cases; call them on the server's loop (see `call`)."""
+        return self.app[SERVICE]
+
+    def _run(self, verb: Callable[[], T]) -> T:
+        """Run a synchronous service call on the server's loop, where its state lives."""
+
+        async def run() -> T:
+            return verb()
+
+        return self._call(run())
 
     def advance(self, seconds: float) -> float:
         """Move simulated time; returns once everything due by then has happened."""
         # No timeout: slow receivers make deliveries take wall time, and advance waits for them.
-        return self._call(self.gateway.advance(seconds), timeout=None)
+        found = self._call(self.service.advance({"seconds": seconds}), timeout=None)
+        return float(found["epoch"])
 
     def reset(self) -> None:
         """Back to the configured keys and rules; no jobs, journal or deliveries."""
-
-        async def reset() -> None:
-            self.gateway.reset()
-
-        self._call(reset())
+        self._run(self.service.reset)
 
     def put_key(self, key: str, **fields: Any) -> dict[str, Any]:
         """Create or update a key (`balance_usd`, `models`, `rate_limit`, `api_generation`)."""
-
-        async def put() -> dict[str, Any]:
-            try:
-                config = key_config(key, fields, source="put_key")
-            except ConfigError as e:
-                raise ValueError(str(e)) from None
-            account = self.gateway.put_key(config, set(fields))
-            view: dict[str, Any] = account.view(self.settings.api_generation)
-            return view
-
-        return self._call(put())
+        try:
+            view, _ = self._run(lambda: self.service.put_key(key, fields, source="put_key"))
+        except InvalidParameters as e:
+            raise ValueError(f"put_key: {e.message}") from None
+        return view
 
     def scenario(self, **rule: Any) -> dict[str, Any]:
         """Add a scenario rule (the body of POST /_mock/scenarios); returns it with its id."""
-
-        async def add() -> dict[str, Any]:
-            view: dict[str, Any] = self.gateway.scenarios.add(check_rule(rule)).view()
-            return view
-
-        return self._call(add())
+        return self._run(lambda: self.service.add_scenario(rule))
 
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The journal of gateway requests (keys redacted), oldest first."""
-
-        async def entries() -> list[dict[str, Any]]:
-            found: list[dict[str, Any]] = self.gateway.journal.entries()
-            return found
-
-        return self._call(entries())
+        found: list[dict[str, Any]] = self._run(self.service.journal)["requests"]
+        return found
 
     @property
     def webhooks(self) -> list[dict[str, Any]]:
         """Every webhook delivery attempt, oldest first."""
-
-        async def log() -> list[dict[str, Any]]:
-            found: list[dict[str, Any]] = self.app[WEBHOOKS].deliveries()
-            return found
-
-        return self._call(log())
+        found: list[dict[str, Any]] = self._run(self.service.deliveries)["deliveries"]
+        return found
 
     @property
     def jobs(self) -> list[dict[str, Any]]:
         """Every job with its planned timeline, oldest first."""
+        found: list[dict[str, Any]] = self._run(lambda: self.service.jobs(limit=None))["jobs"]
+        return found[::-1]
 
-        async def jobs() -> list[dict[str, Any]]:
-            now = self.gateway.now()
-            return [job_summary(job, now) for job in self.gateway.jobs.values()]
-
-        return self._call(jobs())
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Scheduled work still to happen (refunds, callbacks, retries), soonest first."""
+        found: list[dict[str, Any]] = self._run(self.service.events)["events"]
+        return found
 
 
 @contextmanager

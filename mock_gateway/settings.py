@@ -94,6 +94,8 @@ class Settings:
     webhook_ca: str | None = None  # PEM file of extra CAs to trust (e.g. the sink's)
     allow_remote_webhooks: bool = False
     webhook_allowlist: tuple[str, ...] = ()
+    state: str | None = None  # SQLite file that keeps everything across restarts (None: memory)
+    shutdown_grace_seconds: float = 5.0  # SIGTERM: how long deliveries in flight may finish
     keys: tuple[KeyConfig, ...] = DEFAULT_KEYS
     models: Mapping[str, Model] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     scenarios: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # may hold keys
@@ -130,6 +132,8 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "webhook_ca": (str, None),
     "allow_remote_webhooks": (bool, None),
     "webhook_allowlist": (list, lambda v: all(isinstance(h, str) for h in v)),
+    "state": (str, lambda v: bool(v.strip())),
+    "shutdown_grace_seconds": ((int, float), lambda v: 0 <= v <= 600),
 }
 
 _MODEL_FIELDS = {"price_usd", "queue_seconds", "processing_seconds", "enabled"}

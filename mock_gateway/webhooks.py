@@ -1,29 +1,28 @@
-"""Webhook deliveries: at-least-once POSTs of the status body, driven by the one scheduler.
+"""Webhook deliveries: at-least-once POSTs of the status body, driven by the one dispatcher.
 
-Every callback (a sync-mode progress update, or the terminal one) is an event on the
-scheduler at a simulated time; its payload is the status at that time. A failed attempt
-(non-2xx, 3xx included; connection error; TLS failure; no answer within the timeout, which
-is wall time) is retried with backoff on the simulated clock, fal-like, until the attempts
-run out. Edge cases are scenario flags read here: `webhook-duplicate`, `webhook-delay`,
-`webhook-out-of-order`, `webhook-drop`. A manual clock fires all of it on `advance`.
+Every callback (a sync-mode progress update, or the terminal one) is a pending event at a
+simulated time; its payload is the status at that time, fixed when the callback is made.
+A failed attempt (non-2xx, 3xx included; connection error; TLS failure; no answer within
+the timeout, which is wall time) is retried with backoff on the simulated clock, fal-like,
+until the attempts run out. Edge cases are scenario flags read here: `webhook-duplicate`,
+`webhook-delay`, `webhook-out-of-order`, `webhook-drop`. A manual clock fires it all on
+`advance`.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import ssl
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from .core.errors import InvalidParameters
+from .core.events import DELIVER, HELD, PROGRESS, TERMINAL, Pending
 from .core.jobs import Job, iso
 from .gateway import Gateway
 from .media.inputs import is_loopback
@@ -64,20 +63,12 @@ def check_headers(url: str | None, mode: str | None) -> tuple[str | None, str | 
     return url.strip(), (mode or "terminal").strip().lower()
 
 
-@dataclass(slots=True, eq=False)
-class Callback:
-    """One callback: the same payload and delivery id on every attempt and duplicate."""
-
-    delivery_id: str
-    job: Job
-    payload: bytes
-    status: str
-    final: bool
-    attempt: int = 0
-
-
 class Webhooks:
-    """Plans callbacks for accepted jobs and delivers them; keeps the delivery log."""
+    """Plans callbacks for accepted jobs and delivers them; keeps the delivery log.
+
+    Every step is a pending event in the store (mock_gateway.core.events), handled here by
+    kind: PROGRESS and TERMINAL make a callback, DELIVER makes one attempt of it.
+    """
 
     def __init__(
         self,
@@ -89,16 +80,11 @@ class Webhooks:
         self.settings = gateway.settings
         self._session = session
         self._ssl = ssl_context
-        self.log: deque[dict[str, Any]] = deque(maxlen=self.settings.journal_size or None)
-        self._era = 0  # bumped by reset: work from before a reset neither logs nor retries
-        self._ids = itertools.count(1)
-        self._held: dict[str, Callback] = {}  # out-of-order: progress held until after the end
-
-    def reset(self) -> None:
-        self.log.clear()
-        self._held.clear()
-        self._era += 1
-        self._ids = itertools.count(1)
+        self.log = gateway.store.deliveries
+        self._dispatcher = gateway.dispatcher
+        gateway.dispatcher.handlers.update(
+            {PROGRESS: self._progress, TERMINAL: self._terminal, DELIVER: self._attempt}
+        )
 
     def may_deliver(self, host: str | None) -> bool:
         """The outbound policy: loopback always; other hosts only when allowed."""
@@ -113,42 +99,49 @@ class Webhooks:
 
     def plan(self, job: Job) -> None:
         """Schedule the job's callbacks: sync cycles from now, then the terminal one."""
-        scheduler, era = self.gateway.scheduler, self._era
+        schedule, rid = self._dispatcher.schedule, job.request_id
         if job.webhook_mode == "sync":
-            at = job.created_at
-            scheduler.at(at, lambda: self._progress(job, at, era))
+            schedule(PROGRESS, job.created_at, rid, job.created_at)
             self.gateway.catch_up()  # due now: the first cycle goes right after the submit
         ends = job.ended_at
         if "webhook-delay" in job.flags:
             # "Well after" the status shows the end; drawn from the seeded generator.
             ends += self.gateway.rng.uniform(20, 40) * self.settings.time_scale
-        scheduler.at(ends, lambda: self._terminal(job, ends, era))
+        schedule(TERMINAL, ends, rid, ends)
 
-    def _progress(self, job: Job, at: float, era: int) -> Any:
+    def _progress(self, event: Pending) -> Any:
         """A sync-mode poll cycle at simulated time `at` (while queued or processing)."""
-        if era != self._era:
+        job = self.gateway.jobs.get(event.request_id)
+        if job is None:
             return None
+        at = event.at
         interval = self.settings.webhook_sync_interval_seconds * self.settings.time_scale
         following = at + interval
         if following < job.ended_at:
-            self.gateway.scheduler.at(following, lambda: self._progress(job, following, era))
-        callback = self._callback(job, at, final=False)
-        if following >= job.ended_at and "webhook-out-of-order" in job.flags:
-            self._held[job.request_id] = callback  # the last progress update arrives after the end
-            return None
-        return self._attempt(callback, at, era)
+            self._dispatcher.schedule(PROGRESS, following, job.request_id, following)
+        # The last progress update arrives after the end when asked: held until released.
+        hold = following >= job.ended_at and "webhook-out-of-order" in job.flags
+        self._callback(job, at, final=False, due=HELD if hold else at)
+        return None
 
-    async def _terminal(self, job: Job, at: float, era: int) -> None:
+    async def _terminal(self, event: Pending) -> None:
+        job = self.gateway.jobs.get(event.request_id)
+        if job is None:
+            return
         await self.gateway.settle(job)  # an RMBG input still in flight decides the outcome
-        if era == self._era:
-            await self._attempt(self._callback(job, max(at, job.ended_at), final=True), at, era)
+        self._callback(job, max(event.at, job.ended_at), final=True, due=event.at)
 
-    def _callback(self, job: Job, at: float, *, final: bool) -> Callback:
+    def _callback(self, job: Job, at: float, *, final: bool, due: float) -> None:
+        """Make the callback (its payload fixed now, as the status at `at`) and its first
+        attempt, due at `due`."""
         settings = self.settings
         body = gen2.status(job, at, settings.media_type, settings.timestamps == "mixed")
-        return Callback(
-            delivery_id=f"dlv_{next(self._ids):06d}_{job.request_id[-12:]}",
-            job=job,
+        self._dispatcher.schedule(
+            DELIVER,
+            due,
+            job.request_id,
+            due if due != HELD else at,
+            delivery_id=self.log.new_delivery_id(job.request_id),
             payload=json.dumps(body).encode(),
             status=body["status"],
             final=final,
@@ -156,84 +149,84 @@ class Webhooks:
 
     # -- delivery -------------------------------------------------------------------------
 
-    async def _attempt(self, callback: Callback, at: float, era: int) -> None:
-        if era != self._era:
+    async def _attempt(self, event: Pending) -> None:
+        """One attempt of a callback; a failure schedules the next, with backoff."""
+        job = self.gateway.jobs.get(event.request_id)
+        if job is None:
             return
-        callback.attempt += 1
-        job = callback.job
+        attempt, at = event.attempt + 1, event.at
         url = job.webhook_url
         assert url is not None
         if not self.may_deliver(urlsplit(url).hostname):
             self._record(
-                callback,
-                at,
+                event,
+                job,
+                attempt,
                 "blocked",
                 error="not sent: outbound policy allows only "
                 "loopback (--allow-remote-webhooks lifts it)",
             )
             return
-        if callback.attempt == 1 and "webhook-drop" in job.flags:
-            self._record(callback, at, "dropped", error="lost on the way (scenario webhook-drop)")
-            self._retry(callback, at, era)
+        if attempt == 1 and "webhook-drop" in job.flags:
+            self._record(
+                event, job, attempt, "dropped", error="lost on the way (scenario webhook-drop)"
+            )
+            self._retry(event, job, attempt)
             return
-        code, error = await self._post(callback)
-        if era != self._era:
-            return
+        code, error = await self._post(event, job, attempt)
         delivered = code is not None and 200 <= code < 300
-        self._record(callback, at, "delivered" if delivered else "failed", code, error)
+        self._record(event, job, attempt, "delivered" if delivered else "failed", code, error)
         if not delivered:
-            self._retry(callback, at, era)
+            self._retry(event, job, attempt)
             return
-        if callback.final and "webhook-duplicate" in job.flags:
-            code, error = await self._post(callback)  # the very same callback, once more
-            if era != self._era:
-                return
-            self._record(
-                callback,
-                at,
-                "delivered" if code and code < 300 else "failed",
-                code,
-                error,
-                duplicate=True,
-            )
-        if callback.final:
-            await self._release_held(job, at, era)
+        if event.final and "webhook-duplicate" in job.flags:
+            code, error = await self._post(event, job, attempt)  # the very same callback again
+            outcome = "delivered" if code and code < 300 else "failed"
+            self._record(event, job, attempt, outcome, code, error, duplicate=True)
+        if event.final:
+            self._dispatcher.release(job.request_id, at)
 
-    def _retry(self, callback: Callback, at: float, era: int) -> None:
-        if callback.attempt >= self.settings.webhook_max_attempts:
+    def _retry(self, event: Pending, job: Job, attempt: int) -> None:
+        at = event.at
+        if attempt >= self.settings.webhook_max_attempts:
             self._record(
-                callback,
-                at,
+                event,
+                job,
+                attempt,
                 "gave_up",
-                error=f"no success in {callback.attempt} attempts; no more retries",
+                error=f"no success in {attempt} attempts; no more retries",
             )
-            if callback.final:
-                self.gateway.scheduler.at(at, lambda: self._release_held(callback.job, at, era))
+            if event.final:
+                self._dispatcher.release(job.request_id, at)
             return
-        gap = BACKOFF_SECONDS[min(callback.attempt, len(BACKOFF_SECONDS)) - 1]
+        gap = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1]
         when = at + gap * self.settings.time_scale
-        self.gateway.scheduler.at(when, lambda: self._attempt(callback, when, era))
+        self._dispatcher.schedule(
+            DELIVER,
+            when,
+            job.request_id,
+            when,
+            delivery_id=event.delivery_id,
+            payload=event.payload,
+            status=event.status,
+            final=event.final,
+            attempt=attempt,
+        )
 
-    async def _release_held(self, job: Job, at: float, era: int) -> None:
-        held = self._held.pop(job.request_id, None)
-        if held is not None:
-            await self._attempt(held, at, era)
-
-    async def _post(self, callback: Callback) -> tuple[int | None, str | None]:
+    async def _post(self, event: Pending, job: Job, attempt: int) -> tuple[int | None, str | None]:
         """Send one attempt: (HTTP status, None) or (status or None, why it failed)."""
-        job = callback.job
         assert job.webhook_url is not None
         timeout = self.settings.webhook_timeout_seconds
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "mock-gateway-webhooks",
-            DELIVERY_HEADER: callback.delivery_id,
-            ATTEMPT_HEADER: str(callback.attempt),
+            DELIVERY_HEADER: event.delivery_id,
+            ATTEMPT_HEADER: str(attempt),
         }
         try:
             async with self._session().post(
                 job.webhook_url,
-                data=callback.payload,
+                data=event.payload,
                 headers=headers,
                 ssl=self._ssl,
                 allow_redirects=False,  # a 3xx is a failure, never followed
@@ -253,38 +246,38 @@ class Webhooks:
 
     def _record(
         self,
-        callback: Callback,
-        at: float,
+        event: Pending,
+        job: Job,
+        attempt: int,
         outcome: str,
         code: int | None = None,
         error: str | None = None,
         *,
         duplicate: bool = False,
     ) -> None:
-        job = callback.job
         if outcome in UNSEEN:
-            self._tell(callback, outcome, error)
+            self._tell(event, job, attempt, outcome, error)
         self.log.append(
             {
-                "delivery_id": callback.delivery_id,
+                "delivery_id": event.delivery_id,
                 "request_id": job.request_id,
                 "url": job.webhook_url,
                 "mode": job.webhook_mode,
-                "status": callback.status,
-                "final": callback.final,
-                "attempt": callback.attempt,
+                "status": event.status,
+                "final": event.final,
+                "attempt": attempt,
                 "outcome": outcome,
                 "http_status": code,
                 "error": error,
                 "duplicate": duplicate,
-                "sim_time": iso(at),
+                "sim_time": iso(event.at),
                 "wall_time": iso(time.time()),
             }
         )
 
     @staticmethod
-    def _tell(callback: Callback, outcome: str, error: str | None) -> None:
-        url = callback.job.webhook_url or ""
+    def _tell(event: Pending, job: Job, attempt: int, outcome: str, error: str | None) -> None:
+        url = job.webhook_url or ""
         parts = urlsplit(url)
         # Neither a query nor user:password@ may reach the console: either can hold a secret.
         try:
@@ -298,13 +291,13 @@ class Webhooks:
             why += UNTRUSTED_HINT
         log.warning(
             "webhook %s for %s %s (attempt %d) to %s: %s",
-            callback.status,
-            callback.job.request_id,
+            event.status,
+            job.request_id,
             UNSEEN[outcome],
-            callback.attempt,
+            attempt,
             receiver,
             why,
         )
 
     def deliveries(self, request_id: str | None = None) -> list[dict[str, Any]]:
-        return [e for e in self.log if request_id is None or e["request_id"] == request_id]
+        return self.log.entries(request_id)

@@ -21,6 +21,11 @@ class Clock(Protocol):
 
     def advance(self, seconds: float) -> float: ...
 
+    def state(self) -> float:
+        """What a store keeps so a restart goes on from here (see `restore`)."""
+
+    def restore(self, state: float) -> None: ...
+
 
 class SystemClock:
     """Wall time plus an offset that only `advance()` grows."""
@@ -38,6 +43,12 @@ class SystemClock:
             raise ValueError("time cannot go backwards")
         self._offset += seconds
         return self.now()
+
+    def state(self) -> float:
+        return self._offset  # wall time goes on by itself; only the jumps are kept
+
+    def restore(self, state: float) -> None:
+        self._offset = max(self._offset, state)
 
 
 class ManualClock:
@@ -57,3 +68,9 @@ class ManualClock:
             raise ValueError("time cannot go backwards")
         self._now += seconds
         return self._now
+
+    def state(self) -> float:
+        return self._now
+
+    def restore(self, state: float) -> None:
+        self._now = state  # a restart goes on from the simulated instant it stopped at

@@ -15,8 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from .accounts import Account
-from .catalog import ASPECT_RATIO_SIZES, Kind, Model
+from .catalog import ASPECT_RATIO_SIZES, Model
 
 
 class Status(StrEnum):
@@ -57,8 +56,8 @@ class InputImage:
 @dataclass(slots=True, eq=False)
 class Job:
     request_id: str
-    model: Model
-    account: Account
+    model: Model  # an immutable catalog entry: stored as its model_id
+    key: str  # the key that submitted it (records refer to each other by id)
     generation: int
     params: dict[str, Any]
     created_at: float
@@ -97,7 +96,7 @@ class Job:
     @property
     def output_size(self) -> tuple[int, int]:
         """(width, height) of the output: the input's for RMBG, the aspect ratio's for FIBO."""
-        if self.model.kind is Kind.FIBO:
+        if self.model.input_field == "prompt":
             return ASPECT_RATIO_SIZES[self.params["aspect_ratio"]]
         assert self.input is not None, "only a completed RMBG job has an output"
         return self.input.width, self.input.height

@@ -56,6 +56,11 @@ class Journal:
                 )
             )
 
+    def load(self, entry: tuple[Any, ...]) -> None:
+        """Put back an entry kept by a store (oldest first); numbering goes on after it."""
+        self._entries.append(entry)
+        self._seq = itertools.count(entry[0] + 1)
+
     def entries(self, *, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries with seq > since, oldest first, at most `limit` of the newest.
 
@@ -67,6 +72,32 @@ class Journal:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class DeliveryLog:
+    """Every webhook delivery attempt (dicts, oldest first), bounded like the journal."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size or None)
+        self.next_number = 1  # of the next callback (a store keeps it across restarts)
+
+    def new_delivery_id(self, request_id: str) -> str:
+        """A callback's id: the same on each of its attempts and duplicates."""
+        number, self.next_number = self.next_number, self.next_number + 1
+        return f"dlv_{number:06d}_{request_id[-12:]}"
+
+    def append(self, entry: dict[str, Any]) -> None:
+        self._entries.append(entry)
+
+    def entries(self, request_id: str | None = None) -> list[dict[str, Any]]:
+        return [e for e in self._entries if request_id is None or e["request_id"] == request_id]
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.next_number = 1
 
     def __len__(self) -> int:
         return len(self._entries)

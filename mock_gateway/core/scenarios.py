@@ -8,7 +8,6 @@ Gateway code asks for the `Effects` of a request and never branches on "test mod
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,13 +79,14 @@ class Rule:
     match: Match
     effects: Effects
     times: int | None = None  # uses left; None: unlimited
+    key_label: str | None = None  # how to show match.key when it is kept as a digest
 
     def view(self) -> dict[str, Any]:
         e = self.effects
         return {
             "id": self.rule_id,
             "match": {
-                "key": redact(self.match.key) if self.match.key else None,
+                "key": self.key_label or (redact(self.match.key) if self.match.key else None),
                 "model": self.match.model,
                 "input_contains": self.match.input_contains,
                 "on": self.match.on,
@@ -143,7 +143,7 @@ def parse_header(value: str) -> Effects:
     typo never silently runs the happy path.
     """
     effects = Effects(rules=["header"])
-    for token in (t.strip().lower() for t in value.split(",")):
+    for token in (t.strip(" \t").lower() for t in value.split(",")):  # HTTP whitespace only
         if not token:
             continue
         if token == "fail":
@@ -171,10 +171,11 @@ class ScenarioBook:
 
     def __init__(self) -> None:
         self.rules: list[Rule] = []
-        self._ids = itertools.count(1)
+        self.next_number = 1  # of the next rule (a store keeps it across restarts)
 
     def add(self, body: dict[str, Any]) -> Rule:
-        rule = rule_from_json(f"rule-{next(self._ids)}", body)
+        rule = rule_from_json(f"rule-{self.next_number}", body)
+        self.next_number += 1
         self.rules.append(rule)
         return rule
 
@@ -185,7 +186,7 @@ class ScenarioBook:
 
     def clear(self) -> None:
         self.rules.clear()
-        self._ids = itertools.count(1)
+        self.next_number = 1
 
     def effects_for(
         self, key: str, model_id: str | None, text: str | None, endpoint: str

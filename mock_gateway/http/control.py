@@ -1,33 +1,16 @@
-"""The control API under /_mock/: keys, clock, scenarios, journal, jobs, reset.
+"""The control API under /_mock/: keys, clock, scenarios, journal, jobs, events, reset.
 
-Stable: the docs, the pytest plugin and the contract suite rely on these shapes.
+Stable: the docs, the pytest plugin and the contract suite rely on these shapes. Each route
+reads its path, query and body and calls the one service method of the same name.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
-from .. import __version__
-from ..core.errors import GatewayError, InvalidParameters, RequestNotFound
-from ..core.jobs import Status, iso
-from ..core.scenarios import check_rule
-from ..core.validation import check
-from ..settings import ConfigError, key_config
-from ..views.control import job_summary
+from ..core.errors import InvalidParameters
 from .front import read_json
-from .keys import GATEWAY, WEBHOOKS
-
-
-class KeyNotFound(GatewayError):
-    status = 404
-    error = "Key not found"
-
-
-class RuleNotFound(GatewayError):
-    status = 404
-    error = "Scenario rule not found"
+from .keys import SERVICE
 
 
 def _int_query(request: web.Request, name: str, default: int | None) -> int | None:
@@ -40,132 +23,81 @@ def _int_query(request: web.Request, name: str, default: int | None) -> int | No
 
 
 async def health(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    return web.json_response(
-        {
-            "status": "ok",
-            "version": __version__,
-            "now": iso(gateway.now()),
-            "manual_clock": gateway.clock.manual,
-            "api_generation": gateway.settings.api_generation,
-            "jobs": len(gateway.jobs),
-        }
-    )
+    return web.json_response(request.app[SERVICE].health())
 
 
 async def reset(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    gateway.reset()
-    return web.json_response({"status": "reset", "now": iso(gateway.now())})
+    return web.json_response(request.app[SERVICE].reset())
 
 
 async def put_key(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    key = request.match_info["key"]
-    body = await read_json(request)
-    try:
-        config = key_config(key, body, source="body")
-    except ConfigError as e:
-        raise InvalidParameters(str(e).removeprefix("body: ")) from None
-    created = key not in gateway.accounts
-    account = gateway.put_key(config, set(body))
-    view = account.view(gateway.settings.api_generation)
+    service = request.app[SERVICE]
+    view, created = service.put_key(request.match_info["key"], await read_json(request))
     return web.json_response(view, status=201 if created else 200)
 
 
 async def get_key(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    account = gateway.accounts.get(request.match_info["key"])
-    if account is None:
-        raise KeyNotFound()
-    return web.json_response(account.view(gateway.settings.api_generation))
+    return web.json_response(request.app[SERVICE].get_key(request.match_info["key"]))
 
 
 async def delete_key(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    if gateway.accounts.pop(request.match_info["key"], None) is None:
-        raise KeyNotFound()
-    return web.json_response({"deleted": True})
+    return web.json_response(request.app[SERVICE].delete_key(request.match_info["key"]))
 
 
 async def clock(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    now = gateway.now()
-    return web.json_response({"now": iso(now), "epoch": now, "manual": gateway.clock.manual})
+    return web.json_response(request.app[SERVICE].clock())
 
 
 async def advance(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    body = check("control/clock_advance", await read_json(request))
-    now = await gateway.advance(float(body["seconds"]))
-    return web.json_response({"now": iso(now), "epoch": now, "manual": gateway.clock.manual})
+    service = request.app[SERVICE]
+    return web.json_response(await service.advance(await read_json(request)))
 
 
 async def add_scenario(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    rule = gateway.scenarios.add(check_rule(await read_json(request)))
-    return web.json_response(rule.view(), status=201)
+    service = request.app[SERVICE]
+    return web.json_response(service.add_scenario(await read_json(request)), status=201)
 
 
 async def list_scenarios(request: web.Request) -> web.Response:
-    rules = request.app[GATEWAY].scenarios.rules
-    return web.json_response({"scenarios": [r.view() for r in rules]})
+    return web.json_response(request.app[SERVICE].scenarios())
 
 
 async def clear_scenarios(request: web.Request) -> web.Response:
-    book = request.app[GATEWAY].scenarios
-    count = len(book.rules)
-    book.clear()
-    return web.json_response({"deleted": count})
+    return web.json_response(request.app[SERVICE].clear_scenarios())
 
 
 async def delete_scenario(request: web.Request) -> web.Response:
-    if not request.app[GATEWAY].scenarios.remove(request.match_info["rule_id"]):
-        raise RuleNotFound()
-    return web.json_response({"deleted": 1})
+    service = request.app[SERVICE]
+    return web.json_response(service.delete_scenario(request.match_info["rule_id"]))
 
 
 async def requests_journal(request: web.Request) -> web.Response:
-    journal = request.app[GATEWAY].journal
     since = _int_query(request, "since", 0) or 0
     limit = _int_query(request, "limit", None)
-    return web.json_response({"requests": journal.entries(since=since, limit=limit)})
+    return web.json_response(request.app[SERVICE].journal(since, limit))
 
 
 async def jobs(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    now = gateway.now()
-    model = request.query.get("model")
-    wanted = request.query.get("status")
-    if wanted is not None and wanted not in Status.__members__:
-        raise InvalidParameters(
-            f"status: must be one of {list(Status.__members__)}", field="status"
-        )
-    limit = _int_query(request, "limit", 1000)
-    found: list[dict[str, Any]] = []
-    for job in reversed(gateway.jobs.values()):  # newest first
-        if limit is not None and len(found) >= limit:
-            break
-        if model and job.model.model_id != model:
-            continue
-        if wanted and job.status_at(now).value != wanted:
-            continue
-        found.append(job_summary(job, now))
-    return web.json_response({"jobs": found, "total": len(gateway.jobs)})
+    query = request.query
+    found = request.app[SERVICE].jobs(
+        query.get("model"), query.get("status"), _int_query(request, "limit", 1000)
+    )
+    return web.json_response(found)
 
 
 async def job(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    found = gateway.jobs.get(request.match_info["request_id"])
-    if found is None:
-        raise RequestNotFound(request.match_info["request_id"])
-    return web.json_response(job_summary(found, gateway.now()))
+    return web.json_response(request.app[SERVICE].job(request.match_info["request_id"]))
 
 
 async def webhooks(request: web.Request) -> web.Response:
     """Every delivery attempt, oldest first; `?request_id=` narrows to one job."""
-    log = request.app[WEBHOOKS].deliveries(request.query.get("request_id"))
-    return web.json_response({"deliveries": log})
+    service = request.app[SERVICE]
+    return web.json_response(service.deliveries(request.query.get("request_id")))
+
+
+async def events(request: web.Request) -> web.Response:
+    """Scheduled work still to happen: refunds, callbacks, retries (soonest first)."""
+    return web.json_response(request.app[SERVICE].events())
 
 
 def add_routes(app: web.Application) -> None:
@@ -185,3 +117,4 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/_mock/jobs", jobs)
     r.add_get("/_mock/jobs/{request_id}", job)
     r.add_get("/_mock/webhooks", webhooks)
+    r.add_get("/_mock/events", events)

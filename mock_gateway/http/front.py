@@ -9,7 +9,6 @@ dropped connection.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -18,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..core.accounts import Account, redact
+from ..core.accounts import redact
 from ..core.errors import (
     EndpointNotFound,
     ForcedError,
@@ -27,8 +26,8 @@ from ..core.errors import (
     InvalidParameters,
     PayloadTooLarge,
 )
-from ..core.scenarios import Effects, parse_header
-from .keys import GATEWAY, SETTINGS, TRACE, Trace
+from ..service import Call
+from .keys import CALL, SERVICE, SETTINGS
 
 log = logging.getLogger("mock_gateway.access")
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -50,11 +49,13 @@ def is_gateway_path(path: str) -> bool:
 
 @web.middleware
 async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
-    gateway = request.app[GATEWAY]
+    service = request.app[SERVICE]
     settings = request.app[SETTINGS]
-    trace = request[TRACE] = Trace()
+    headers = request.headers
+    call = request[CALL] = Call(headers.get(KEY_HEADER), headers.get(SCENARIO_HEADER))
+    trace = call.trace
     started = time.perf_counter() if settings.access_log else 0.0
-    gateway.catch_up()
+    service.catch_up()
     try:
         response: web.StreamResponse = await handler(request)
     except GatewayError as e:
@@ -67,16 +68,7 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
         error = InternalError()
         response = error_response(error, answering_generation(request), settings.error_style)
     if is_gateway_path(request.path):
-        gateway.journal.record(
-            gateway.now(),
-            request.method,
-            loggable(request),
-            response.status,
-            trace.key,
-            trace.model_id,
-            trace.request_id,
-            trace.rules,
-        )
+        service.record(request.method, loggable(request), response.status, trace)
     if settings.access_log:
         log.info(
             "%s %s %s -> %d key=%s %.1fms",
@@ -91,17 +83,8 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
 
 
 def answering_generation(request: web.Request) -> int:
-    """The generation whose shape an error to this request takes: that of the key as it is
-    now, as for a success (a submit acts on the key as it is after a latency scenario, and a
-    slow body or a latency may outlast a change of the key's generation); the generation
-    seen at admission if the key has gone since; 2, the page's shape, for a request never
-    admitted (no key, an unknown one, the mock's own paths)."""
-    trace = request[TRACE]
-    if trace.key is None:
-        return trace.generation
-    gateway = request.app[GATEWAY]
-    account = gateway.accounts.get(request.headers.get(KEY_HEADER, ""))
-    return trace.generation if account is None else gateway.generation_of(account)
+    """The generation whose shape an error to this request takes (see the service's)."""
+    return request.app[SERVICE].answering_generation(request[CALL])
 
 
 _KEY_IN_PATH = re.compile(r"(?i)(/keys/+)([^/]+)")
@@ -152,17 +135,6 @@ def base_url(request: web.Request) -> str:
 _FORWARDED_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
-def admit(request: web.Request) -> Account:
-    """Key then rate limit, the first two checks of every gateway route."""
-    gateway = request.app[GATEWAY]
-    account = gateway.authenticate(request.headers.get(KEY_HEADER))
-    trace = request[TRACE]
-    trace.key = account.label
-    trace.generation = gateway.generation_of(account)
-    gateway.admit(account)
-    return account
-
-
 async def read_json(request: web.Request) -> Any:
     """The JSON body, or a 4xx naming what is wrong with it."""
     if request.content_type != "application/json":
@@ -185,19 +157,3 @@ def _reject_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once, not per request
-
-
-async def apply_scenarios(request: web.Request, rules: Effects) -> Effects:
-    """The request's effects (its header first, then matching rules); adds latency and
-    raises the forced status if one is asked for."""
-    header = request.headers.get(SCENARIO_HEADER)
-    if not header and not rules.rules:
-        return rules  # the common case: nothing asked, nothing matched
-    effects = parse_header(header) if header else Effects()
-    effects.merge(rules)
-    request[TRACE].rules = effects.rules
-    if effects.latency_ms:
-        await asyncio.sleep(effects.latency_ms / 1000)
-    if effects.http is not None:
-        raise ForcedError(effects.http)
-    return effects

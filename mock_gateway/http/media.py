@@ -6,30 +6,16 @@ import asyncio
 
 from aiohttp import web
 
-from ..core.errors import GatewayError
-from ..core.jobs import Status
 from ..media import pictures
+from ..service import MediaNotFound
 from .front import base_url
-from .keys import GATEWAY, OUTPUTS
-
-
-class MediaNotFound(GatewayError):
-    status = 404
-    error = "Media not found"
-
+from .keys import SERVICE
 
 _PNG_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
 async def output(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    job = gateway.jobs.get(request.match_info["request_id"])
-    if job is None:
-        raise MediaNotFound()
-    await gateway.settle(job)
-    if job.status_at(gateway.now()) is not Status.COMPLETED:
-        raise MediaNotFound("the job has no output (yet)")
-    data = await request.app[OUTPUTS].png(job)
+    data = await request.app[SERVICE].output(request.match_info["request_id"])
     return web.Response(body=data, content_type="image/png", headers=_PNG_HEADERS)
 
 

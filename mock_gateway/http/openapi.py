@@ -691,6 +691,13 @@ def _control_paths() -> dict[str, Any]:
                 parameters=[_query("request_id", "Only this job's.", {"type": "string"})],
             )
         },
+        "/_mock/events": {
+            "get": _control(
+                "mock_events",
+                "Scheduled work still to happen: refunds, callbacks, retries",
+                {"200": _json("Pending events, soonest first.", "control/events")},
+            )
+        },
         "/_mock/cdn/v1/{request_id}/output.png": {
             "get": _control(
                 "mock_cdn_output",

@@ -22,7 +22,9 @@ import aiohttp
 
 from ..core.errors import InputRejected
 from ..core.jobs import InputImage
+from ..core.store import BlobStore
 from ..settings import Settings
+from ..stores.memory import MemoryBlobs
 from . import pictures
 
 _SAMPLE_PATH = re.compile(r"^/_mock/samples/([a-z0-9-]+)\.png$")
@@ -44,10 +46,17 @@ def is_loopback(host: str | None) -> bool:
 class Inputs:
     """The mock's InputResolver: policy, fetching, decoding, and the content store."""
 
-    def __init__(self, settings: Settings, session: Callable[[], aiohttp.ClientSession]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session: Callable[[], aiohttp.ClientSession],
+        blobs: BlobStore | None = None,
+    ) -> None:
         self.settings = settings
         self._session = session
-        self._store: dict[str, bytes] = {}  # sha256 hex -> encoded image
+        self._store: BlobStore = (
+            blobs if blobs is not None else MemoryBlobs()
+        )  # sha256 hex -> image
 
     def may_reach(self, host: str | None) -> bool:
         """Whether the outbound policy lets the mock open a connection to `host`."""
@@ -85,13 +94,16 @@ class Inputs:
         except pictures.NotAnImage as e:
             raise InputRejected(f"image_url is not an image: {e}") from None
         digest = hashlib.sha256(data).hexdigest()
-        self._store.setdefault(digest, data)
+        self._store.put(digest, data)
         return InputImage("bytes", digest, width, height)
 
     def encoded(self, image: InputImage) -> bytes:
         """The encoded input picture behind a resolved input."""
         if image.source == "bytes":
-            return self._store[image.ref]
+            data = self._store.get(image.ref)
+            if data is None:
+                raise KeyError(f"input {image.ref} is no longer stored")
+            return data
         if image.source == "sample":
             return pictures.sample_picture(image.ref)
         return pictures.stand_in_picture(image.ref)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.accounts import redact
 from ..core.jobs import Job, iso
 
 
-def job_summary(job: Job, now: float) -> dict[str, Any]:
+def job_summary(job: Job, now: float, label: str | None = None) -> dict[str, Any]:
     """The control API's view of a job: its plan as well as its state now (key redacted)."""
     return {
         "request_id": job.request_id,
         "model_id": job.model.model_id,
-        "key": job.account.label,
+        "key": label if label is not None else redact(job.key),
         "generation": job.generation,
         "status": job.status_at(now).value,
         "planned_outcome": job.outcome.value if job.settled else None,

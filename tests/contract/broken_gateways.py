@@ -30,8 +30,10 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from mock_gateway.app import create_app
+from mock_gateway.core import events
 from mock_gateway.core.accounts import Account
 from mock_gateway.core.catalog import Model
+from mock_gateway.core.events import REFUND, Pending
 from mock_gateway.core.jobs import Job, Status
 from mock_gateway.core.scenarios import Effects
 from mock_gateway.gateway import Gateway
@@ -683,7 +685,7 @@ def _error_charged(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _failed_refunded(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Gateway.submit
+    original, original_refund = Gateway.submit, Gateway._refund
 
     def submit(
         self: Gateway,
@@ -695,15 +697,17 @@ def _failed_refunded(monkeypatch: pytest.MonkeyPatch) -> None:
         **kwargs: Any,
     ) -> Job:
         job = original(self, account, model, params, effects, base_url, **kwargs)
-
-        def refund_if_failed() -> None:  # a FAILED job is treated like an ERROR one
-            if job.outcome is Status.FAILED:
-                account.refund(model.price_usd)
-
-        self.scheduler.at(job.ended_at, refund_if_failed)
+        if job.forced is not Status.ERROR:  # a FAILED job is treated like an ERROR one
+            self.dispatcher.schedule(REFUND, job.ended_at, job.request_id, job.ended_at)
         return job
 
+    def refund(self: Gateway, event: Pending) -> None:
+        job = self.jobs.get(event.request_id)
+        if job is not None and job.outcome is not Status.COMPLETED:
+            original_refund(self, event)
+
     monkeypatch.setattr(Gateway, "submit", submit)
+    monkeypatch.setattr(Gateway, "_refund", refund)
 
 
 def _double_charge(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -722,15 +726,15 @@ def _two_terminal_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
     def plan(self: Webhooks, job: Job) -> None:
         original(self, job)
         if job.webhook_mode == "terminal":  # a second final callback, five minutes later
-            era, again = self._era, job.ended_at + 300 * self.settings.time_scale
-            self.gateway.scheduler.at(again, lambda: self._terminal(job, again, era))
+            again = job.ended_at + 300 * self.settings.time_scale
+            self.gateway.dispatcher.schedule(events.TERMINAL, again, job.request_id, again)
 
     monkeypatch.setattr(Webhooks, "plan", plan)
 
 
 def _no_progress_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
     # Sync mode behaves as terminal mode: no callback on the poll cycles.
-    monkeypatch.setattr(Webhooks, "_progress", lambda self, job, at, era: None)
+    monkeypatch.setattr(Webhooks, "_progress", lambda self, event: None)
 
 
 def _rate_limit_ignored(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -215,8 +215,8 @@ def test_the_webhook_console_line_never_shows_credentials_or_a_query() -> None:
         webhook_url = "https://hookuser:hook-password-123@127.0.0.1:9/hooks/abc?token=s3cret"
         request_id = "r1"
 
-    class Callback:
-        job, status, attempt = Job(), "COMPLETED", 1
+    class Event:
+        status = "COMPLETED"
 
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
@@ -224,7 +224,7 @@ def test_the_webhook_console_line_never_shows_credentials_or_a_query() -> None:
     log = logging.getLogger("mock_gateway.webhooks")
     log.addHandler(handler)
     try:
-        Webhooks._tell(Callback(), "failed", "answered HTTP 500")  # type: ignore[arg-type]
+        Webhooks._tell(Event(), Job(), 1, "failed", "answered HTTP 500")  # type: ignore[arg-type]
     finally:
         log.removeHandler(handler)
     (line,) = [r.getMessage() for r in records]

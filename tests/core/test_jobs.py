@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -10,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_gateway.core.accounts import Account
 from mock_gateway.core.catalog import FIBO, RMBG
 from mock_gateway.core.jobs import ALLOWED_NEXT, TERMINAL, InputImage, Job, Status, iso, plain
 
@@ -23,7 +21,7 @@ def make_job(
     return Job(
         request_id="job-1",
         model=fields.pop("model", RMBG),
-        account=Account("k", Decimal("1")),
+        key="k",
         generation=2,
         params=fields.pop("params", {}),
         created_at=created,

@@ -318,3 +318,39 @@ async def test_openapi_document_is_assembled_from_the_schemas(gw: Gw) -> None:
     body = await gw.status((await gw.fibo())["request_id"])
     assert not list(validator.iter_errors(body))
     assert list(validator.iter_errors({**body, "status": "SUCCEEDED"})), "it can fail"
+
+
+async def test_events_list_pending_work_as_data_and_a_reset_clears_it(gw: Gw) -> None:
+    assert await get(gw, "/_mock/events") == {"events": [], "total": 0}
+    status, job = await gw.submit(
+        FIBO_SUBMIT, {"prompt": "a kite"}, headers={"X-Mock-Scenario": "error"}
+    )
+    assert status == 202
+    body = await get(gw, "/_mock/events")
+    assert not list(schemas.validator("control/events").iter_errors(body))
+    (refund,) = body["events"]
+    planned = await get(gw, f"/_mock/jobs/{job['request_id']}")
+    assert refund == {
+        "id": 1,
+        "kind": "refund",
+        "due": planned["ends_at"],  # an ERROR job's price comes back as it ends
+        "held": False,
+        "request_id": job["request_id"],
+        "delivery_id": None,
+        "status": None,
+        "final": False,
+        "attempts_made": 0,
+    }
+    assert body["total"] == 1
+    await gw.client.post("/_mock/reset")
+    assert await get(gw, "/_mock/events") == {"events": [], "total": 0}
+
+
+async def test_a_fired_event_leaves_the_list(gw: Gw) -> None:
+    _, job = await gw.submit(
+        FIBO_SUBMIT, {"prompt": "a kite"}, headers={"X-Mock-Scenario": "error"}
+    )
+    await gw.finish(job["request_id"])
+    assert (await get(gw, "/_mock/events"))["total"] == 0
+    key = await get(gw, "/_mock/keys/test-key")
+    assert key["balance_usd"] == 100.0, "the refund ran, once"

@@ -1,0 +1,392 @@
+"""The mock's one API: every use case, whole. No HTTP objects here.
+
+`http/` (the gateway's routes and the control API), `running.py` (and through it the pytest
+plugin and the contract suite's control) and the inspector call these methods and nothing
+below them: none of them touches the gateway's steps or a store. A gateway call runs the
+front door's steps in their order (route, key, rate limit, model access, body, balance),
+and every use case that changes state ends with the store's commit, so with `--state` an
+answer the client saw is already on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .core.accounts import Account
+from .core.errors import (
+    EndpointNotFound,
+    ForcedError,
+    GatewayError,
+    InvalidParameters,
+    RequestNotFound,
+)
+from .core.jobs import Job, Status, iso
+from .core.scenarios import Effects, check_rule, parse_header
+from .core.validation import check
+from .gateway import Gateway
+from .media.outputs import Outputs
+from .settings import ConfigError, Settings, key_config
+from .views import fal, gen1, gen2
+from .views.control import job_summary
+from .webhooks import Webhooks, check_headers
+
+Body = Callable[[], Awaitable[Any]]  # reads the request's JSON body (or raises a 4xx)
+
+
+class KeyNotFound(GatewayError):
+    status = 404
+    error = "Key not found"
+
+
+class RuleNotFound(GatewayError):
+    status = 404
+    error = "Scenario rule not found"
+
+
+class MediaNotFound(GatewayError):
+    status = 404
+    error = "Media not found"
+
+
+class FalInProgress(GatewayError):
+    status = 400
+    error = "Request is still in progress"
+
+
+class FalRunFailed(GatewayError):
+    """A failed run's result GET; fal answers 422 for a rejected input, 500 for a fault."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(job.error)
+        self.status = 422 if job.outcome is Status.FAILED else 500
+
+
+@dataclass(slots=True)
+class Trace:
+    """What a use case learned about its request, for the journal and the access log."""
+
+    key: str | None = None  # redacted label, never the key
+    generation: int = 2
+    model_id: str | None = None
+    request_id: str | None = None
+    rules: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Call:
+    """One gateway request as the service sees it: the key it carries, its scenario header,
+    the base URL it came in on, and the trace the journal reads afterwards."""
+
+    key: str | None
+    scenario: str | None = None
+    base_url: str = ""
+    trace: Trace = field(default_factory=Trace)
+
+
+def input_text(params: dict[str, Any]) -> str | None:
+    """What `match.input_contains` of a scenario rule is matched against."""
+    text = params.get("image_url", params.get("prompt"))
+    return text if isinstance(text, str) else None
+
+
+# generation -> (body of the answer, HTTP status): 202 QUEUED, or the older 200 IN_QUEUE.
+SUBMITTED: dict[int, tuple[Callable[[Job, str], dict[str, Any]], int]] = {
+    1: (gen1.submitted, 200),
+    2: (gen2.submitted, 202),
+}
+
+
+class Service:
+    def __init__(self, gateway: Gateway, webhooks: Webhooks, outputs: Outputs) -> None:
+        self.gateway = gateway
+        self.settings: Settings = gateway.settings
+        self.webhooks = webhooks
+        self.outputs = outputs
+        self.store = gateway.store
+
+    # -- the front door's shared steps ------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """Fire what fell due, so nothing a request reads is stale."""
+        self.gateway.catch_up()
+
+    def admit(self, call: Call) -> Account:
+        """Key then rate limit, the first two checks of every gateway call."""
+        gateway = self.gateway
+        account = gateway.authenticate(call.key)
+        call.trace.key = account.label
+        call.trace.generation = gateway.generation_of(account)
+        gateway.admit(account)
+        return account
+
+    async def _scenarios(self, call: Call, rules: Effects) -> Effects:
+        """The call's effects (its header first, then matching rules); adds latency and
+        raises the forced status if one is asked for."""
+        if not call.scenario and not rules.rules:
+            return rules  # the common case: nothing asked, nothing matched
+        effects = parse_header(call.scenario) if call.scenario else Effects()
+        effects.merge(rules)
+        call.trace.rules = effects.rules
+        if rules.rules:
+            self.store.commit()  # a counted rule was used up
+        if effects.latency_ms:
+            await asyncio.sleep(effects.latency_ms / 1000)
+        if effects.http is not None:
+            raise ForcedError(effects.http)
+        return effects
+
+    async def _on_job(self, call: Call, account: Account, job: Job, on: str) -> None:
+        """Trace the job, apply the scenarios of this endpoint, and settle its input."""
+        trace = call.trace
+        trace.request_id, trace.model_id = job.request_id, job.model.model_id
+        rules = self.gateway.effects(account, job.model.model_id, input_text(job.params), on)
+        await self._scenarios(call, rules)
+        await self.gateway.settle(job)
+
+    def record(self, method: str, path: str, status: int, trace: Trace) -> None:
+        """One gateway request in the journal (the key already redacted in the trace)."""
+        self.store.journal.record(
+            self.gateway.now(),
+            method,
+            path,
+            status,
+            trace.key,
+            trace.model_id,
+            trace.request_id,
+            trace.rules,
+        )
+
+    def answering_generation(self, call: Call) -> int:
+        """The generation whose shape an error to this call takes: that of the key as it is
+        now, as for a success (a submit acts on the key as it is after a latency scenario);
+        the generation seen at admission if the key has gone since; 2, the page's shape, for
+        a call never admitted (no key, an unknown one, the mock's own paths)."""
+        trace = call.trace
+        if trace.key is None:
+            return trace.generation
+        account = self.store.accounts.get(call.key or "")
+        return trace.generation if account is None else self.gateway.generation_of(account)
+
+    # -- gateway use cases ------------------------------------------------------------------
+
+    async def submit(
+        self,
+        call: Call,
+        model_id: str,
+        action: str,
+        body: Body,
+        webhook_url: str | None = None,
+        webhook_mode: str | None = None,
+    ) -> tuple[dict[str, Any], int]:
+        """A submit on either generation: the answer's body and HTTP status."""
+        gateway = self.gateway
+        known = gateway.models.get(model_id)
+        if known is not None and action != f"{known.name}-request":
+            raise EndpointNotFound()  # a real model with a made-up endpoint: routing fails first
+        account = self.admit(call)
+        model = gateway.model_for(account, model_id)
+        call.trace.model_id = model.model_id
+        params = gateway.validate(model, await body())
+        if gateway.generation_of(account) == 2:  # the older API has no webhooks: headers ignored
+            webhook_url, webhook_mode = check_headers(webhook_url, webhook_mode)
+        else:
+            webhook_url, webhook_mode = None, None
+        rules = gateway.effects(account, model.model_id, input_text(params), "submit")
+        effects = await self._scenarios(call, rules)
+        # A latency scenario may have slept through a reset: act on the key as it is now.
+        account = gateway.authenticate(call.key)
+        job = gateway.submit(
+            account,
+            model,
+            params,
+            effects,
+            call.base_url,
+            webhook_url=webhook_url,
+            webhook_mode=webhook_mode,
+        )
+        self.store.commit()
+        call.trace.request_id = job.request_id
+        render, status = SUBMITTED[job.generation]
+        return render(job, call.base_url), status
+
+    async def status(self, call: Call, request_id: str) -> dict[str, Any]:
+        """Generation 2's status of the caller's job."""
+        account = self.admit(call)
+        job = self.gateway.job_for(account, request_id, generation=2)
+        await self._on_job(call, account, job, "status")
+        settings = self.settings
+        return gen2.status(
+            job, self.gateway.now(), settings.media_type, settings.timestamps == "mixed"
+        )
+
+    async def result(self, call: Call, model_id: str, action: str, body: Body) -> dict[str, Any]:
+        """Generation 1's result endpoint: the job named in the body."""
+        gateway = self.gateway
+        known = gateway.models.get(model_id)
+        if known is not None and action != f"{known.name}-request-result":
+            raise EndpointNotFound()
+        account = self.admit(call)
+        model = gateway.model_for(account, model_id)
+        try:
+            asked = check("gen1/result_request", await body())
+            job = gateway.job_for(account, asked["request_id"].lower(), generation=1, model=model)
+        except (InvalidParameters, RequestNotFound) as e:
+            generation = gateway.generation_of(account)
+            about_the_id = isinstance(e, RequestNotFound) or e.field == "request_id"
+            if generation != 1 and about_the_id:
+                # The likeliest cause: a generation-2 key asking the older page's endpoint.
+                e.message = (
+                    f"{e.message}. This key uses API generation {generation}: poll "
+                    "GET /v2/requests/status/<request_id> (this result endpoint is generation 1's)"
+                )
+            raise
+        await self._on_job(call, account, job, "result")
+        return gen1.result(job, gateway.now())
+
+    async def _fal_job(self, call: Call, request_id: str) -> Job:
+        account = self.admit(call)
+        job = self.gateway.job_for(account, request_id, generation=1)
+        await self._on_job(call, account, job, "result")
+        return job
+
+    async def fal_status(self, call: Call, request_id: str) -> dict[str, Any]:
+        """The fal-style queue status a generation-1 `response_url` points into."""
+        job = await self._fal_job(call, request_id)
+        return fal.status(job, self.gateway.now())
+
+    async def fal_result(self, call: Call, request_id: str) -> dict[str, Any]:
+        job = await self._fal_job(call, request_id)
+        state = job.status_at(self.gateway.now())
+        if state in (Status.QUEUED, Status.PROCESSING):
+            raise FalInProgress("Request is still in progress")
+        if state is not Status.COMPLETED:
+            raise FalRunFailed(job)
+        png = await self.outputs.png(job)
+        return fal.output(job, len(png))
+
+    async def output(self, request_id: str) -> bytes:
+        """A completed job's output PNG, as the mock's CDN serves it (no key, as on R2)."""
+        job = self.store.jobs.get(request_id)
+        if job is None:
+            raise MediaNotFound()
+        await self.gateway.settle(job)
+        if job.status_at(self.gateway.now()) is not Status.COMPLETED:
+            raise MediaNotFound("the job has no output (yet)")
+        return await self.outputs.png(job)
+
+    # -- control: the mock's own verbs ------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        gateway = self.gateway
+        return {
+            "status": "ok",
+            "version": __version__,
+            "now": iso(gateway.now()),
+            "manual_clock": gateway.clock.manual,
+            "api_generation": self.settings.api_generation,
+            "jobs": len(self.store.jobs),
+        }
+
+    def reset(self) -> dict[str, Any]:
+        """Back to the configured keys and rules; no jobs, journal, deliveries or events."""
+        self.gateway.reset()
+        return {"status": "reset", "now": iso(self.gateway.now())}
+
+    def put_key(
+        self, key: str, fields: Any, *, source: str = "body"
+    ) -> tuple[dict[str, Any], bool]:
+        """Create or update a key (balance_usd, models, rate_limit, api_generation): its view,
+        and whether it was created."""
+        try:
+            config = key_config(key, fields, source=source)
+        except ConfigError as e:
+            raise InvalidParameters(str(e).removeprefix(f"{source}: ")) from None
+        created = self.store.accounts.get(key) is None
+        account = self.gateway.put_key(config, set(fields))
+        self.store.commit()
+        return account.view(self.settings.api_generation), created
+
+    def get_key(self, key: str) -> dict[str, Any]:
+        account = self.store.accounts.get(key)
+        if account is None:
+            raise KeyNotFound()
+        return account.view(self.settings.api_generation)
+
+    def delete_key(self, key: str) -> dict[str, Any]:
+        if not self.store.accounts.delete(key):
+            raise KeyNotFound()
+        self.store.commit()
+        return {"deleted": True}
+
+    def clock(self) -> dict[str, Any]:
+        now = self.gateway.now()
+        return {"now": iso(now), "epoch": now, "manual": self.gateway.clock.manual}
+
+    async def advance(self, body: Any) -> dict[str, Any]:
+        """Move simulated time; answers once everything due by then has happened."""
+        seconds = float(check("control/clock_advance", body)["seconds"])
+        await self.gateway.advance(seconds)
+        return self.clock()
+
+    def add_scenario(self, body: Any) -> dict[str, Any]:
+        rule = self.store.rules.add(check_rule(body))
+        self.store.commit()
+        return rule.view()
+
+    def scenarios(self) -> dict[str, Any]:
+        return {"scenarios": [r.view() for r in self.store.rules.rules]}
+
+    def clear_scenarios(self) -> dict[str, Any]:
+        rules = self.store.rules
+        count = len(rules.rules)
+        rules.clear()
+        self.store.commit()
+        return {"deleted": count}
+
+    def delete_scenario(self, rule_id: str) -> dict[str, Any]:
+        if not self.store.rules.remove(rule_id):
+            raise RuleNotFound()
+        self.store.commit()
+        return {"deleted": 1}
+
+    def journal(self, since: int = 0, limit: int | None = None) -> dict[str, Any]:
+        return {"requests": self.store.journal.entries(since=since, limit=limit)}
+
+    def jobs(
+        self, model: str | None = None, status: str | None = None, limit: int | None = 1000
+    ) -> dict[str, Any]:
+        """Jobs with their plans, newest first, optionally of one model or status now."""
+        if status is not None and status not in Status.__members__:
+            raise InvalidParameters(
+                f"status: must be one of {list(Status.__members__)}", field="status"
+            )
+        now = self.gateway.now()
+        found: list[dict[str, Any]] = []
+        for job in self.store.jobs.newest_first():
+            if limit is not None and len(found) >= limit:
+                break
+            if model and job.model.model_id != model:
+                continue
+            if status and job.status_at(now).value != status:
+                continue
+            found.append(job_summary(job, now, self.store.accounts.label(job.key)))
+        return {"jobs": found, "total": len(self.store.jobs)}
+
+    def job(self, request_id: str) -> dict[str, Any]:
+        found = self.store.jobs.get(request_id)
+        if found is None:
+            raise RequestNotFound(request_id)
+        return job_summary(found, self.gateway.now(), self.store.accounts.label(found.key))
+
+    def deliveries(self, request_id: str | None = None) -> dict[str, Any]:
+        """Every webhook delivery attempt, oldest first; one job's with `request_id`."""
+        return {"deliveries": self.store.deliveries.entries(request_id)}
+
+    def events(self) -> dict[str, Any]:
+        """The scheduled work still to happen (refunds, callbacks, retries), soonest first."""
+        pending = self.store.events.pending()
+        return {"events": [e.view() for e in pending], "total": len(pending)}
