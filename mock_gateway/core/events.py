@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from .jobs import iso
@@ -101,7 +102,7 @@ class Dispatcher:
         self.events = events
         self._commit = commit  # the store's: what an event changed is kept as it finishes
         self.handlers: dict[str, Handler] = {}
-        self.running: set[asyncio.Task[None]] = set()
+        self.running: set[asyncio.Future[None]] = set()
         self.on_change: Callable[[], None] | None = None  # wakes a real-clock runner
         self.closing = False  # shutting down: nothing new starts; what is due stays pending
 
@@ -126,19 +127,25 @@ class Dispatcher:
                 if result is None:
                     self.events.done(event)
                 else:
-                    task = asyncio.get_running_loop().create_task(self._finish(event, result))
+                    # The handler's own coroutine as the task: cancelled before it even
+                    # started (a reset at once), it is closed cleanly, never left unawaited.
+                    task = asyncio.ensure_future(result)
                     self.running.add(task)
-                    task.add_done_callback(self.running.discard)
+                    task.add_done_callback(partial(self._finished, event))
             started += len(due)
         if started:
             self._commit()
         return started
 
-    async def _finish(self, event: Pending, work: Awaitable[None]) -> None:
-        try:
-            await work  # cancelled (reset, shutdown): not done, so a stored event stays
-        except Exception:  # a bug: logged once, never retried forever
-            log.exception("scheduled %s for %s failed", event.kind, event.request_id)
+    def _finished(self, event: Pending, task: asyncio.Future[None]) -> None:
+        self.running.discard(task)
+        if task.cancelled():  # a reset or a shutdown: not done, so a stored event stays
+            return
+        error = task.exception()
+        if error is not None:  # a bug: logged once, never retried forever
+            log.error(
+                "scheduled %s for %s failed", event.kind, event.request_id, exc_info=error
+            )
         self.events.done(event)
         self._commit()
 
