@@ -300,7 +300,7 @@ class Gateway:
         if self._inputs:
             await asyncio.gather(*list(self._inputs.values()), return_exceptions=True)
         dispatcher = self.dispatcher
-        while True:
+        while not dispatcher.closing:  # shutting down: what is due stays for the next start
             # One simulated instant at a time, its I/O finished before the next: callbacks of
             # a long jump arrive in the order they would have on a running clock.
             due = dispatcher.events.next_due
@@ -310,6 +310,7 @@ class Gateway:
                 return now
             if dispatcher.running:
                 await asyncio.gather(*list(dispatcher.running), return_exceptions=True)
+        return now
 
     # -- inputs ------------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from typing import Any
 
@@ -27,7 +26,7 @@ class Journal:
     def __init__(self, size: int) -> None:
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=size or None)
         self._size = size
-        self._seq = itertools.count(1)
+        self.next_number = 1  # seq of the next entry; a reset does not start it again
 
     def record(
         self,
@@ -44,7 +43,7 @@ class Journal:
         if self._size:
             self._entries.append(
                 (
-                    next(self._seq),
+                    self._number(),
                     time,
                     method,
                     path,
@@ -59,7 +58,11 @@ class Journal:
     def load(self, entry: tuple[Any, ...]) -> None:
         """Put back an entry kept by a store (oldest first); numbering goes on after it."""
         self._entries.append(entry)
-        self._seq = itertools.count(entry[0] + 1)
+        self.next_number = max(self.next_number, entry[0] + 1)
+
+    def _number(self) -> int:
+        number, self.next_number = self.next_number, self.next_number + 1
+        return number
 
     def entries(self, *, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries with seq > since, oldest first, at most `limit` of the newest.

@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY, kind TEXT, due REAL, request_id TEXT, at REAL,
     delivery_id TEXT, payload BLOB, status TEXT, final INTEGER, attempt INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS labels (digest TEXT PRIMARY KEY, label TEXT) WITHOUT ROWID;
 """
 
 _JOB_COLUMNS = (
@@ -95,7 +96,7 @@ class _Changes:
     def reset(self) -> None:
         self.cleared = False
         self.accounts: dict[str, Account] = {}
-        self.deleted_accounts: set[str] = set()
+        self.deleted_accounts: dict[str, str] = {}  # digest -> label
         self.jobs: dict[str, Job] = {}
         self.rules = False
         self.journal: list[tuple[Any, ...]] = []
@@ -114,6 +115,7 @@ class SqliteAccounts(MemoryAccounts):
         super().__init__()
         self._changes = changes
         self._digests: dict[str, str] = {}  # key -> digest, so a hot key is hashed once
+        self.gone: dict[str, str] = {}  # digest -> label of deleted keys, for their jobs
 
     def _digest(self, key: str) -> str:
         found = self._digests.get(key)
@@ -135,16 +137,20 @@ class SqliteAccounts(MemoryAccounts):
 
     def delete(self, key: str) -> bool:
         kept = self._digest(key)
-        if self.pop(kept, None) is None:
+        account = self.pop(kept, None)
+        if account is None:
             return False
+        self.gone[kept] = account.label
         self._changes.accounts.pop(kept, None)
-        self._changes.deleted_accounts.add(kept)
+        self._changes.deleted_accounts[kept] = account.label
         self._changes.any = True
         return True
 
     def label(self, key: str) -> str:
         account = dict.get(self, key)
-        return account.label if account is not None else redact(key)
+        if account is not None:
+            return account.label
+        return self.gone.get(key) or redact(key)
 
 
 class SqliteJobs(MemoryJobs):
@@ -304,6 +310,7 @@ class SqliteStore(MemoryStore):
         self.events = SqliteEvents(changes)
         self.blobs = SqliteBlobs(self._db, changes)
         self._clock: float | None = None
+        self._meta: dict[str, float] = {}  # as last written
         self.incarnation = self._load()
         self._written_logs = 0
 
@@ -319,6 +326,7 @@ class SqliteStore(MemoryStore):
 
     def clear(self) -> None:
         super().clear()
+        self.accounts.gone.clear()
         self._changes.reset()
         self._changes.cleared = self._changes.rules = self._changes.any = True
 
@@ -331,12 +339,17 @@ class SqliteStore(MemoryStore):
         db.execute("BEGIN")
         try:
             if c.cleared:
-                for table in ("accounts", "jobs", "rules", "journal", "deliveries", "events"):
+                for table in (
+                    "accounts", "jobs", "rules", "journal", "deliveries", "events", "labels"
+                ):
                     db.execute(f"DELETE FROM {table}")
                 db.execute("DELETE FROM blobs")
             if c.deleted_accounts:
                 db.executemany(
                     "DELETE FROM accounts WHERE digest = ?", [(d,) for d in c.deleted_accounts]
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO labels VALUES (?, ?)", c.deleted_accounts.items()
                 )
             if c.accounts:
                 db.executemany(
@@ -372,6 +385,7 @@ class SqliteStore(MemoryStore):
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
+            self._meta.clear()  # not written after all
             raise
         c.reset()
 
@@ -394,14 +408,19 @@ class SqliteStore(MemoryStore):
         )
 
     def _write_meta(self, clock: float | None) -> None:
+        """The counters and the clock, those that moved since the last commit only."""
         values: dict[str, float] = {
             "rule_number": self.rules.next_number,
             "delivery_number": self.deliveries.next_number,
             "event_number": self.events.peek_id(),
+            "journal_number": self.journal.next_number,
         }
         if clock is not None:
             values["clock"] = clock
-        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
+        moved = [(k, v) for k, v in values.items() if self._meta.get(k) != v]
+        if moved:
+            self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", moved)
+            self._meta.update(moved)
 
     def _trim_logs(self) -> None:
         """Keep the newest `journal_size` lines of each log, as memory does."""
@@ -458,8 +477,10 @@ class SqliteStore(MemoryStore):
             self.rules.rules.append(rule)
             self.rules.bodies[rule_id] = parsed
         self.rules.next_number = int(meta.get("rule_number", 1))
+        self.journal.next_number = int(meta.get("journal_number", 1))
         for row in db.execute("SELECT * FROM journal ORDER BY seq"):
             self.journal.load((*row[:8], tuple(json.loads(row[8]))))
+        self.accounts.gone = dict(db.execute("SELECT digest, label FROM labels").fetchall())
         for (entry,) in db.execute("SELECT entry FROM deliveries ORDER BY n"):
             DeliveryLog.append(self.deliveries, json.loads(entry))
         self.deliveries.next_number = int(meta.get("delivery_number", 1))
