@@ -240,11 +240,13 @@ class Wrk:
 
     def _script(self, workload: Workload) -> Path:
         """The Lua file for `workload`, written once to the temp dir."""
-        if workload.name not in self._scripts:
-            path = self._dir / f"{workload.name}.lua"
-            path.write_text(lua_script(workload, self.key))
-            self._scripts[workload.name] = path
-        return self._scripts[workload.name]
+        # By content, not name: servers with their own pools run workloads of the same name.
+        text = lua_script(workload, self.key)
+        if text not in self._scripts:
+            path = self._dir / f"{workload.name}-{len(self._scripts)}.lua"
+            path.write_text(text)
+            self._scripts[text] = path
+        return self._scripts[text]
 
 
 # -- Python fallback --------------------------------------------------------------------------

@@ -326,13 +326,13 @@ def print_results(results: dict[tuple[str, str], LoadResult]) -> None:
             ]
         )
     if any(server == "baseline" for _, server in results):
-        rows = []
+        changes = []
         for name in dict.fromkeys(w for w, _ in results):
             m, b = results[name, "mock"], results[name, "baseline"]
             change = (m.rps / b.rps - 1) * 100 if b.rps else 0.0
-            rows.append([name, f"{b.rps:,.0f}", f"{m.rps:,.0f}", f"{change:+.1f}%"])
+            changes.append([name, f"{b.rps:,.0f}", f"{m.rps:,.0f}", f"{change:+.1f}%"])
         say("Today's mock against the --baseline one (same load, in turn):")
-        table(["workload", "baseline req/s", "today req/s", "change"], rows)
+        table(["workload", "baseline req/s", "today req/s", "change"], changes)
         say()
     say("The same load on a mock with --state (SQLite, WAL; each submit committed before its")
     say("answer), loaded in turn with the two above:")

@@ -3,9 +3,10 @@
 The mock (real clock, time scale 0.2) and the HTTPS sink run as separate processes, as a
 team would run them. All jobs are submitted before the first one ends, so every callback is
 in flight (planned on the scheduler) at once; they fall due over a few seconds. The delay of
-each is the sink's wall-clock arrival time minus the `completed_at` the callback carries
-(the mock's clock is wall time; `completed_at` is cut to the millisecond, so delays read up
-to 1 ms long).
+each is the sink's wall-clock arrival time minus the job's planned end (`ends_at` in
+`GET /_mock/jobs`: the mock's clock is wall time; `ends_at` is cut to the millisecond, so
+delays read up to 1 ms long). Not the callback's `completed_at`: in the default "mixed"
+form it is rounded up to the whole second, which made delays read negative.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def measure(mock_port: int, sink_port: int, ca: Path, jobs: int, targets: Target
     ids = submit_all(mock_port, hook, jobs)
     took = time.monotonic() - started
     say(f"{jobs:,} FIBO jobs submitted in {took:.2f} s, each with X-Webhook-URL {hook} (terminal)")
-    first_end, last_end = end_span(mock_port, ids)
+    ends = planned_ends(mock_port, ids)
+    first_end, last_end = min(ends.values()), max(ends.values())
     say(
         f"all submitted before the first job ended: {'yes' if time.time() < first_end else 'NO'}; "
         f"jobs end over {last_end - first_end:.1f} s"
@@ -65,7 +67,7 @@ def measure(mock_port: int, sink_port: int, ca: Path, jobs: int, targets: Target
     # the sink, and doing it mid-burst would add to the very delays being measured.
     time.sleep(max(0.0, last_end - time.time()) + 1.0)
     arrivals = wait_for_callbacks(sink_port, ca, set(ids), timeout=60)
-    delays = [1000 * (at - parse(body["completed_at"])) for at, body in arrivals.values()]
+    delays = [1000 * (at - ends[rid]) for rid, (at, _) in arrivals.items()]
     lost = len(ids) - len(arrivals)
     delays.sort()
     p50 = statistics.median(delays) if delays else float("nan")
@@ -105,12 +107,11 @@ def submit_all(port: int, hook: str, jobs: int) -> list[str]:
     return ids
 
 
-def end_span(port: int, ids: list[str]) -> tuple[float, float]:
-    """When the first and the last of the jobs end (epoch seconds)."""
+def planned_ends(port: int, ids: list[str]) -> dict[str, float]:
+    """request_id -> when the job ends (epoch seconds), from the mock's own plan."""
     with Client(port) as control:
         jobs = control.expect(200, "GET", f"/_mock/jobs?limit={len(ids)}").json()["jobs"]
-    ends = [parse(j["ends_at"]) for j in jobs]
-    return min(ends), max(ends)
+    return {j["request_id"]: parse(j["ends_at"]) for j in jobs}
 
 
 def wait_for_callbacks(

@@ -91,6 +91,10 @@ class Store(Protocol):
     def commit(self) -> None:
         """Make every change so far durable (a no-op in memory)."""
 
+    async def committed(self) -> None:
+        """Return once every change so far is durable; calls in one turn of the event loop
+        may share one commit (a no-op in memory)."""
+
     def clear(self) -> None:
         """Forget everything (a reset); the clock and the incarnation stay."""
 

@@ -123,6 +123,9 @@ class MemoryStore:
     def commit(self) -> None:
         pass
 
+    async def committed(self) -> None:
+        pass
+
     def clear(self) -> None:
         self.accounts.clear()
         self.jobs.clear()
