@@ -118,13 +118,8 @@ class MockControl:
         return [d for d in self.gateway.webhooks if d["request_id"] == request_id]
 
     def balance(self, key: str) -> Decimal:
-        """The key's wallet, read over the control API."""
-        answer = Http(self.gateway.url, Secret(""), pause=self.advance).request(
-            "GET", f"/_mock/keys/{key}", key=None
-        )
-        if answer.status != 200 or not isinstance(answer.json, dict):
-            raise RuntimeError(f"GET /_mock/keys/{key} answered {answer.status}")
-        return Decimal(str(answer.json["balance_usd"]))
+        """The key's wallet, as the mock's control verbs report it."""
+        return Decimal(str(self.gateway.key(key)["balance_usd"]))
 
     def callbacks(self, request_id: str, count: int, timeout: float = 10.0) -> list[Received]:
         """The callbacks the sink accepted for `request_id`, once there are `count` (or the

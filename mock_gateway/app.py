@@ -73,13 +73,25 @@ def webhook_tls(settings: Settings) -> ssl.SSLContext:
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
-    """The outbound sessions (input fetches; webhook deliveries), closed last."""
+    """The outbound sessions (input fetches; webhook deliveries), closed last.
+
+    Each resolves names by the outbound policy only (media/resolver.py): localhost statically,
+    address literals as themselves, other names through DNS only where the policy allows them.
+    """
+    from .media.resolver import allowed_names, policy_connector
+
+    settings = app[SETTINGS]
+    fetches = policy_connector(allowed_names(settings.allow_remote_fetch, settings.fetch_allowlist))
     # Few connections per receiver, kept alive: a burst of callbacks then reuses them instead
     # of paying a TLS handshake each (hundreds of handshakes at once is what makes bursts slow).
-    connector = aiohttp.TCPConnector(limit=256, limit_per_host=8)
+    deliveries = policy_connector(
+        allowed_names(settings.allow_remote_webhooks, settings.webhook_allowlist),
+        limit=256,
+        limit_per_host=8,
+    )
     async with (
-        aiohttp.ClientSession() as session,
-        aiohttp.ClientSession(connector=connector) as webhook_session,
+        aiohttp.ClientSession(connector=fetches) as session,
+        aiohttp.ClientSession(connector=deliveries) as webhook_session,
     ):
         app[SESSION] = session
         app[WEBHOOK_SESSION] = webhook_session

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import errno
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,8 @@ from aiohttp import web
 from . import __version__, sink
 from .app import create_app
 from .http.keys import SERVICE
+from .http.server import GuardedRunner
+from .media.inputs import is_loopback
 from .settings import ConfigError, Settings, load
 
 
@@ -109,6 +112,18 @@ def parser() -> argparse.ArgumentParser:
         metavar="S",
         help="on SIGTERM or Ctrl-C, give webhook deliveries in flight S seconds (default 5)",
     )
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="protect the control API (/_mock/, but health, samples and the CDN): send "
+        "Authorization: Bearer TOKEN (default: $MOCK_GATEWAY_ADMIN_TOKEN; none: open)",
+    )
+    serve.add_argument(
+        "--require-admin-token",
+        action="store_true",
+        default=None,
+        help="refuse to listen beyond loopback without an admin token",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     sink.add_parser(commands)
     return top
@@ -135,7 +150,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=args.profile,
             state=args.state,
             shutdown_grace_seconds=args.shutdown_grace,
+            admin_token=args.admin_token or os.environ.get("MOCK_GATEWAY_ADMIN_TOKEN") or None,
+            require_admin_token=args.require_admin_token,
         )
+        exposed = not is_loopback(settings.host)
+        if exposed and not settings.admin_token:
+            if settings.require_admin_token:
+                raise ConfigError(
+                    f"--host {settings.host} reaches beyond loopback and there is no admin "
+                    "token (--admin-token or MOCK_GATEWAY_ADMIN_TOKEN): refusing to start"
+                )
+            print(
+                f"mock-gateway: WARNING: --host {settings.host} without an admin token: anyone "
+                "who reaches this port can reset the mock, change balances and delete keys "
+                "(set --admin-token or MOCK_GATEWAY_ADMIN_TOKEN)",
+                file=sys.stderr,
+            )
+        if settings.admin_token is not None and len(settings.admin_token.strip()) < 8:
+            raise ConfigError("the admin token must be at least 8 characters")
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
@@ -166,7 +198,7 @@ async def _serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):  # before the banner: a supervisor may act on it
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = GuardedRunner(app, settings, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.host, settings.port)

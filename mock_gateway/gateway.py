@@ -97,6 +97,7 @@ class Gateway:
         incarnation = self.store.incarnation
         self._seed = self.settings.seed if not incarnation else f"{settings.seed}/{incarnation}"
         self.rng = random.Random(self._seed)
+        self.scenarios.rng = self.rng  # a rule's probability draws from the seeded stream
         if not self.store.durable or not incarnation:
             self.reset()
 
@@ -107,7 +108,7 @@ class Gateway:
         if self._accepted >= FREEZE_EVERY:
             gc.unfreeze()  # the old jobs become collectable again
         self._accepted = 0
-        self.rng = random.Random(self._seed)
+        self.rng = self.scenarios.rng = random.Random(self._seed)
         self.dispatcher.cancel()
         for task in self._inputs.values():
             task.cancel()
@@ -173,9 +174,11 @@ class Gateway:
         return model
 
     def effects(
-        self, account: Account, model_id: str | None, text: str | None, endpoint: str
+        self, key: str, model_id: str | None, text: str | None, endpoint: str
     ) -> Effects:
-        return self.scenarios.effects_for(account.key, model_id, text, endpoint)
+        """The effects of the rules matching a request (its account's kept key, or "" for the
+        CDN, which takes no key)."""
+        return self.scenarios.effects_for(key, model_id, text, endpoint)
 
     # -- use cases --------------------------------------------------------------------------
 

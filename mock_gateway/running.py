@@ -25,8 +25,9 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .app import create_app
-from .core.errors import InvalidParameters
+from .core.errors import GatewayError, InvalidParameters
 from .http.keys import SERVICE
+from .http.server import GuardedRunner
 from .service import Service
 from .settings import Settings
 
@@ -57,7 +58,7 @@ class RunningGateway:
 
     async def _start(self) -> None:
         self.app = create_app(self.settings)
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self._runner = GuardedRunner(self.app, self.settings, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, 0)
         await site.start()
@@ -135,9 +136,25 @@ class RunningGateway:
             raise ValueError(f"put_key: {e.message}") from None
         return view
 
+    def key(self, key: str) -> dict[str, Any]:
+        """A key's view (balance, models, rate limit, generation; the key redacted)."""
+        try:
+            return self._run(lambda: self.service.get_key(key))
+        except GatewayError as e:
+            raise KeyError(key) from e
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """What an HTTP call to the control API sends when the mock has an admin token."""
+        token = self.settings.admin_token
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
     def scenario(self, **rule: Any) -> dict[str, Any]:
         """Add a scenario rule (the body of POST /_mock/scenarios); returns it with its id."""
-        return self._run(lambda: self.service.add_scenario(rule))
+        try:
+            return self._run(lambda: self.service.add_scenario(rule))
+        except InvalidParameters as e:
+            raise ValueError(f"scenario: {e.message}") from None
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -147,7 +164,8 @@ class RunningGateway:
 
     @property
     def webhooks(self) -> list[dict[str, Any]]:
-        """Every webhook delivery attempt, oldest first."""
+        """Every webhook delivery attempt kept, oldest first (each numbered `n`); see
+        `GET /_mock/webhooks` for paging and how many older ones were dropped."""
         found: list[dict[str, Any]] = self._run(self.service.deliveries)["deliveries"]
         return found
 

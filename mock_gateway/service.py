@@ -24,6 +24,8 @@ from .core.errors import (
     InvalidParameters,
     RequestNotFound,
 )
+from .core.faults import Fault
+from .core.ids import uuid7
 from .core.jobs import Job, Status, iso
 from .core.scenarios import Effects, check_rule, parse_header
 from .core.validation import check
@@ -52,6 +54,15 @@ class MediaNotFound(GatewayError):
     error = "Media not found"
 
 
+class Faulted(Exception):
+    """A submit's fault happens before the job is accepted: nothing is charged, and the
+    front door faults a stand-in of the answer (a 202 naming no job) instead."""
+
+    def __init__(self, body: dict[str, Any], status: int) -> None:
+        super().__init__("faulted before acceptance")
+        self.body, self.status = body, status
+
+
 class FalInProgress(GatewayError):
     status = 400
     error = "Request is still in progress"
@@ -74,6 +85,8 @@ class Trace:
     model_id: str | None = None
     request_id: str | None = None
     rules: list[str] = field(default_factory=list)
+    fault: Fault | None = None  # what the front door does to the connection
+    closed: str | None = None  # "client closed": the client hung up before the answer
 
 
 @dataclass(slots=True)
@@ -131,6 +144,7 @@ class Service:
         effects = parse_header(call.scenario) if call.scenario else Effects()
         effects.merge(rules)
         call.trace.rules = effects.rules
+        call.trace.fault = effects.fault
         if rules.rules:
             self.store.commit()  # a counted rule was used up
         if effects.latency_ms:
@@ -145,12 +159,16 @@ class Service:
         model_id = trace.model_id = job.model.model_id
         trace.request_id = job.request_id
         if call.scenario or self.store.rules.rules:  # the hot path has neither
-            rules = self.gateway.effects(account, model_id, input_text(job.params), on)
+            rules = self.gateway.effects(account.key, model_id, input_text(job.params), on)
             await self._scenarios(call, rules)
         if not job.settled:
             await self.gateway.settle(job)
 
-    def record(self, method: str, path: str, status: int, trace: Trace) -> None:
+    def noise(self, size: int) -> bytes:
+        """Bytes for `fault-garbage`, from the seeded generator: the same under --seed."""
+        return self.gateway.rng.randbytes(size)
+
+    def record(self, method: str, path: str, status: int | None, trace: Trace) -> None:
         """One gateway request in the journal (the key already redacted in the trace)."""
         self.store.journal.record(
             self.gateway.now(),
@@ -161,6 +179,7 @@ class Service:
             trace.model_id,
             trace.request_id,
             trace.rules,
+            trace.fault.token if trace.fault else trace.closed,
         )
 
     def answering_generation(self, call: Call) -> int:
@@ -198,8 +217,12 @@ class Service:
             webhook_url, webhook_mode = check_headers(webhook_url, webhook_mode)
         else:
             webhook_url, webhook_mode = None, None
-        rules = gateway.effects(account, model.model_id, input_text(params), "submit")
+        rules = gateway.effects(account.key, model.model_id, input_text(params), "submit")
         effects = await self._scenarios(call, rules)
+        if effects.fault is not None and not effects.fault.keeps_the_job:
+            # Before acceptance: not charged. The answer faulted is a 202 naming no job.
+            stand_in = f"{model.model_id}_{uuid7(gateway.now(), gateway.rng)}"
+            raise Faulted(gen2.submitted_as(stand_in, call.base_url), 202)
         # A latency scenario may have slept through a reset: act on the key as it is now.
         account = gateway.authenticate(call.key)
         job = gateway.submit(
@@ -272,11 +295,16 @@ class Service:
         png = await self.outputs.png(job)
         return fal.output(job, len(png))
 
-    async def output(self, request_id: str) -> bytes:
-        """A completed job's output PNG, as the mock's CDN serves it (no key, as on R2)."""
+    async def output(self, call: Call, request_id: str) -> bytes:
+        """A completed job's output PNG, as the mock's CDN serves it (no key, as on R2).
+        Scenario rules `on: cdn` match by the job's key, model and input."""
         job = self.store.jobs.get(request_id)
         if job is None:
             raise MediaNotFound()
+        if call.scenario or self.store.rules.rules:
+            text = input_text(job.params)
+            rules = self.gateway.effects(job.key, job.model.model_id, text, "cdn")
+            await self._scenarios(call, rules)
         await self.gateway.settle(job)
         if job.status_at(self.gateway.now()) is not Status.COMPLETED:
             raise MediaNotFound("the job has no output (yet)")
@@ -386,9 +414,13 @@ class Service:
             raise RequestNotFound(request_id)
         return job_summary(found, self.gateway.now(), self.store.accounts.label(found.key))
 
-    def deliveries(self, request_id: str | None = None) -> dict[str, Any]:
-        """Every webhook delivery attempt, oldest first; one job's with `request_id`."""
-        return {"deliveries": self.store.deliveries.entries(request_id)}
+    def deliveries(
+        self, request_id: str | None = None, since: int = 0, limit: int | None = None
+    ) -> dict[str, Any]:
+        """Webhook delivery attempts numbered after `since`, oldest first, at most `limit`
+        (None: all kept); one job's with `request_id`. With `next` (the `since` of the
+        following page) and `dropped` (older attempts no longer kept)."""
+        return self.store.deliveries.page(request_id, since, limit)
 
     def events(self) -> dict[str, Any]:
         """The scheduled work still to happen (refunds, callbacks, retries), soonest first."""

@@ -82,6 +82,7 @@ class Settings:
     allow_remote_fetch: bool = False
     fetch_allowlist: tuple[str, ...] = ()
     fetch_timeout_seconds: float = 10.0
+    fetch_connect_timeout_seconds: float = 5.0  # an input fetch's TCP connect, each hop
     max_input_bytes: int = 20 * 1024 * 1024
     journal_size: int = 10_000
     access_log: bool = True
@@ -94,6 +95,12 @@ class Settings:
     webhook_ca: str | None = None  # PEM file of extra CAs to trust (e.g. the sink's)
     allow_remote_webhooks: bool = False
     webhook_allowlist: tuple[str, ...] = ()
+    header_timeout_seconds: float = 10.0  # connection open / first byte -> headers complete
+    body_timeout_seconds: float = 30.0  # headers complete -> the whole body read
+    keepalive_timeout_seconds: float = 15.0  # an idle keep-alive connection is closed then
+    max_connections: int = 1024  # open at once; past it a new connection is closed
+    admin_token: str | None = field(default=None, repr=False)  # Bearer token for /_mock/
+    require_admin_token: bool = False  # refuse to start beyond loopback without one
     state: str | None = None  # SQLite file that keeps everything across restarts (None: memory)
     shutdown_grace_seconds: float = 5.0  # SIGTERM: how long deliveries in flight may finish
     keys: tuple[KeyConfig, ...] = DEFAULT_KEYS
@@ -122,6 +129,7 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "allow_remote_fetch": (bool, None),
     "fetch_allowlist": (list, lambda v: all(isinstance(h, str) for h in v)),
     "fetch_timeout_seconds": ((int, float), lambda v: 0 < v <= 300),
+    "fetch_connect_timeout_seconds": ((int, float), lambda v: 0 < v <= 300),
     "max_input_bytes": (int, lambda v: v >= 1024),
     "journal_size": (int, lambda v: 0 <= v <= 10_000_000),
     "access_log": (bool, None),
@@ -133,6 +141,12 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "allow_remote_webhooks": (bool, None),
     "webhook_allowlist": (list, lambda v: all(isinstance(h, str) for h in v)),
     "state": (str, lambda v: bool(v.strip())),
+    "admin_token": (str, lambda v: len(v.strip()) >= 8),
+    "header_timeout_seconds": ((int, float), lambda v: 0 < v <= 600),
+    "body_timeout_seconds": ((int, float), lambda v: 0 < v <= 3600),
+    "keepalive_timeout_seconds": ((int, float), lambda v: 0 < v <= 3600),
+    "max_connections": (int, lambda v: 1 <= v <= 1_000_000),
+    "require_admin_token": (bool, None),
     "shutdown_grace_seconds": ((int, float), lambda v: 0 <= v <= 600),
 }
 

@@ -29,6 +29,7 @@ import contextlib
 import errno
 import json
 import math
+import os
 import signal
 import ssl
 import sys
@@ -42,9 +43,20 @@ from typing import Any
 import trustme
 from aiohttp import web
 
-__all__ = ["CA_FILE", "CLOSED", "Received", "WebhookSink", "add_parser", "line", "local_tls", "run"]
+__all__ = [
+    "CA_FILE",
+    "CA_KEY_FILE",
+    "CLOSED",
+    "Received",
+    "WebhookSink",
+    "add_parser",
+    "line",
+    "local_tls",
+    "run",
+]
 
 CA_FILE = "sink-ca.pem"
+CA_KEY_FILE = "sink-ca-key.pem"  # the CA's private key, kept beside it (0600) for restarts
 # Recorded as `answered` when the connection closed before the answer could be sent (the
 # sender timed out during `delay`, or the sink stopped): nginx's "client closed request".
 CLOSED = 499
@@ -210,17 +222,34 @@ def _answer(code: int) -> web.StreamResponse:
 def local_tls(
     directory: Path, hosts: Sequence[str] = ("127.0.0.1", "localhost", "::1")
 ) -> tuple[ssl.SSLContext, Path]:
-    """A trustme CA and a server certificate for `hosts`.
+    """A local CA and a fresh server certificate for `hosts`, issued by it.
 
-    Returns the server SSLContext, and the CA PEM path written in `directory` (file name
-    `sink-ca.pem`), for the sender to trust.
+    The CA is kept in `directory`: its certificate `sink-ca.pem` (for the sender to trust)
+    and its key `sink-ca-key.pem` (owner-only, 0600). A CA found there is reused, so a
+    restarted sink is trusted by whoever trusted it before; one is made only when none is
+    there (or its key is missing). A CA there that cannot be read is a ValueError, never
+    silently replaced. Returns the server SSLContext and the CA certificate's path.
     """
-    ca = trustme.CA()
+    directory.mkdir(parents=True, exist_ok=True)
+    path, key = directory / CA_FILE, directory / CA_KEY_FILE
+    if path.is_file() and key.is_file():
+        try:
+            ca = trustme.CA.from_pem(path.read_bytes(), key.read_bytes())
+        except ValueError as e:
+            raise ValueError(
+                f"{path} and {key} cannot be used as a CA ({e}); remove both to make a new one"
+            ) from None
+        os.chmod(key, 0o600)
+    else:
+        ca = trustme.CA()
+        # The key first, created owner-only: it never exists readable by others.
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(ca.private_key_pem.bytes())
+        os.chmod(key, 0o600)  # an existing file keeps its mode through O_CREAT
+        ca.cert_pem.write_to_path(str(path))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert(*hosts).configure_cert(context)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / CA_FILE
-    ca.cert_pem.write_to_path(str(path))
     return context, path
 
 
@@ -259,7 +288,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add `sink` to the CLI's subcommands."""
     sink = commands.add_parser("sink", help="run a webhook receiver that prints every callback")
     sink.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    sink.add_argument("--https", action="store_true", help="serve TLS with a fresh local CA")
+    sink.add_argument(
+        "--https", action="store_true", help="serve TLS from a local CA (kept in --ca-dir)"
+    )
     for flag, kind, low, high, default, metavar, text in (
         ("--port", int, 0, 65535, 8443, "PORT", "default 8443; 0 picks a free one"),
         ("--fail-first", int, 0, math.inf, 0, "N", "answer the first N callbacks 500"),
@@ -269,7 +300,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         bounded = _bounded(kind, low, high)
         sink.add_argument(flag, type=bounded, default=default, metavar=metavar, help=text)
     sink.add_argument(
-        "--ca-dir", metavar="DIR", help=f"where --https writes {CA_FILE} (default: a temporary one)"
+        "--ca-dir",
+        metavar="DIR",
+        help=f"where --https keeps its CA, {CA_FILE} and its key, and reuses them at the next "
+        "start (default: a temporary one)",
     )
 
 
@@ -287,6 +321,8 @@ def run(args: argparse.Namespace) -> int:
                 tls = local_tls(directory, [n for n in names if n not in ("", "0.0.0.0", "::")])
             except OSError as e:
                 return _fail(f"cannot write {directory / CA_FILE}: {e.strerror or e}", 1)
+            except ValueError as e:
+                return _fail(str(e), 1)
         try:
             asyncio.run(_serve(args, tls))
         except OSError as e:

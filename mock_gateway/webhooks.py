@@ -3,7 +3,8 @@
 Every callback (a sync-mode progress update, or the terminal one) is a pending event at a
 simulated time; its payload is the status at that time, fixed when the callback is made.
 A failed attempt (non-2xx, 3xx included; connection error; TLS failure; no answer within
-the timeout, which is wall time) is retried with backoff on the simulated clock, fal-like,
+the timeout, which is wall time counted from when the request is sent, never while it waits
+for the mock's own connection pool) is retried with backoff on the simulated clock, fal-like,
 until the attempts run out. Edge cases are scenario flags read here: `webhook-duplicate`,
 `webhook-delay`, `webhook-out-of-order`, `webhook-drop`. A manual clock fires it all on
 `advance`.
@@ -11,11 +12,13 @@ until the attempts run out. Edge cases are scenario flags read here: `webhook-du
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +40,7 @@ BACKOFF_SECONDS = (5, 15, 30, 60, 120, 300, 600, 1200, 1800)
 log = logging.getLogger("mock_gateway.webhooks")
 UNSEEN = {"failed": "failed", "blocked": "blocked", "gave_up": "given up"}
 UNTRUSTED_HINT = "; start the mock with --webhook-ca <the CA file the receiver printed>"
+DEFAULT_PORTS = {"https": 443, "http": 80}
 DELIVERY_HEADER = "X-Webhook-Delivery-Id"
 ATTEMPT_HEADER = "X-Webhook-Attempt"
 
@@ -63,6 +67,21 @@ def check_headers(url: str | None, mode: str | None) -> tuple[str | None, str | 
     return url.strip(), (mode or "terminal").strip().lower()
 
 
+class _Gate:
+    """One receiver's turns at the pool, dropped once nobody holds or waits for one."""
+
+    __slots__ = ("slots", "users")
+
+    def __init__(self, size: int) -> None:
+        self.slots = asyncio.Semaphore(size)
+        self.users = 0
+
+    def leave(self, gates: dict[tuple[str, str, int], _Gate], key: tuple[str, str, int]) -> None:
+        self.users -= 1
+        if self.users == 0 and gates.get(key) is self:
+            del gates[key]
+
+
 class Webhooks:
     """Plans callbacks for accepted jobs and delivers them; keeps the delivery log.
 
@@ -82,6 +101,9 @@ class Webhooks:
         self._ssl = ssl_context
         self.log = gateway.store.deliveries
         self._dispatcher = gateway.dispatcher
+        # Turns at the mock's own connection pool: per receiver, and in all (see `_turn`).
+        self._gates: dict[tuple[str, str, int], _Gate] = {}
+        self._all: asyncio.Semaphore | None = None
         gateway.dispatcher.handlers.update(
             {PROGRESS: self._progress, TERMINAL: self._terminal, DELIVER: self._attempt}
         )
@@ -92,7 +114,7 @@ class Webhooks:
         return (
             is_loopback(host)
             or s.allow_remote_webhooks
-            or (host or "").lower() in s.webhook_allowlist
+            or (host or "").lower() in {h.lower() for h in s.webhook_allowlist}
         )
 
     # -- planning ------------------------------------------------------------------------
@@ -213,8 +235,50 @@ class Webhooks:
             attempt=attempt,
         )
 
+    @contextlib.asynccontextmanager
+    async def _turn(self, url: str) -> AsyncIterator[None]:
+        """Wait, untimed, for a free connection of the mock's own pool to this receiver.
+
+        The pool (the webhook session's connector) has `limit_per_host` connections per
+        receiver and `limit` in all; an attempt that had to queue in it would spend its
+        timeout there and be blamed on the receiver. Here it queues first, with no clock
+        running, so the connector always has a connection for it at once.
+        """
+        connector = self._session().connector
+        per_host = connector.limit_per_host if connector is not None else 0
+        total = connector.limit if connector is not None else 0
+        if total and self._all is None:
+            self._all = asyncio.Semaphore(total)
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        try:
+            port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+        except ValueError:  # e.g. :99999; the POST itself fails and says so
+            port = -1
+        key = (scheme, (parts.hostname or "").lower(), port)
+        gate = self._gates.get(key)
+        if gate is None and per_host:
+            gate = self._gates[key] = _Gate(per_host)
+        async with contextlib.AsyncExitStack() as held:
+            if gate is not None:
+                gate.users += 1
+                held.callback(gate.leave, self._gates, key)
+                await held.enter_async_context(gate.slots)
+            if self._all is not None:
+                await held.enter_async_context(self._all)
+            yield
+
     async def _post(self, event: Pending, job: Job, attempt: int) -> tuple[int | None, str | None]:
-        """Send one attempt: (HTTP status, None) or (status or None, why it failed)."""
+        """Send one attempt: (HTTP status, None) or (status or None, why it failed).
+
+        The timeout covers connect, send and answer only: it starts once the mock's pool has
+        a connection for the attempt (`_turn`), so a burst never counts against a receiver.
+        """
+        assert job.webhook_url is not None
+        async with self._turn(job.webhook_url):
+            return await self._send(event, job, attempt)
+
+    async def _send(self, event: Pending, job: Job, attempt: int) -> tuple[int | None, str | None]:
         assert job.webhook_url is not None
         timeout = self.settings.webhook_timeout_seconds
         headers = {
@@ -298,6 +362,3 @@ class Webhooks:
             receiver,
             why,
         )
-
-    def deliveries(self, request_id: str | None = None) -> list[dict[str, Any]]:
-        return self.log.entries(request_id)

@@ -363,6 +363,48 @@ async def test_local_tls_serves_https_that_only_a_client_trusting_the_ca_accepts
     assert [r.path for r in s.received] == ["/hook"]
 
 
+async def test_local_tls_reuses_the_ca_in_its_directory_so_old_trust_still_holds(
+    tmp_path: Path, aiohttp_server: Any
+) -> None:
+    _, ca = local_tls(tmp_path / "ca")
+    first = ca.read_bytes()
+    key = tmp_path / "ca" / sink.CA_KEY_FILE
+    assert key.read_text("ascii").startswith("-----BEGIN ") and "PRIVATE KEY" in key.read_text()
+    assert key.stat().st_mode & 0o777 == 0o600, "the CA key is readable by its owner only"
+
+    again, ca_again = local_tls(tmp_path / "ca")  # a restart on the same directory
+    assert ca_again == ca and ca.read_bytes() == first, "the same CA, not a new one"
+    assert key.stat().st_mode & 0o777 == 0o600
+    s = WebhookSink()
+    server = await aiohttp_server(s.app, ssl=again)
+    trusting_the_first = ssl.create_default_context(cadata=first.decode("ascii"))
+    async with aiohttp.ClientSession() as session:
+        url = f"https://127.0.0.1:{server.port}/hook"
+        async with session.post(url, json=callback(), ssl=trusting_the_first) as resp:
+            assert resp.status == 200
+
+
+def test_local_tls_makes_a_new_ca_when_the_directory_has_only_a_certificate(
+    tmp_path: Path,
+) -> None:
+    """A CA file without its key (e.g. written by an older sink) cannot issue: replaced."""
+    _, ca = local_tls(tmp_path / "ca")
+    first = ca.read_bytes()
+    (tmp_path / "ca" / sink.CA_KEY_FILE).unlink()
+    local_tls(tmp_path / "ca")
+    assert ca.read_bytes() != first
+    assert (tmp_path / "ca" / sink.CA_KEY_FILE).is_file()
+
+
+def test_local_tls_refuses_a_ca_it_cannot_read_rather_than_replace_it(tmp_path: Path) -> None:
+    local_tls(tmp_path / "ca")
+    key = tmp_path / "ca" / sink.CA_KEY_FILE
+    key.write_text("not a key")
+    with pytest.raises(ValueError, match=r"sink-ca\.pem.*cannot be used"):
+        local_tls(tmp_path / "ca")
+    assert key.read_text() == "not a key", "left for the user to look at"
+
+
 # --- the CLI, end to end ---------------------------------------------------------------
 
 BANNER = re.compile(r"mock-gateway sink listening on (https?)://127\.0\.0\.1:(\d+)/(.*)$")
@@ -506,6 +548,25 @@ def test_cli_https_prints_the_ca_a_line_per_callback_and_stops_on_sigterm(
     assert s.err.lines[-1] == "mock-gateway sink stopped"
     assert len(s.err.lines) == 2, s.err.lines  # the banner and the goodbye, no traceback
     assert ca.is_file()  # a --ca-dir is the user's: left in place
+
+
+def test_cli_a_restarted_sink_on_the_same_ca_dir_is_still_trusted(
+    tmp_path: Path, started: list[Sink]
+) -> None:
+    ca_dir = tmp_path / "ca"
+    first = Sink("--https", "--ca-dir", str(ca_dir), cwd=tmp_path)
+    started.append(first)
+    trusted = tmp_path / "trusted-ca.pem"  # what the mock was started with (--webhook-ca)
+    trusted.write_bytes((ca_dir / "sink-ca.pem").read_bytes())
+    assert deliver(first.url, trusted, attempt=1) == 200
+    assert first.stop() == 0
+
+    second = Sink("--https", "--ca-dir", str(ca_dir), cwd=tmp_path)
+    started.append(second)
+    assert deliver(second.url, trusted, attempt=2) == 200, "the first CA still verifies it"
+    assert "attempt 2" in second.out.next()
+    assert second.stop() == 0
+    assert len(second.err.lines) == 2, second.err.lines
 
 
 def test_cli_without_ca_dir_uses_a_temporary_ca_gone_after_stop_and_fail_first_shows(

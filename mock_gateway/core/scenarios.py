@@ -8,12 +8,15 @@ Gateway code asks for the `Effects` of a request and never branches on "test mod
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import faults
 from .accounts import redact
 from .errors import InvalidParameters
+from .faults import Fault
 from .jobs import Status
 from .validation import check
 
@@ -42,6 +45,7 @@ class Effects:
     latency_ms: int = 0
     flags: set[str] = field(default_factory=set)
     rules: list[str] = field(default_factory=list)  # ids of the rules that applied, for the journal
+    fault: Fault | None = None  # what the connection does instead of a clean answer
 
     def merge(self, other: Effects) -> None:
         """Add `other` under self: what self already decided wins."""
@@ -49,6 +53,8 @@ class Effects:
             self.outcome, self.error = other.outcome, other.error
         if self.http is None:
             self.http = other.http
+        if self.fault is None:
+            self.fault = other.fault
         self.latency_ms += other.latency_ms
         self.flags |= other.flags
         self.rules += other.rules
@@ -62,7 +68,7 @@ class Match:
     key: str | None = field(default=None, repr=False)  # never in a repr or traceback
     model: str | None = None
     input_contains: str | None = None  # a substring of image_url or prompt
-    on: str | None = None  # submit, status or result; None: every gateway endpoint
+    on: str | None = None  # submit, status, result or cdn; None: every one of them
 
     def fits(self, key: str, model_id: str | None, text: str | None, endpoint: str) -> bool:
         return (
@@ -80,6 +86,7 @@ class Rule:
     effects: Effects
     times: int | None = None  # uses left; None: unlimited
     key_label: str | None = None  # how to show match.key when it is kept as a digest
+    probability: float | None = None  # the share of matching requests it applies to
 
     def view(self) -> dict[str, Any]:
         e = self.effects
@@ -96,6 +103,8 @@ class Rule:
             "http": e.http,
             "latency_ms": e.latency_ms,
             "flags": sorted(e.flags),
+            "fault": e.fault.token if e.fault else None,
+            "probability": self.probability,
             "times": self.times,
         }
 
@@ -108,6 +117,11 @@ def check_rule(body: Any) -> dict[str, Any]:
         raise InvalidParameters(
             f"flags: unknown flag(s) {sorted(unknown)} (known: {sorted(FLAGS)})", field="flags"
         )
+    if "fault" in rule:
+        try:
+            faults.parse(rule["fault"])  # a misspelt fault fails here, where the rule is made
+        except ValueError as e:
+            raise InvalidParameters(f"fault: {e}", field="fault") from None
     return rule
 
 
@@ -125,9 +139,10 @@ def rule_from_json(rule_id: str, body: dict[str, Any]) -> Rule:
         latency_ms=int(body.get("latency_ms") or 0),
         flags=set(body.get("flags") or ()),
         rules=[rule_id],
+        fault=faults.parse(body["fault"]) if body.get("fault") else None,
     )
     match = Match(m.get("key"), m.get("model"), m.get("input_contains"), m.get("on"))
-    return Rule(rule_id, match, effects, body.get("times"))
+    return Rule(rule_id, match, effects, body.get("times"), probability=body.get("probability"))
 
 
 _HTTP_TOKEN = re.compile(r"^http-([45][0-9][0-9])$")  # only errors: a 1xx would hang clients
@@ -143,10 +158,15 @@ def parse_header(value: str) -> Effects:
     typo never silently runs the happy path.
     """
     effects = Effects(rules=["header"])
+    fault, after_accept = None, False
     for token in (t.strip(" \t").lower() for t in value.split(",")):  # HTTP whitespace only
         if not token:
             continue
-        if token == "fail":
+        if token == faults.AFTER_ACCEPT:
+            after_accept = True
+        elif token.startswith("fault-") and (kind := faults.fault_kind(token)) is not None:
+            fault = kind
+        elif token == "fail":
             effects.outcome, effects.error = Status.FAILED, DEFAULT_FAILED
         elif token == "error":
             effects.outcome, effects.error = Status.ERROR, DEFAULT_ERROR
@@ -158,11 +178,19 @@ def parse_header(value: str) -> Effects:
             effects.flags.add(token)
         else:
             known = ", ".join(
-                ["fail", "error", "http-<4xx|5xx>", "latency-<ms up to 600000>", *sorted(FLAGS)]
+                [
+                    "fail",
+                    "error",
+                    "http-<4xx|5xx>",
+                    "latency-<ms up to 600000>",
+                    faults.SHORT,
+                    *sorted(FLAGS),
+                ]
             )
             raise InvalidParameters(
                 f"unknown scenario '{token[:40]}' (known: {known})", field="X-Mock-Scenario"
             )
+    effects.fault = faults.combine(fault, after_accept)
     return effects
 
 
@@ -171,6 +199,7 @@ class ScenarioBook:
 
     def __init__(self) -> None:
         self.rules: list[Rule] = []
+        self.rng: random.Random = random.Random(0)  # the gateway's seeded one (probability)
         self.next_number = 1  # of the next rule (a store keeps it across restarts)
 
     def add(self, body: dict[str, Any]) -> Rule:
@@ -201,6 +230,8 @@ class ScenarioBook:
         for rule in self.rules:
             if rule.times == 0 or not rule.match.fits(key, model_id, text, endpoint):
                 continue
+            if rule.probability is not None and self.rng.random() >= rule.probability:
+                continue  # drawn from the seeded generator: the same requests under --seed
             if rule.times is not None:
                 rule.times -= 1
             out.merge(rule.effects)  # merge changes `out` only, never the rule

@@ -90,9 +90,12 @@ async def job(request: web.Request) -> web.Response:
 
 
 async def webhooks(request: web.Request) -> web.Response:
-    """Every delivery attempt, oldest first; `?request_id=` narrows to one job."""
+    """Delivery attempts, oldest first: `?request_id=` narrows to one job, `since` and
+    `limit` page by the attempts' numbers `n`."""
     service = request.app[SERVICE]
-    return web.json_response(service.deliveries(request.query.get("request_id")))
+    since = _int_query(request, "since", 0) or 0
+    limit = _int_query(request, "limit", None)
+    return web.json_response(service.deliveries(request.query.get("request_id"), since, limit))
 
 
 async def events(request: web.Request) -> web.Response:

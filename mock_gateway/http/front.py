@@ -9,13 +9,15 @@ dropped connection.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 import logging
 import re
 import time
 from typing import Any
 
-from aiohttp import web
+from aiohttp import HttpVersion, web
 
 from ..core.accounts import redact
 from ..core.errors import (
@@ -26,8 +28,12 @@ from ..core.errors import (
     InvalidParameters,
     PayloadTooLarge,
 )
-from ..service import Call
+from ..service import Call, Faulted
+from .faults import Closed, FaultResponse
 from .keys import CALL, SERVICE, SETTINGS
+
+CLIENT_CLOSED = "client closed"
+HTTP_1_0 = HttpVersion(1, 0)
 
 log = logging.getLogger("mock_gateway.access")
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
@@ -40,6 +46,44 @@ _APIM_MESSAGES = {
     404: "Resource not found",
     429: "Rate limit is exceeded. Try again later.",
 }
+
+
+class BodyTimeout(GatewayError):
+    """The body did not arrive within body_timeout_seconds (a stalled upload)."""
+
+    status = 408
+    error = "Request Timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request body did not arrive within {seconds:g} s")
+
+
+class AdminTokenRequired(GatewayError):
+    status = 401
+    error = "Unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="mock-gateway control API"'}
+
+
+# Without the admin token: what a gateway user needs (health, sample inputs, job outputs).
+_OPEN_CONTROL = ("/_mock/health", "/_mock/samples", "/_mock/cdn/")
+
+
+def check_admin(request: web.Request, token: str) -> None:
+    """`Authorization: Bearer <token>` on every /_mock/ operation but the open ones."""
+    path = request.path
+    if not path.startswith("/_mock/") or path.startswith(_OPEN_CONTROL):
+        return
+    sent = request.headers.get("Authorization", "")
+    scheme, _, value = sent.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    ):
+        raise AdminTokenRequired(
+            "the control API needs Authorization: Bearer <the admin token> "
+            "(--admin-token or MOCK_GATEWAY_ADMIN_TOKEN)"
+        )
 
 
 def is_gateway_path(path: str) -> bool:
@@ -56,10 +100,20 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
     trace = call.trace
     started = time.perf_counter() if settings.access_log else 0.0
     service.catch_up()
+    if request.version < HTTP_1_0:  # HTTP/0.9 has no status line to carry any answer
+        return Closed()
     try:
+        if settings.admin_token:
+            check_admin(request, settings.admin_token)
         response: web.StreamResponse = await handler(request)
+    except Faulted as e:  # a submit faulted before acceptance: a stand-in answer, faulted
+        response = web.json_response(e.body, status=e.status)
+    except ConnectionError:  # the client hung up mid-request (e.g. while sending its body)
+        response = Closed()
     except GatewayError as e:
         response = error_response(e, answering_generation(request), settings.error_style)
+        if isinstance(e, BodyTimeout):
+            response.force_close()  # the rest of that body must not be read as a request
     except web.HTTPException as e:
         error = _from_aiohttp(e)
         response = error_response(error, answering_generation(request), settings.error_style)
@@ -67,8 +121,15 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
         log.exception("unexpected error on %s %s", request.method, loggable(request))
         error = InternalError()
         response = error_response(error, answering_generation(request), settings.error_style)
+    transport = request.transport
+    if isinstance(response, Closed) or transport is None or transport.is_closing():
+        trace.closed, trace.fault = CLIENT_CLOSED, None  # nobody is left to answer
+        response = Closed()
+    elif trace.fault is not None and isinstance(response, web.Response):
+        response = FaultResponse(trace.fault, response, service.noise)
     if is_gateway_path(request.path):
-        service.record(request.method, loggable(request), response.status, trace)
+        status = None if trace.closed else response.status
+        service.record(request.method, loggable(request), status, trace)
     if settings.access_log:
         log.info(
             "%s %s %s -> %d key=%s %.1fms",
@@ -142,7 +203,11 @@ async def read_json(request: web.Request) -> Any:
             f"Content-Type must be application/json, not '{request.content_type[:80]}'",
             field="Content-Type",
         )
-    raw = await request.read()  # aiohttp raises 413 past client_max_size
+    try:
+        async with asyncio.timeout(request.app[SETTINGS].body_timeout_seconds):
+            raw = await request.read()  # aiohttp raises 413 past client_max_size
+    except TimeoutError:
+        raise BodyTimeout(request.app[SETTINGS].body_timeout_seconds) from None
     if not raw.strip():
         raise InvalidParameters("the request body is empty; a JSON object is required")
     try:

@@ -9,13 +9,13 @@ from aiohttp import web
 from ..media import pictures
 from ..service import MediaNotFound
 from .front import base_url
-from .keys import SERVICE
+from .keys import CALL, SERVICE
 
 _PNG_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
 async def output(request: web.Request) -> web.Response:
-    data = await request.app[SERVICE].output(request.match_info["request_id"])
+    data = await request.app[SERVICE].output(request[CALL], request.match_info["request_id"])
     return web.Response(body=data, content_type="image/png", headers=_PNG_HEADERS)
 
 

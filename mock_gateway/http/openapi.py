@@ -24,6 +24,7 @@ from aiohttp import web
 import pixazo_schemas as schemas
 
 from .. import __version__
+from ..core import faults
 from ..core.catalog import DEFAULT_MODELS, Model
 from ..core.scenarios import FLAGS, MAX_LATENCY_MS
 from .front import KEY_HEADER, SCENARIO_HEADER, base_url
@@ -215,6 +216,9 @@ def scenario_pattern() -> str:
     words = [_anycase(w) for w in ("fail", "error", *sorted(FLAGS))]
     words.append(_anycase("http-") + "[45][0-9]{2}")
     words.append(_anycase("latency-") + _up_to(MAX_LATENCY_MS))
+    simple = ("reset", "empty", "truncated", "garbage", "hang", "after-accept")
+    words += [_anycase(f"fault-{kind}") for kind in simple]
+    words.append(_anycase("fault-slow-") + _up_to(faults.MAX_SLOW_MS))
     token = "(?:" + "|".join(words) + ")"
     blank = "[\t ]*"
     item = f"{blank}{token}?{blank}"
@@ -229,7 +233,9 @@ def _scenario_header() -> dict[str, Any]:
         "description": (
             "Mock only: effects for this one request, comma-separated: `fail` or `error` (the "
             "job's outcome), `http-<4xx|5xx>` (answer that status instead), `latency-<ms>` (up "
-            f"to {MAX_LATENCY_MS} ms of wall time first), or a flag "
+            f"to {MAX_LATENCY_MS} ms of wall time first), a network-level fault (`fault-reset`, "
+            "`fault-empty`, `fault-truncated`, `fault-garbage`, `fault-slow-<ms>`, `fault-hang`, "
+            "and `fault-after-accept`: on a submit, accept and charge the job first), or a flag "
             f"({', '.join(f'`{f}`' for f in sorted(FLAGS))}). Case-insensitive. An unknown "
             "token is a 400 naming this header, never silently ignored. The header is read "
             "once the key, the body and (on status and result) the request id have passed."
@@ -686,9 +692,20 @@ def _control_paths() -> dict[str, Any]:
         "/_mock/webhooks": {
             "get": _control(
                 "mock_webhooks",
-                "Every webhook delivery attempt",
-                {"200": _json("Attempts, oldest first.", "control/webhook_log")},
-                parameters=[_query("request_id", "Only this job's.", {"type": "string"})],
+                "Webhook delivery attempts, numbered and paged",
+                {
+                    "200": _json(
+                        "Attempts, oldest first; `next` to page on, `dropped` older ones "
+                        "no longer kept.",
+                        "control/webhook_log",
+                    ),
+                    "400": _control_error("`since` or `limit` is not a whole number."),
+                },
+                parameters=[
+                    _query("request_id", "Only this job's.", {"type": "string"}),
+                    _query("since", "Only attempts with a greater `n`.", WHOLE_NUMBER),
+                    _query("limit", "At most this many (the oldest first).", WHOLE_NUMBER),
+                ],
             )
         },
         "/_mock/events": {

@@ -5,6 +5,11 @@ deterministic synthetic stand-in picture (same URL, same picture), so the pages'
 examples complete offline; `allow_remote_fetch` or the allowlist lift that. `data:` URLs
 are decoded in place; loopback URLs are fetched for real (redirects are followed by hand,
 each hop checked against the same policy). Bytes are kept once per content.
+
+The policy decides on spelling only: an address literal, or the name `localhost`. The
+sessions resolve names with `resolver.PolicyResolver`, so an allowed name is never handed to
+DNS. A fetch reads the whole body, up to `max_input_bytes`, within `fetch_timeout_seconds`
+for all of it (redirects included), after connecting within `fetch_connect_timeout_seconds`.
 """
 
 from __future__ import annotations
@@ -26,16 +31,19 @@ from ..core.store import BlobStore
 from ..settings import Settings
 from ..stores.memory import MemoryBlobs
 from . import pictures
+from .memory import give_back
+from .resolver import is_localhost_name
 
 _SAMPLE_PATH = re.compile(r"^/_mock/samples/([a-z0-9-]+)\.png$")
 _MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
 
 
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost":
+    host = host.strip("[]")
+    if is_localhost_name(host):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -57,13 +65,14 @@ class Inputs:
         self._store: BlobStore = (
             blobs if blobs is not None else MemoryBlobs()
         )  # sha256 hex -> image
+        self._on_forget: list[Callable[[], None]] = []
 
     def may_reach(self, host: str | None) -> bool:
         """Whether the outbound policy lets the mock open a connection to `host`."""
         return (
             is_loopback(host)
             or self.settings.allow_remote_fetch
-            or (host or "").lower() in self.settings.fetch_allowlist
+            or (host or "").lower() in {h.lower() for h in self.settings.fetch_allowlist}
         )
 
     def resolve_now(self, url: str, base_url: str) -> InputImage | None:
@@ -88,7 +97,7 @@ class Inputs:
                 return fetched
             data = fetched
         if len(data) > self.settings.max_input_bytes:
-            raise InputRejected(f"image_url is too large ({len(data)} bytes)")
+            raise _too_large(f"{len(data)} bytes", self.settings.max_input_bytes)
         try:
             width, height = await asyncio.to_thread(pictures.probe_image, data)
         except pictures.NotAnImage as e:
@@ -108,16 +117,38 @@ class Inputs:
             return pictures.sample_picture(image.ref)
         return pictures.stand_in_picture(image.ref)
 
+    def on_forget(self, callback: Callable[[], None]) -> None:
+        """Have `callback` drop its own cache whenever the inputs are forgotten (a reset)."""
+        self._on_forget.append(callback)
+
     def forget(self) -> None:
-        """Drop stored inputs (on reset, when no job refers to them any more)."""
+        """Drop stored inputs (on reset, when no job refers to them any more), every cache
+        derived from pictures, and give the memory they held back to the system."""
         self._store.clear()
+        pictures.forget_samples()
+        for callback in self._on_forget:
+            callback()
+        give_back()
 
     def _stand_in(self, url: str) -> InputImage:
         return InputImage("stand-in", url, *pictures.stand_in_size(url))
 
     async def _fetch(self, url: str) -> bytes | InputImage:
-        timeout = aiohttp.ClientTimeout(total=self.settings.fetch_timeout_seconds)
-        limit = self.settings.max_input_bytes
+        """The body at `url`, redirects followed by hand; one deadline for all of it."""
+        total = self.settings.fetch_timeout_seconds
+        try:
+            async with asyncio.timeout(total):
+                return await self._follow(url)
+        except TimeoutError:
+            raise InputRejected(
+                f"image_url was not received within {total:g} s (fetch_timeout_seconds): "
+                "the server stopped sending or is too slow"
+            ) from None
+
+    async def _follow(self, url: str) -> bytes | InputImage:
+        connect = self.settings.fetch_connect_timeout_seconds
+        # The total is _fetch's deadline; this bounds the TCP connect alone.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect)
         for _ in range(_MAX_REDIRECTS + 1):
             try:
                 async with self._session().get(
@@ -133,17 +164,33 @@ class Inputs:
                         continue
                     if response.status != 200:
                         raise InputRejected(f"image_url answered HTTP {response.status}")
-                    data = await response.content.read(limit + 1)
-                    if len(data) > limit:
-                        raise InputRejected(f"image_url is too large (over {limit} bytes)")
-                    return data
-            except TimeoutError:
+                    return await self._body(response)
+            except aiohttp.ConnectionTimeoutError:
                 raise InputRejected(
-                    f"image_url did not answer within {self.settings.fetch_timeout_seconds:g} s"
+                    f"image_url could not be fetched: no connection within {connect:g} s "
+                    "(fetch_connect_timeout_seconds)"
                 ) from None
             except aiohttp.ClientError as e:
                 raise InputRejected(f"image_url could not be fetched: {_reason(e)}") from None
         raise InputRejected(f"image_url redirected more than {_MAX_REDIRECTS} times")
+
+    async def _body(self, response: aiohttp.ClientResponse) -> bytes:
+        """All of the body (read() alone gives what is buffered), refused past the limit."""
+        limit = self.settings.max_input_bytes
+        if response.content_length is not None and response.content_length > limit:
+            raise _too_large(f"{response.content_length} bytes", limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(f"more than {limit} bytes", limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _too_large(what: str, limit: int) -> InputRejected:
+    return InputRejected(f"image_url is too large ({what}, max_input_bytes {limit})")
 
 
 def _netloc(url: str) -> str | None:

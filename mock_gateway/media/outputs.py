@@ -1,7 +1,8 @@
 """Job outputs, the mock's own "CDN": rendered lazily at first download, then cached.
 
 Pure functions of their inputs, so equal inputs share one cached file and a cache entry
-can be dropped and rebuilt at any time (the cache is bounded by bytes). How a job's output is
+can be dropped and rebuilt at any time (the cache is bounded by bytes, and emptied with the
+inputs on a reset: `Inputs.forget` calls `clear`). How a job's output is
 made depends on its model's kind only: `RENDERERS` has one recipe per `Kind`, so a new model
 of a new kind is a catalog entry plus a renderer here.
 """
@@ -49,6 +50,19 @@ class Outputs:
         self._cache: OrderedDict[Hashable, bytes] = OrderedDict()
         self._size = 0
         self._rendering: dict[Hashable, asyncio.Future[bytes]] = {}
+        self._generation = 0  # bumped by clear(): a render begun before it is not kept
+        inputs.on_forget(self.clear)
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of PNG held in the cache."""
+        return self._size
+
+    def clear(self) -> None:
+        """Drop every cached output (a reset); renders under way finish but are not kept."""
+        self._cache.clear()
+        self._size = 0
+        self._generation += 1
 
     async def png(self, job: Job) -> bytes:
         """The output PNG of a completed job."""
@@ -62,9 +76,11 @@ class Outputs:
             return await asyncio.shield(pending)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._rendering[key] = future
+        generation = self._generation
         try:
             data = await asyncio.to_thread(render)  # Pillow work off the event loop
-            self._keep(key, data)
+            if generation == self._generation:
+                self._keep(key, data)
             future.set_result(data)
             return data
         except BaseException as e:
@@ -72,7 +88,8 @@ class Outputs:
             future.exception()  # mark retrieved: waiters (if any) re-raise it
             raise
         finally:
-            del self._rendering[key]
+            if self._rendering.get(key) is future:
+                del self._rendering[key]
 
     def _recipe(self, job: Job) -> Recipe:
         return RENDERERS[job.model.kind](self._inputs, job)

@@ -4,8 +4,11 @@ Nothing here touches the network or the disk, and everything is deterministic, b
 must answer the same request with the same bytes in every process and on every machine.
 
 * ``probe_image`` fully decodes its input: a header alone says nothing about a truncated upload,
-  and the real service refuses those too. The pixel count is checked *before* decoding so that a
-  tiny file that expands into gigabytes (a decompression bomb) is refused without being expanded.
+  and the real service refuses those too. The decoding budget is checked from the header *before*
+  decoding, so that a tiny file that expands into gigabytes (a decompression bomb; a flat 6300x6300
+  PNG is about 120 KB) is refused without being expanded: at most ``MAX_INPUT_PIXELS`` pixels, which
+  bounds ``cut_out``'s work (it holds several full-size RGBA copies, about 30 bytes a pixel at its
+  peak), and at most ``MAX_DECODED_BYTES`` for the decoded picture in the mode it decodes to.
 * ``cut_out`` stands in for the RMBG model with classic matting instead of ML. The backdrop is
   modelled as a linear gradient fitted to median colours all around the border, because photos
   rarely have a flat backdrop (studio sweeps, skies, light falloff) and a single colour would eat
@@ -34,13 +37,16 @@ import hashlib
 import io
 import json
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMode, ImageOps, ImageStat
 
 from ..core.catalog import ASPECT_RATIO_SIZES  # the catalog decides output sizes
+from .memory import trim
 from .prompts import plan_scene
 from .scenes import render_scene
 
@@ -52,7 +58,40 @@ class NotAnImage(ValueError):
     """The bytes are not an image Pillow can decode (message is user-facing, one clear sentence)."""
 
 
-MAX_INPUT_PIXELS: int = 40_000_000
+# The decoding budget, per picture. 4096x4096 takes in any phone photo (12 MP is 4032x3024);
+# cut_out's work on it peaks near 0.2 GB.
+MAX_INPUT_PIXELS: int = 4096 * 4096
+MAX_DECODED_BYTES: int = 64 * 1024 * 1024  # the decoded picture itself, as Pillow holds it
+# ... and for the whole process: pixels being decoded or cut out at once, whatever the thread.
+# The budget above is per picture; eight large downloads at once reached 2.5 GB without this.
+MAX_PIXELS_AT_ONCE: int = 2 * MAX_INPUT_PIXELS
+
+
+class _Workload:
+    """Admits pictures while the pixels in work stay within a limit (one always gets in)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_work = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def admit(self, pixels: int) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self.in_work or self.in_work + pixels <= self.limit)
+            self.in_work += pixels
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.in_work -= pixels
+                self._changed.notify_all()
+            # Each thread has its own malloc arena: what this one freed goes back now, or else
+            # a few large pictures in turn end up held by every worker thread.
+            trim()
+
+
+_WORKLOAD = _Workload(MAX_PIXELS_AT_ONCE)
 
 
 _MATTE_THRESHOLD = 40  # max channel distance; well above grain, well below subject contrast
@@ -65,11 +104,26 @@ _PHOTO_COMPRESS, _CUTOUT_COMPRESS, _FIBO_COMPRESS = 3, 1, 2
 # --------------------------------------------------------------------------- decoding
 
 
-def _decode(data: bytes) -> Image.Image:
+def decoded_bytes(mode: str, size: tuple[int, int]) -> int:
+    """Bytes Pillow allocates for a picture of this mode and size (read before decoding).
+
+    A single 8-bit band is one byte a pixel, 16-bit grey two; everything else is four (Pillow
+    pads RGB to four bytes). An unknown mode counts as four.
+    """
+    try:
+        descriptor = ImageMode.getmode(mode)
+        per_pixel = int(descriptor.typestr[-1]) if len(descriptor.bands) == 1 else 4
+    except (KeyError, ValueError):
+        per_pixel = 4
+    return size[0] * size[1] * per_pixel
+
+
+def _open(data: bytes) -> Image.Image:
+    """The picture with its header read and checked against the budget; nothing decoded yet."""
     if not data:
         raise NotAnImage("the image data is empty")
     try:
-        im = Image.open(io.BytesIO(data))
+        im = Image.open(io.BytesIO(data))  # reads the header only
     except Image.DecompressionBombError:
         # Pillow refuses absurd sizes before we can read them, so the dimensions are unknown here.
         raise NotAnImage(f"image is too large: more than {MAX_INPUT_PIXELS} pixels") from None
@@ -79,7 +133,19 @@ def _decode(data: bytes) -> Image.Image:
     if width * height == 0:
         raise NotAnImage("the image has no pixels")
     if width * height > MAX_INPUT_PIXELS:
-        raise NotAnImage(f"image is too large: {width}x{height} pixels (max {MAX_INPUT_PIXELS})")
+        raise NotAnImage(
+            f"image is too large: {width}x{height} pixels (max {MAX_INPUT_PIXELS} pixels)"
+        )
+    need = decoded_bytes(im.mode, im.size)
+    if need > MAX_DECODED_BYTES:
+        raise NotAnImage(
+            f"image is too large: {width}x{height} pixels in mode {im.mode} take {need} bytes "
+            f"to decode (max {MAX_DECODED_BYTES} bytes)"
+        )
+    return im
+
+
+def _load(im: Image.Image) -> Image.Image:
     try:
         im.load()
     except Exception:
@@ -91,7 +157,9 @@ def _decode(data: bytes) -> Image.Image:
 
 def probe_image(data: bytes) -> tuple[int, int]:
     """(width, height) of an encoded image, fully decoded; NotAnImage says why it is not one."""
-    return _decode(data).size
+    im = _open(data)
+    with _WORKLOAD.admit(im.width * im.height):
+        return _load(im).size
 
 
 def _encode_png(im: Image.Image, level: int) -> bytes:
@@ -190,13 +258,8 @@ def _morph(mask: Image.Image, radius: int, grow: bool) -> Image.Image:
     return blurred.point(lambda v: 255 if (v > 0 if grow else v == 255) else 0)
 
 
-def cut_out(data: bytes) -> bytes:
-    """Background removal: RGBA PNG of the input's size, backdrop alpha 0, subject alpha 255.
-
-    The edge is a soft 1-3 px ramp and fully transparent pixels are transparent black. Same input
-    bytes give the same output bytes; NotAnImage if the input cannot be decoded.
-    """
-    rgb, rgba = _split_alpha(_decode(data))
+def _matte(rgb: Image.Image) -> Image.Image:
+    """The subject's alpha (L, full size); what it works with is freed when it returns."""
     # The mask is worked out at half size (a quarter of the pixels) and scaled back up: the
     # outline stays within a pixel, and the 2x2 averaging is part of the smoothing below.
     half = rgb.reduce(2)
@@ -209,18 +272,38 @@ def cut_out(data: bytes) -> bytes:
     # Opening removes specks of backdrop noise; the closing after it fills pinholes in the subject.
     mask = _morph(_morph(_morph(mask, 1, False), 2, True), 1, False)
     mask = mask.resize(rgb.size, Image.Resampling.BILINEAR).point(lambda v: 255 if v > 127 else 0)
-    alpha = mask.filter(ImageFilter.BoxBlur(1))  # a 2 px ramp, like a matting model's edge
-    colour = rgb.split()
-    if rgba is not None:
-        *bands, own_alpha = rgba.split()
-        colour = tuple(bands)
-        alpha = ImageChops.multiply(alpha, own_alpha)  # what was transparent stays transparent
-    # merge() builds a fresh image, so no input metadata (ICC, EXIF, text) leaks into the output.
-    out = Image.merge("RGBA", (*colour, alpha))
-    # Invisible pixels are cleared to transparent black: the PNG gets several times smaller and
-    # twice as fast to write, since the backdrop's noise no longer has to be stored.
-    visible = alpha.point(lambda v: 255 if v else 0)
-    return _encode_png(Image.composite(out, Image.new("RGBA", out.size), visible), _CUTOUT_COMPRESS)
+    return mask.filter(ImageFilter.BoxBlur(1))  # a 2 px ramp, like a matting model's edge
+
+
+def cut_out(data: bytes) -> bytes:
+    """Background removal: RGBA PNG of the input's size, backdrop alpha 0, subject alpha 255.
+
+    The edge is a soft 1-3 px ramp and fully transparent pixels are transparent black. Same input
+    bytes give the same output bytes; NotAnImage if the input cannot be decoded.
+    """
+    im = _open(data)
+    with _WORKLOAD.admit(im.width * im.height):
+        # Full-size copies are dropped as soon as they are used (del): at the budget's limit
+        # each is up to 64 MB, and holding them all to the end doubled the peak.
+        rgb, rgba = _split_alpha(_load(im))
+        del im
+        alpha = _matte(rgb)
+        if rgba is None:
+            colour = rgb.split()
+        else:
+            *bands, own_alpha = rgba.split()
+            colour = tuple(bands)
+            alpha = ImageChops.multiply(alpha, own_alpha)  # what was transparent stays so
+            del bands, own_alpha
+        del rgb, rgba
+        # Invisible pixels are cleared to transparent black: the PNG gets several times smaller
+        # and twice as fast to write, since the backdrop's noise no longer has to be stored.
+        # Multiplying by a 0/255 mask keeps a visible pixel's value exactly.
+        visible = alpha.point(lambda v: 255 if v else 0)
+        colour = tuple(ImageChops.multiply(band, visible) for band in colour)
+        del visible
+        # merge() builds a fresh image, so no input metadata (ICC, EXIF, text) leaks out.
+        return _encode_png(Image.merge("RGBA", (*colour, alpha)), _CUTOUT_COMPRESS)
 
 
 # --------------------------------------------------------------------------- photo-like scenes
@@ -349,6 +432,16 @@ def _render_scene(scene: _Scene) -> bytes:
 @cache
 def _sample_png(name: str) -> bytes:
     return _render_scene(_SAMPLE_SCENES[name])
+
+
+def forget_samples() -> None:
+    """Drop the rendered samples (a reset); they are rendered again when next asked for."""
+    _sample_png.cache_clear()
+
+
+def sample_cache_size() -> int:
+    """How many samples are rendered and kept."""
+    return _sample_png.cache_info().currsize
 
 
 def sample_picture(name: str) -> bytes:

@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS rules (
     position INTEGER PRIMARY KEY, rule_id TEXT, body TEXT, times INTEGER);
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY, time REAL, method TEXT, path TEXT, status INTEGER, key TEXT,
-    model_id TEXT, request_id TEXT, rules TEXT);
+    model_id TEXT, request_id TEXT, rules TEXT, fault TEXT);
 CREATE TABLE IF NOT EXISTS deliveries (n INTEGER PRIMARY KEY, entry TEXT);
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY, kind TEXT, due REAL, request_id TEXT, at REAL,
@@ -226,14 +226,77 @@ class SqliteJournal(Journal):
 
 
 class SqliteDeliveries(DeliveryLog):
+    """The delivery log: memory keeps the newest `size` entries, the file every one (never
+    trimmed), so older pages are read from it and nothing is dropped. Its numbers go on
+    across restarts (meta `delivery_log_number`)."""
+
     def __init__(self, size: int, changes: _Changes) -> None:
         super().__init__(size)
         self._changes = changes
+        self.db: sqlite3.Connection | None = None  # set once loaded
+        self.lost = 0  # entries an older version of this store trimmed from the file
 
-    def append(self, entry: dict[str, Any]) -> None:
-        super().append(entry)
-        self._changes.deliveries.append(entry)
+    def append(self, entry: dict[str, Any]) -> dict[str, Any]:
+        numbered = super().append(entry)
+        self._changes.deliveries.append(numbered)
         self._changes.any = True
+        return numbered
+
+    @property
+    def dropped(self) -> int:
+        return self.lost
+
+    def clear(self) -> None:
+        super().clear()
+        self.lost = 0
+
+    def write(self, db: sqlite3.Connection, entries: list[dict[str, Any]]) -> None:
+        """Add `entries` (inside the commit's transaction) and where numbering stands."""
+        db.executemany(
+            "INSERT OR REPLACE INTO deliveries (n, entry) VALUES (?, ?)",
+            [(e["n"], json.dumps(e)) for e in entries],
+        )
+        self._write_counters(db)
+
+    def _write_counters(self, db: sqlite3.Connection) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [("delivery_log_number", self.next_n), ("delivery_log_dropped", self.lost)],
+        )
+
+    def _older(
+        self, since: int, before: int, request_id: str | None, limit: int | None
+    ) -> list[dict[str, Any]]:
+        """From the file, then from what awaits the next commit (memory may have let those
+        go already); none of the file's rows while a reset is not yet written."""
+        found: list[dict[str, Any]] = []
+        last = since
+        if self.db is not None and not self._changes.cleared:
+            rows = self.db.execute(
+                "SELECT n, entry FROM deliveries WHERE n > ? AND n < ? ORDER BY n",
+                (since, before),
+            )
+            while limit is None or len(found) < limit:
+                batch = rows.fetchmany(500)
+                if not batch:
+                    break
+                for n, text in batch:
+                    last = n
+                    entry = json.loads(text)
+                    entry["n"] = n  # rows of an older version have it in the column only
+                    if request_id is None or entry["request_id"] == request_id:
+                        found.append(entry)
+                        if limit is not None and len(found) >= limit:
+                            break
+            rows.close()
+        for entry in self._changes.deliveries:
+            if limit is not None and len(found) >= limit:
+                break
+            if last < entry["n"] < before and (
+                request_id is None or entry["request_id"] == request_id
+            ):
+                found.append(entry)
+        return found
 
 
 class SqliteEvents(MemoryEvents):
@@ -364,14 +427,11 @@ class SqliteStore(MemoryStore):
                 self._write_rules()
             if c.journal:
                 db.executemany(
-                    "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(*e[:8], json.dumps(list(e[8]))) for e in c.journal],
+                    "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*e[:8], json.dumps(list(e[8])), e[9]) for e in c.journal],
                 )
             if c.deliveries:
-                db.executemany(
-                    "INSERT INTO deliveries (entry) VALUES (?)",
-                    [(json.dumps(e),) for e in c.deliveries],
-                )
+                self.deliveries.write(db, c.deliveries)
             if c.done_events:
                 db.executemany(
                     "DELETE FROM events WHERE event_id = ?", [(i,) for i in c.done_events]
@@ -446,15 +506,13 @@ class SqliteStore(MemoryStore):
             self._meta.update(moved)
 
     def _trim_logs(self) -> None:
-        """Keep the newest `journal_size` lines of each log, as memory does."""
+        """Keep the newest `journal_size` journal lines, as memory does. The delivery log is
+        kept whole: its older pages are read from here (see SqliteDeliveries)."""
         size = self._settings.journal_size
         if size:
-            for table, column in (("journal", "seq"), ("deliveries", "n")):
-                self._db.execute(
-                    f"DELETE FROM {table} WHERE {column} <= "
-                    f"(SELECT MAX({column}) FROM {table}) - ?",
-                    (size,),
-                )
+            self._db.execute(
+                "DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?", (size,)
+            )
         self._written_logs = 0
 
     # -- loading -------------------------------------------------------------------------------
@@ -502,15 +560,37 @@ class SqliteStore(MemoryStore):
         self.rules.next_number = int(meta.get("rule_number", 1))
         self.journal.next_number = int(meta.get("journal_number", 1))
         for row in db.execute("SELECT * FROM journal ORDER BY seq"):
-            self.journal.load((*row[:8], tuple(json.loads(row[8]))))
+            self.journal.load((*row[:8], tuple(json.loads(row[8])), row[9]))
         self.accounts.gone = dict(db.execute("SELECT digest, label FROM labels").fetchall())
-        for (entry,) in db.execute("SELECT entry FROM deliveries ORDER BY n"):
-            DeliveryLog.append(self.deliveries, json.loads(entry))
+        self._load_deliveries(meta)
         self.deliveries.next_number = int(meta.get("delivery_number", 1))
         for row in db.execute("SELECT * FROM events ORDER BY event_id"):
             MemoryEvents.add(self.events, _event_from(row))
         self.events.skip_ids(int(meta.get("event_number", 1)))
         return opened
+
+    def _load_deliveries(self, meta: dict[str, Any]) -> None:
+        """The newest `journal_size` log entries into memory (the file keeps all), and where
+        numbering stands."""
+        db, deliveries = self._db, self.deliveries
+        deliveries.db = db
+        size = self._settings.journal_size
+        query = "SELECT n, entry FROM deliveries ORDER BY n DESC" + (" LIMIT ?" if size else "")
+        rows = db.execute(query, (size,) if size else ()).fetchall()
+        for n, text in reversed(rows):
+            entry = json.loads(text)
+            entry["n"] = n  # rows of an older version have it in the column only
+            DeliveryLog.load(deliveries, entry)
+        oldest = db.execute("SELECT MIN(n) FROM deliveries").fetchone()[0]
+        if "delivery_log_number" in meta:
+            deliveries.next_n = max(deliveries.next_n, int(meta["delivery_log_number"]))
+            kept = oldest is not None  # an empty log (after a reset) has dropped nothing
+            deliveries.lost = int(meta.get("delivery_log_dropped", 0)) if kept else 0
+        else:  # written by an older version: numbered from 1 after each reset, trimmed
+            deliveries.lost = oldest - 1 if oldest is not None else 0
+            db.execute("BEGIN")
+            deliveries._write_counters(db)
+            db.execute("COMMIT")
 
 
 def _open(path: str) -> sqlite3.Connection:

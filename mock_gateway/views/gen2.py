@@ -14,10 +14,14 @@ def polling_url(base_url: str, request_id: str) -> str:
 
 def submitted(job: Job, base_url: str) -> dict[str, Any]:
     """Generation 2's 202 body: exactly these three fields."""
+    return submitted_as(job.request_id, base_url)
+
+
+def submitted_as(request_id: str, base_url: str) -> dict[str, Any]:
     return {
-        "request_id": job.request_id,
+        "request_id": request_id,
         "status": Status.QUEUED.value,
-        "polling_url": polling_url(base_url, job.request_id),
+        "polling_url": polling_url(base_url, request_id),
     }
 
 

@@ -240,6 +240,8 @@ def test_rule_view_redacts_the_key() -> None:
         "http": None,
         "latency_ms": 7,
         "flags": ["timestamps-mixed"],
+        "fault": None,
+        "probability": None,
         "times": 3,
     }
 

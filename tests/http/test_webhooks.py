@@ -398,3 +398,59 @@ async def test_a_delivered_callback_prints_nothing(
     await hooked.advance(3600)
     assert receiver[0].statuses == ["COMPLETED"]
     assert console(caplog, rid) == []
+
+
+# -- the delivery log: numbered, paged, its bound visible -------------------------------------
+
+
+async def log_page(gw: Gw, query: str = "") -> dict[str, Any]:
+    resp = await gw.client.get(f"/_mock/webhooks{query}")
+    assert resp.status == 200, await resp.text()
+    return dict(await resp.json())
+
+
+async def test_the_log_numbers_attempts_pages_them_and_says_how_many_it_dropped(
+    make_client: Any,
+) -> None:
+    gw = Gw(await make_client(journal_size=3))
+    rids = [await submit(gw, "https://hooks.example.com/callback") for _ in range(5)]
+    await gw.advance(60)  # five callbacks, each one attempt, logged as blocked
+    whole = await log_page(gw)
+    assert [e["n"] for e in whole["deliveries"]] == [3, 4, 5], "the newest 3 are kept"
+    assert whole["dropped"] == 2 and whole["next"] == 5
+    kept = [e["request_id"] for e in whole["deliveries"]]
+    assert len(set(kept)) == 3 and set(kept) <= set(rids)
+
+    first = await log_page(gw, "?since=0&limit=2")
+    assert [e["n"] for e in first["deliveries"]] == [3, 4], "oldest first, at most limit"
+    assert first["next"] == 4 and first["dropped"] == 2
+    rest = await log_page(gw, f"?since={first['next']}&limit=2")
+    assert [e["n"] for e in rest["deliveries"]] == [5] and rest["next"] == 5
+    assert (await log_page(gw, "?since=5"))["deliveries"] == []
+    assert (await log_page(gw, "?since=5"))["next"] == 5, "a poller keeps its place"
+    mine = await log_page(gw, f"?request_id={kept[1]}")
+    assert [e["n"] for e in mine["deliveries"]] == [4] and mine["next"] == 5
+    gone = (set(rids) - set(kept)).pop()
+    assert (await log_page(gw, f"?request_id={gone}"))["deliveries"] == []
+    assert (await log_page(gw, f"?request_id={kept[2]}&since=3&limit=1"))["next"] == 5
+
+    for bad in ("?since=-1", "?limit=x"):
+        resp = await gw.client.get(f"/_mock/webhooks{bad}")
+        assert resp.status == 400, bad
+
+    await gw.client.post("/_mock/reset")  # numbers go on: a poller's `since` stays good
+    assert await log_page(gw) == {"deliveries": [], "dropped": 0, "next": 5}
+    rid = await submit(gw, "https://hooks.example.com/callback")
+    await gw.advance(60)
+    after = await log_page(gw, "?since=5")
+    assert [(e["n"], e["request_id"]) for e in after["deliveries"]] == [(6, rid)]
+    assert after["dropped"] == 0
+
+
+async def test_an_unbounded_log_keeps_every_attempt_and_drops_none(make_client: Any) -> None:
+    gw = Gw(await make_client(journal_size=0))  # 0: no bound
+    for _ in range(4):
+        await submit(gw, "https://hooks.example.com/callback")
+    await gw.advance(60)
+    whole = await log_page(gw)
+    assert [e["n"] for e in whole["deliveries"]] == [1, 2, 3, 4] and whole["dropped"] == 0

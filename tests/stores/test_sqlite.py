@@ -260,7 +260,7 @@ async def test_a_reset_empties_the_store_for_good(open_mock: Any, tmp_path: Path
     again = await open_mock(path, scenarios=(configured,))
     assert (await get(again, "/_mock/jobs")) == {"jobs": [], "total": 0}
     assert (await get(again, "/_mock/requests")) == {"requests": []}
-    assert (await get(again, "/_mock/webhooks")) == {"deliveries": []}
+    assert (await get(again, "/_mock/webhooks"))["deliveries"] == []
     assert (await get(again, "/_mock/events")) == {"events": [], "total": 0}
     (rule,) = (await get(again, "/_mock/scenarios"))["scenarios"]
     assert rule["id"] == "rule-1" and rule["latency_ms"] == 1 and rule["match"]["on"] == "status"
@@ -347,3 +347,54 @@ async def test_journal_numbering_after_a_reset_goes_on_across_a_restart_as_in_me
         assert line["path"] == "/v2/requests/status/x"
         seqs.append(line["seq"])
     assert seqs == [4, 4]
+
+
+async def test_the_delivery_log_is_kept_whole_on_state_and_numbered_on_across_restarts(
+    open_mock: Any, tmp_path: Path
+) -> None:
+    """Memory keeps the newest `journal_size` attempts; the file keeps every one, so the
+    control API pages through all of them and drops none, before and after a restart."""
+    path = tmp_path / "s.db"
+    remote = {"X-Webhook-URL": "https://hooks.example.com/cb"}  # blocked: one attempt each
+    mock = await open_mock(path, journal_size=5)
+    rids = [
+        await submit(mock, FIBO_SUBMIT, {"prompt": "p"}, "test-key", **remote) for _ in range(12)
+    ]
+    await advance(mock, 60)
+    for _ in range(1001):  # journal lines: enough to make the store trim its logs
+        assert (await send(mock, "GET", "/v2/requests/status/x"))[0] == 401
+    await advance(mock, 1)  # a commit
+
+    async def whole(client: Client) -> dict[str, Any]:
+        log: dict[str, Any] = await get(client, "/_mock/webhooks")
+        assert [e["n"] for e in log["deliveries"]] == list(range(1, len(log["deliveries"]) + 1))
+        return log
+
+    before = await whole(mock)
+    assert sorted(e["request_id"] for e in before["deliveries"]) == sorted(rids)
+    assert before["dropped"] == 0 and before["next"] == 12
+    page = await get(mock, "/_mock/webhooks?since=2&limit=3")
+    assert [e["n"] for e in page["deliveries"]] == [3, 4, 5] and page["next"] == 5
+    second = before["deliveries"][1]["request_id"]
+    (one,) = (await get(mock, f"/_mock/webhooks?request_id={second}"))["deliveries"]
+    assert one["n"] == 2
+    await mock.close()
+    with contextlib.closing(sqlite3.connect(path, timeout=0.1)) as db:
+        (lines,) = db.execute("SELECT COUNT(*) FROM journal").fetchone()
+        assert lines < 1001, "the store did trim its logs (the journal)"
+
+    again = await open_mock(path, journal_size=5)
+    assert await whole(again) == before
+    late = await submit(again, FIBO_SUBMIT, {"prompt": "p"}, "test-key", **remote)
+    await advance(again, 60)
+    (entry,) = (await get(again, "/_mock/webhooks?since=12"))["deliveries"]
+    assert (entry["n"], entry["request_id"]) == (13, late)
+    assert (await send(again, "POST", "/_mock/reset"))[1]["status"] == "reset"
+    await again.close()
+
+    third = await open_mock(path, journal_size=5)
+    assert await get(third, "/_mock/webhooks") == {"deliveries": [], "dropped": 0, "next": 13}
+    after = await submit(third, FIBO_SUBMIT, {"prompt": "p"}, "test-key", **remote)
+    await advance(third, 60)
+    (entry,) = (await get(third, "/_mock/webhooks"))["deliveries"]
+    assert (entry["n"], entry["request_id"]) == (14, after), "a reset does not reuse numbers"
