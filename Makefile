@@ -5,12 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVE_ARGS ?=
+# `make soak SOAK_ARGS=--short`: the CI form of the webhook soak (python -m soak --help).
+SOAK_ARGS ?=
 # Wheels of every dependency of the user-facing extras, so tests/test_packaging.py can install
 # the toolkit into fresh venvs with no index (no test depends on the network).
 WHEELHOUSE := $(VENV)/wheelhouse
 WHEELS := $(WHEELHOUSE)/.built
 
-.PHONY: install serve test contract contract-live bench lint contact-sheet clean
+.PHONY: install serve test contract contract-live bench soak lint contact-sheet clean
 
 install: $(STAMP)
 
@@ -43,6 +45,11 @@ contract-live: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The webhook soak: mock and HTTPS sink as processes on loopback, steady/flaky/outage receivers,
+# every callback accounted for by delivery id (README: Soak).
+soak: $(STAMP)
+	$(BIN)/python -m soak $(SOAK_ARGS)
 
 # mypy cannot follow setuptools' editable-install import hook (pixazo_client -> client/ ...),
 # so the import names are laid out as links for it (pyproject.toml: mypy_path).

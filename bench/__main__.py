@@ -19,7 +19,7 @@ from types import FrameType
 
 import aiohttp
 
-from . import memory, plugin, startup, throughput, webhooks
+from . import memory, plugin, slow_clients, startup, throughput, webhooks
 from .load import LoadGenerator, PythonClient, Wrk, find_wrk
 from .procs import HarnessError, Reaper
 from .report import Targets, note, say, section
@@ -39,6 +39,7 @@ def options() -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=1_000_000, help="jobs in the memory test (1e6)")
     p.add_argument("--startup-runs", type=int, default=3, help="cold starts to time (3)")
     p.add_argument("--callbacks", type=int, default=1000, help="jobs with webhooks (1000)")
+    p.add_argument("--slow", type=int, default=1000, help="slow connections (1000)")
     p.add_argument(
         "--baseline",
         metavar="REF",
@@ -144,6 +145,11 @@ def main() -> int:
         run_section(
             "5. pytest plugin: session start and reset between tests",
             lambda: plugin.run(targets),
+            failures,
+        )
+        run_section(
+            f"6. Slow clients: {args.slow:,} idle or slowloris connections",
+            lambda: slow_clients.run(reaper, gen, args.slow, targets),
             failures,
         )
         targets.summary()

@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-from .config import poll_policy, redact, resolve_api_key, resolve_base_url
+from .config import DEFAULT_BASE_URL, poll_policy, redact, resolve_api_key, resolve_base_url
 from .errors import (
     ConfigurationError,
     GatewayError,
@@ -37,6 +37,9 @@ from .errors import (
     ModelNotFoundError,
     NotFoundError,
     PermissionDeniedError,
+    SubmitOutcomeUnknownError,
+    TransportError,
+    UnexpectedResponseError,
     ValidationError,
     WaitTimeoutError,
 )
@@ -70,6 +73,12 @@ class AsyncPixazoClient:
     call (and each read of a download), `connect_timeout` each connection. `retry` and
     `poll` set the waits (`poll` defaults to `$PIXAZO_POLL_INTERVAL` seconds if set, else
     the page's 5-10 s); `sleep`, `clock` and `rng` are for tests.
+
+    On a network fault (reset, closed with no answer, cut short, not HTTP, timed out) reads
+    are retried, then `TransportError` says which fault and how many attempts. A submit is
+    never retried: sent and unanswered, it raises `SubmitOutcomeUnknownError` (the job may
+    exist and be charged; the message says how to look for it); never sent (no connection),
+    a plain `TransportError` whose `.sent` is False.
     """
 
     def __init__(
@@ -157,10 +166,26 @@ class AsyncPixazoClient:
     ) -> Submission:
         body = check_params(model, {k: v for k, v in params.items() if v is not None})
         headers = {**self._headers(), **check_webhook(webhook_url, webhook_mode)}
-        answer = await self._transport.request(
-            "POST", self.base_url + model.submit_path, json_body=body, headers=headers, retry=False
-        )
-        submission = Submission.from_answer(model, answer.json(), answer.status)
+        try:
+            answer = await self._transport.request(
+                "POST",
+                self.base_url + model.submit_path,
+                json_body=body,
+                headers=headers,
+                retry=False,
+            )
+        except TransportError as e:
+            raise self._lost_submit(e, model, webhook_url) from e
+        try:
+            submission = Submission.from_answer(model, answer.json(), answer.status)
+        except UnexpectedResponseError as e:
+            raise UnexpectedResponseError(
+                f"{e.message}. The gateway accepted the submit, so the job may exist and be "
+                f"charged. {self._how_to_find()}",
+                status_code=e.status_code,
+                body=e.body,
+                headers=e.headers,
+            ) from e
         if submission.generation == 1:
             self._remember(submission.request_id, submission.model)
             if webhook_url is not None:
@@ -169,6 +194,45 @@ class AsyncPixazoClient:
                     stacklevel=3,
                 )
         return submission
+
+    def _lost_submit(
+        self, e: TransportError, model: Model, webhook_url: str | None
+    ) -> TransportError:
+        """What a submit's transport failure means for the money (the module's rule: never
+        resubmitted). Nothing sent: nothing charged. Sent: the job may exist."""
+        if not e.sent:
+            return TransportError(
+                f"{e.message}: nothing was sent, so nothing was charged (safe to submit again)",
+                kind=e.kind,
+            )
+        hook = (
+            f" If it exists, it calls {webhook_url} when it ends (keys answered in generation "
+            "2; generation 1 sends no webhooks)."
+            if webhook_url
+            else ""
+        )
+        return SubmitOutcomeUnknownError(
+            f"{e.message}, after the submit was sent: the job may exist and may have been "
+            "charged; the client cannot know, and did not submit again. "
+            f"{self._how_to_find()}{hook}",
+            kind=e.kind,
+            model_id=model.value,
+        )
+
+    def _how_to_find(self) -> str:
+        """Where a job whose submit answer was lost can be looked for, honestly."""
+        live = (
+            "the live gateway documents no way to list jobs or to deduplicate a submit, so "
+            "check the account's balance or usage for the charge first: a second submit is a "
+            "second job, charged again"
+        )
+        if self.base_url == DEFAULT_BASE_URL:
+            return f"Before submitting again: {live}."
+        return (
+            f"Before submitting again, look for it: on the mock, GET {self.base_url}"
+            f"/_mock/requests lists this request, with its request_id if the job was accepted; "
+            f"{live}."
+        )
 
     # -- follow ---------------------------------------------------------------------------
 

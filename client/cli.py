@@ -40,6 +40,7 @@ from .errors import (
     PermissionDeniedError,
     PixazoError,
     RateLimitError,
+    SubmitOutcomeUnknownError,
     TransportError,
     ValidationError,
     WaitTimeoutError,
@@ -67,13 +68,21 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (7, "server error (HTTP 5xx) or another unexpected answer"),
     (8, "the job ended FAILED or ERROR (its status is still printed on stdout)"),
     (9, "timed out waiting (--timeout)"),
+    (
+        10,
+        "a submit was sent but its answer was lost (connection reset, closed, cut short, "
+        "not HTTP, timed out): the job may exist and be charged; look before resubmitting",
+    ),
     (130, "interrupted (Ctrl-C)"),
     (141, "stdout or stderr closed early (e.g. `| head`): quietly, as if killed by SIGPIPE"),
 )
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
+EXIT_SUBMIT_UNKNOWN = 10
+
 _BY_CLASS: tuple[tuple[type[BaseException], int], ...] = (
+    (SubmitOutcomeUnknownError, EXIT_SUBMIT_UNKNOWN),  # before TransportError, its base
     (TransportError, 1),
     (WaitTimeoutError, 9),  # before OSError: it is also a TimeoutError
     (OSError, 1),

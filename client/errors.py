@@ -3,7 +3,9 @@
     PixazoError
     ├── ConfigurationError          no API key, a base URL that is not http(s) (also ValueError)
     ├── ValidationError             parameters refused before sending; .field (also ValueError)
-    ├── TransportError              no HTTP answer: cannot connect, connection reset, timed out
+    ├── TransportError              no usable HTTP answer; .kind (FailureKind), .attempts, .sent
+    │   └── SubmitOutcomeUnknownError  a submit's answer was lost after it was sent: the job
+    │                                  may exist and be charged (never resubmitted)
     ├── GatewayError                the gateway answered an error; .status_code, .body, .message
     │   ├── BadRequestError         400; .field when the gateway names one
     │   │   └── ModelNotFoundError  400 "Model not found" (unknown or disabled model)
@@ -29,7 +31,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .models import JobStatus
@@ -38,6 +40,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "FailureKind",
     "GatewayError",
     "InsufficientBalanceError",
     "JobFailedError",
@@ -47,6 +50,7 @@ __all__ = [
     "PixazoError",
     "RateLimitError",
     "ServerError",
+    "SubmitOutcomeUnknownError",
     "TransportError",
     "UnexpectedResponseError",
     "ValidationError",
@@ -72,8 +76,47 @@ class ValidationError(PixazoError, ValueError):
         self.field = field
 
 
+FailureKind = Literal["connect", "reset", "closed", "truncated", "garbage", "timeout", "other"]
+"""What became of a call that got no usable HTTP answer:
+
+- `connect`    no connection (refused, unknown host, TLS refused, connect timeout): nothing sent;
+- `reset`      the connection was reset;
+- `closed`     the connection closed with no answer;
+- `truncated`  the answer was cut short (fewer bytes than its Content-Length or chunks said);
+- `garbage`    what came back is not HTTP;
+- `timeout`    no complete answer within the client's `timeout`;
+- `other`      any other network failure.
+"""
+
+
 class TransportError(PixazoError):
-    """No usable HTTP answer: the connection failed, was reset, or timed out."""
+    """No usable HTTP answer: the connection failed, was reset, closed, cut short, garbled or
+    timed out. `.kind` says which (`FailureKind`), `.attempts` how many tries were made (reads
+    are retried; a submit never is), `.sent` whether the request may have reached the gateway
+    (False only when no connection was made)."""
+
+    def __init__(self, message: str, *, kind: FailureKind = "other", attempts: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind: FailureKind = kind
+        self.attempts = attempts
+
+    @property
+    def sent(self) -> bool:
+        return self.kind != "connect"
+
+
+class SubmitOutcomeUnknownError(TransportError):
+    """A submit's connection failed after the request was sent: the gateway may have accepted
+    (and charged) the job, and the client cannot know. It is never submitted again; the
+    message says how to look for the job before submitting again. `.model_id` is the model
+    submitted to."""
+
+    def __init__(
+        self, message: str, *, kind: FailureKind = "other", attempts: int = 1, model_id: str = ""
+    ) -> None:
+        super().__init__(message, kind=kind, attempts=attempts)
+        self.model_id = model_id
 
 
 class GatewayError(PixazoError):

@@ -14,9 +14,11 @@ __all__ = ["PollPolicy", "RetryPolicy"]
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Retries of reads (status, result, download) after a connection error, a 429 or a 5xx.
+    """Retries of reads (status, result, download) after a 429, a 5xx or any network fault:
+    no connection, reset, closed with no answer, cut short, not HTTP, or timed out.
 
-    A submit is never retried: it costs money, and a lost answer may hide an accepted job.
+    A submit is never retried: it costs money, and a lost answer may hide an accepted job
+    (`SubmitOutcomeUnknownError`).
     """
 
     attempts: int = 4  # tries in all, the first included

@@ -1,13 +1,17 @@
 """HTTP for the client: the one module that touches aiohttp.
 
-Every aiohttp exception (and a timeout) becomes `TransportError` here; every error status
-becomes the `GatewayError` subclass for it (`errors.error_for`). Reads are retried by the
-`RetryPolicy`; a caller asks for that per request, so a submit is never retried.
+Every aiohttp exception (and a timeout) becomes `TransportError` here, its `kind` saying
+what the connection did (reset, closed, cut short, garbled, timed out, or never made); every
+error status becomes the `GatewayError` subclass for it (`errors.error_for`). Reads are
+retried by the `RetryPolicy`; a caller asks for that per request, so a submit is never
+retried. aiohttp's own silent second try of an idempotent request is switched off: every
+try is one the policy counted and spaced out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import random
@@ -21,6 +25,7 @@ import aiohttp
 
 from ._version import __version__
 from .errors import (
+    FailureKind,
     GatewayError,
     RateLimitError,
     ServerError,
@@ -94,6 +99,10 @@ class Transport:
                 headers={"User-Agent": USER_AGENT},
                 timeout=aiohttp.ClientTimeout(total=self.timeout, connect=self.connect_timeout),
             )
+            # aiohttp resends a GET once, at once, when its connection is reset or closed
+            # (as its own TestClient, switch that off): retries are the policy's, counted
+            # and backed off, and one GET is one request on the wire.
+            self._session._retry_connection = False
         return self._session
 
     async def request(
@@ -161,6 +170,8 @@ class Transport:
                 return await call()
             except (TransportError, RateLimitError, ServerError) as e:
                 if not retry or attempt >= self.retry.attempts:
+                    if retry and isinstance(e, TransportError):
+                        raise _counted(e, attempt) from e.__cause__
                     raise
                 after = retry_after_seconds(e.headers) if isinstance(e, GatewayError) else None
                 wait = self.retry.delay(attempt, after, self._rng)
@@ -171,15 +182,42 @@ class Transport:
 
     @contextlib.asynccontextmanager
     async def _calling(self, method: str, url: str) -> AsyncIterator[None]:
-        """Turn aiohttp's exceptions (and timeouts) into TransportError, naming the call."""
-        where = f"{method} {_shown(url)}"
+        """Turn aiohttp's exceptions (and timeouts) into TransportError, naming the call and
+        what the connection did."""
         try:
             yield
-        except aiohttp.ClientError as e:
-            detail = str(e) or type(e).__name__
-            raise TransportError(f"{where}: {detail}") from e
-        except TimeoutError as e:
-            raise TransportError(f"{where}: no answer within {self.timeout:g} s") from e
+        except (aiohttp.ClientError, TimeoutError, ConnectionError) as e:
+            kind, what = self._failure(e)
+            raise TransportError(f"{method} {_shown(url)}: {what}", kind=kind) from e
+
+    def _failure(self, e: BaseException) -> tuple[FailureKind, str]:
+        """(kind, what happened, in a few words) for a failed call; see `FailureKind`."""
+        if isinstance(e, aiohttp.ConnectionTimeoutError):
+            return "connect", f"cannot connect within {self.connect_timeout:g} s"
+        if isinstance(e, aiohttp.ClientConnectorError):
+            return "connect", " ".join(str(e).split()) or "cannot connect"
+        if isinstance(e, TimeoutError):  # aiohttp's read timeouts are TimeoutErrors too
+            return "timeout", f"no answer within {self.timeout:g} s"
+        if isinstance(e, aiohttp.ClientPayloadError):
+            return "truncated", "the answer was cut short"
+        if isinstance(e, aiohttp.ServerDisconnectedError):
+            return "closed", "the connection closed with no answer"
+        if isinstance(e, aiohttp.ClientResponseError) and not isinstance(
+            e, aiohttp.TooManyRedirects
+        ):
+            return "garbage", "the answer is not HTTP"
+        if isinstance(e, ConnectionError) or getattr(e, "errno", None) in _RESETS:
+            return "reset", "the connection was reset"
+        return "other", " ".join(str(e).split()) or type(e).__name__
+
+
+_RESETS = (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE)
+
+
+def _counted(e: TransportError, attempts: int) -> TransportError:
+    """A read's transport error given up on, saying how many tries it had."""
+    tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
+    return TransportError(f"{e.message} ({tries})", kind=e.kind, attempts=attempts)
 
 
 def _shown(url: str) -> str:

@@ -28,7 +28,7 @@ from .core.errors import (
 )
 from .core.events import REFUND, Dispatcher, Pending
 from .core.ids import uuid7
-from .core.jobs import NO_FLAGS, InputImage, Job, Status
+from .core.jobs import NO_FLAGS, InputImage, Job, Status, iso, plain
 from .core.scenarios import Effects
 from .core.store import Store
 from .core.validation import check
@@ -56,8 +56,9 @@ class InputResolver(Protocol):
     async def resolve(self, url: str) -> InputImage:
         """Fetch and decode; raise InputRejected with a clear message."""
 
-    def forget(self) -> None:
-        """Drop stored input bytes (on reset: no job refers to them any more)."""
+    def forget(self, jobs: int = 0) -> None:
+        """Drop stored input bytes (on reset: no job refers to them any more); `jobs` is how
+        many jobs the reset dropped (much memory to give back, or little)."""
 
 
 class CallbackPlanner(Protocol):
@@ -107,7 +108,7 @@ class Gateway:
         """Back to the configured start: keys, wallets, scenarios; no jobs, no events."""
         if self._accepted >= FREEZE_EVERY:
             gc.unfreeze()  # the old jobs become collectable again
-        self._accepted = 0
+        dropped, self._accepted = len(self.jobs), 0
         self.rng = self.scenarios.rng = random.Random(self._seed)
         self.dispatcher.cancel()
         for task in self._inputs.values():
@@ -118,7 +119,10 @@ class Gateway:
             self.accounts.put(k.account())
         for rule in self.settings.scenarios:
             self.scenarios.add(rule)
-        self.resolver.forget()
+        iso.cache_clear()  # timestamps of jobs that are gone: up to tens of MB
+        plain.cache_clear()
+        self._base_urls = {}
+        self.resolver.forget(dropped)  # inputs and outputs; then memory goes back if much
         self.store.save_clock(self.clock.state())
         self.store.commit()
 

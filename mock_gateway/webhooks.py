@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
@@ -305,8 +306,13 @@ class Webhooks:
             return None, f"TLS: {e}"
         except TimeoutError:
             return None, f"no answer within {timeout:g} s"
+        except aiohttp.ClientConnectorError as e:  # never reached the receiver: say why
+            errno = e.os_error.errno if e.os_error else None
+            why = os.strerror(errno) if errno else "refused"
+            return None, f"cannot connect to {e.host}:{e.port} ({why})"
         except aiohttp.ClientError as e:
-            return None, f"connection error: {e}" if str(e) else type(e).__name__
+            text = str(e).removeprefix("[Errno None] ")  # aiohttp's placeholder, not a cause
+            return None, f"connection error: {text}" if text else type(e).__name__
 
     def _record(
         self,

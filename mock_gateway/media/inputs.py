@@ -37,6 +37,7 @@ from .resolver import is_localhost_name
 _SAMPLE_PATH = re.compile(r"^/_mock/samples/([a-z0-9-]+)\.png$")
 _MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
+GIVE_BACK_AFTER_JOBS = 1000  # a reset after fewer leaves little to give back
 
 
 def is_loopback(host: str | None) -> bool:
@@ -65,7 +66,7 @@ class Inputs:
         self._store: BlobStore = (
             blobs if blobs is not None else MemoryBlobs()
         )  # sha256 hex -> image
-        self._on_forget: list[Callable[[], None]] = []
+        self._on_forget: list[Callable[[], bool]] = []  # each: whether it held anything
 
     def may_reach(self, host: str | None) -> bool:
         """Whether the outbound policy lets the mock open a connection to `host`."""
@@ -117,18 +118,22 @@ class Inputs:
             return pictures.sample_picture(image.ref)
         return pictures.stand_in_picture(image.ref)
 
-    def on_forget(self, callback: Callable[[], None]) -> None:
+    def on_forget(self, callback: Callable[[], bool]) -> None:
         """Have `callback` drop its own cache whenever the inputs are forgotten (a reset)."""
         self._on_forget.append(callback)
 
-    def forget(self) -> None:
+    def forget(self, jobs: int = 0) -> None:
         """Drop stored inputs (on reset, when no job refers to them any more), every cache
-        derived from pictures, and give the memory they held back to the system."""
+        derived from pictures, and give the memory they held back to the system when there
+        was much (`jobs`: how many jobs the reset dropped). A full collection costs tens of
+        ms, too much for the reset before every test when there is nothing to give back."""
+        heavy = bool(self._store) or jobs >= GIVE_BACK_AFTER_JOBS
         self._store.clear()
         pictures.forget_samples()
         for callback in self._on_forget:
-            callback()
-        give_back()
+            heavy = callback() or heavy
+        if heavy:
+            give_back()
 
     def _stand_in(self, url: str) -> InputImage:
         return InputImage("stand-in", url, *pictures.stand_in_size(url))

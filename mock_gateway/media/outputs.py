@@ -58,11 +58,14 @@ class Outputs:
         """Bytes of PNG held in the cache."""
         return self._size
 
-    def clear(self) -> None:
-        """Drop every cached output (a reset); renders under way finish but are not kept."""
+    def clear(self) -> bool:
+        """Drop every cached output (a reset); renders under way finish but are not kept.
+        Whether there was anything to drop."""
+        had = bool(self._cache)
         self._cache.clear()
         self._size = 0
         self._generation += 1
+        return had
 
     async def png(self, job: Job) -> bytes:
         """The output PNG of a completed job."""

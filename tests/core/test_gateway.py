@@ -60,7 +60,7 @@ class FakeResolver:
             await self.gate.wait()
         return InputImage("bytes", "sha-of-" + url, 800, 600)
 
-    def forget(self) -> None:
+    def forget(self, jobs: int = 0) -> None:
         self.forgotten += 1
 
 
