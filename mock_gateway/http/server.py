@@ -5,7 +5,8 @@ deadline for a request's headers, no cap on open connections, and it answers its
 400s in plain text with a traceback in the log. `GuardedHandler` adds what is missing:
 
 - a header deadline: from a connection's opening, or a request's first byte, to the end of
-  its headers (`header_timeout_seconds`): slowloris and silent connections are closed;
+  its headers (`header_timeout_seconds`, checked by one sweeper task every half second or
+  quarter deadline, not a timer per request): slowloris and silent connections are closed;
 - a connection cap (`max_connections`): past it, a new connection is closed at once;
 - parser errors (an oversized header, too many headers, a bad Content-Length, TLS bytes on
   the HTTP port) answer a JSON 400 and close, logged as one line, never a traceback.
@@ -31,6 +32,7 @@ from ..settings import Settings
 
 log = logging.getLogger("mock_gateway.access")
 LINGER_SECONDS = 1.0
+SWEEP_SECONDS = 0.5  # the longest a connection outlives its header deadline
 
 
 @dataclass
@@ -46,8 +48,8 @@ class Guard:
 
 class GuardedHandler(RequestHandler):
     _guard: Guard
-    _deadline: asyncio.TimerHandle | None = None
-    _seen = 0
+    _since: float | None = None  # when the awaited request's headers began (None: not waiting)
+    _seen = 0  # requests parsed by then
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -59,38 +61,32 @@ class GuardedHandler(RequestHandler):
             transport.close()
             return
         guard.open.add(self)
-        self._arm()  # a connection that never sends a whole request is closed too
+        self._since = self._loop.time()  # a connection that never sends a request is closed too
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._guard.open.discard(self)
-        self._disarm()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._deadline is None and not self._request_in_progress and not self._messages:
-            self._arm()  # the first byte of a new request: its headers have a deadline
+        # No timer per request (the hot path): a mark, which the server's sweeper reads.
+        if self._since is None and not self._request_in_progress and not self._messages:
+            self._since, self._seen = self._loop.time(), self._request_count
         super().data_received(data)
-        if self._request_count != self._seen:  # a whole request (or a parser error) is in
-            self._disarm()
+        if self._since is not None and self._request_count != self._seen:
+            self._since = None  # a whole request (or a parser error) is in
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._seen = self._request_count
-        loop = asyncio.get_running_loop()
-        self._deadline = loop.call_later(self._guard.header_timeout, self._too_slow)
-
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _too_slow(self) -> None:
-        self._deadline = None
+    def too_slow(self, now: float) -> bool:
+        """Close the connection if its headers are overdue; whether it was."""
+        since = self._since
+        if since is None or now - since < self._guard.header_timeout:
+            return False
         transport = self.transport
-        if self._request_count == self._seen and transport is not None:
-            self._guard.too_slow += 1
-            self.force_close()
-            transport.close()
+        if self._request_count != self._seen or transport is None:
+            return False
+        self._guard.too_slow += 1
+        self.force_close()
+        transport.close()
+        return True
 
     def handle_error(
         self,
@@ -134,6 +130,25 @@ class GuardedRunner(web.AppRunner):
             **kwargs,
         )
         self.guard = Guard(settings.header_timeout_seconds, settings.max_connections)
+
+    async def setup(self) -> None:
+        await super().setup()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+
+    async def cleanup(self) -> None:
+        self._sweeper.cancel()
+        await super().cleanup()
+
+    async def _sweep(self) -> None:
+        """Close connections whose headers are overdue, checked a few times per deadline."""
+        guard = self.guard
+        every = min(SWEEP_SECONDS, guard.header_timeout / 4)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            now = loop.time()
+            for handler in list(guard.open):
+                handler.too_slow(now)
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
