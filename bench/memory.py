@@ -105,12 +105,16 @@ def measure(count: int) -> dict[str, float]:
     gc.collect()
     after = rss_bytes()
     stand_ins = sum(1 for job in gateway.jobs.values() if job.input is not None)
+    held = len(gateway.jobs)
+    peak = rss_bytes("VmHWM")
+    gateway.reset()  # what a reset gives back (it collects and trims after many jobs)
     return {
-        "jobs": len(gateway.jobs),
+        "jobs": held,
         "stand_ins": stand_ins,
         "rss_before": before,
         "rss_after": after,
-        "rss_peak": rss_bytes("VmHWM"),
+        "rss_peak": peak,
+        "rss_reset": rss_bytes(),
         "seconds": seconds,
     }
 
@@ -137,6 +141,7 @@ def run(reaper: Reaper, count: int, targets: Targets) -> None:
             "RSS before MB",
             "RSS after MB (total)",
             "peak MB",
+            "after reset MB",
             "growth MB",
             "bytes/job",
             "submit s",
@@ -149,6 +154,7 @@ def run(reaper: Reaper, count: int, targets: Targets) -> None:
                 f"{m['rss_before'] / mib:.0f}",
                 f"{m['rss_after'] / mib:.0f}",
                 f"{m['rss_peak'] / mib:.0f}",
+                f"{m['rss_reset'] / mib:.0f}",
                 f"{growth / mib:.0f}",
                 f"{growth / max(1, m['jobs']):,.0f}",
                 f"{m['seconds']:.1f}",
@@ -164,6 +170,12 @@ def run(reaper: Reaper, count: int, targets: Targets) -> None:
         f"RSS with {count:,} jobs < 1 GiB",
         m["rss_after"] < LIMIT_BYTES,
         f"{m['rss_after'] / mib:.0f} MB total, {growth / max(1, m['jobs']):,.0f} bytes/job",
+    )
+    back = m["rss_reset"] / m["rss_before"] - 1
+    targets.check(
+        "RSS after reset within 20% of RSS before the jobs",
+        back <= 0.2,
+        f"{m['rss_before'] / mib:.0f} -> {m['rss_reset'] / mib:.0f} MB ({back:+.0%})",
     )
 
 
