@@ -100,6 +100,7 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
     trace = call.trace
     started = time.perf_counter() if settings.access_log else 0.0
     service.catch_up()
+    stand_in = False  # the answer is a 202 naming no job (a submit faulted before acceptance)
     if request.version < HTTP_1_0:  # HTTP/0.9 has no status line to carry any answer
         return Closed()
     try:
@@ -108,6 +109,7 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
         response: web.StreamResponse = await handler(request)
     except Faulted as e:  # a submit faulted before acceptance: a stand-in answer, faulted
         response = web.json_response(e.body, status=e.status)
+        stand_in = True
     except ConnectionError:  # the client hung up mid-request (e.g. while sending its body)
         response = Closed()
     except GatewayError as e:
@@ -126,7 +128,7 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
         trace.closed, trace.fault = CLIENT_CLOSED, None  # nobody is left to answer
         response = Closed()
     elif trace.fault is not None and isinstance(response, web.Response):
-        response = FaultResponse(trace.fault, response, service.noise)
+        response = FaultResponse(trace.fault, response, service.noise, stand_in=stand_in)
     if is_gateway_path(request.path):
         status = None if trace.closed else response.status
         service.record(request.method, loggable(request), status, trace)
