@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     webhooks = Webhooks(gateway, lambda: app[WEBHOOK_SESSION], tls)
     gateway.callbacks = webhooks
     app[SETTINGS] = settings
-    app[SERVICE] = Service(gateway, webhooks, Outputs(inputs))
+    app[SERVICE] = Service(gateway, Outputs(inputs))
     for module in (submit, gen2, gen1, control, media, openapi):
         module.add_routes(app)
     app.cleanup_ctx.append(_client_session)

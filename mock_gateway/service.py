@@ -27,14 +27,14 @@ from .core.errors import (
 from .core.faults import Fault
 from .core.ids import uuid7
 from .core.jobs import Job, Status, iso
-from .core.scenarios import Effects, check_rule, parse_header
+from .core.scenarios import NO_EFFECTS, Effects, check_rule, parse_header
 from .core.validation import check
 from .gateway import Gateway
 from .media.outputs import Outputs
 from .settings import ConfigError, Settings, key_config
 from .views import fal, gen1, gen2
 from .views.control import job_summary
-from .webhooks import Webhooks, check_headers
+from .webhooks import check_headers
 
 Body = Callable[[], Awaitable[Any]]  # reads the request's JSON body (or raises a 4xx)
 
@@ -114,10 +114,9 @@ SUBMITTED: dict[int, tuple[Callable[[Job, str], dict[str, Any]], int]] = {
 
 
 class Service:
-    def __init__(self, gateway: Gateway, webhooks: Webhooks, outputs: Outputs) -> None:
+    def __init__(self, gateway: Gateway, outputs: Outputs) -> None:
         self.gateway = gateway
         self.settings: Settings = gateway.settings
-        self.webhooks = webhooks
         self.outputs = outputs
         self.store = gateway.store
         # Fire what fell due, so nothing a request reads is stale (the gateway's own method:
@@ -136,11 +135,17 @@ class Service:
         gateway.admit(account)
         return account
 
-    async def _scenarios(self, call: Call, rules: Effects) -> Effects:
-        """The call's effects (its header first, then matching rules); adds latency and
-        raises the forced status if one is asked for."""
+    async def _scenarios(
+        self, call: Call, key: str, model_id: str, params: dict[str, Any], on: str
+    ) -> Effects:
+        """The call's effects (its header first, then the rules matching this endpoint, the
+        key, the model and the input); adds latency and raises the forced status if one is
+        asked for. Without a header or any rule (the hot path) it matches nothing at all."""
+        if not call.scenario and not self.store.rules.rules:
+            return NO_EFFECTS
+        rules = self.gateway.effects(key, model_id, input_text(params), on)
         if not call.scenario and not rules.rules:
-            return rules  # the common case: nothing asked, nothing matched
+            return rules  # nothing asked, nothing matched
         effects = parse_header(call.scenario) if call.scenario else Effects()
         effects.merge(rules)
         call.trace.rules = effects.rules
@@ -158,9 +163,7 @@ class Service:
         trace = call.trace
         model_id = trace.model_id = job.model.model_id
         trace.request_id = job.request_id
-        if call.scenario or self.store.rules.rules:  # the hot path has neither
-            rules = self.gateway.effects(account.key, model_id, input_text(job.params), on)
-            await self._scenarios(call, rules)
+        await self._scenarios(call, account.key, model_id, job.params, on)
         if not job.settled:
             await self.gateway.settle(job)
 
@@ -217,8 +220,7 @@ class Service:
             webhook_url, webhook_mode = check_headers(webhook_url, webhook_mode)
         else:
             webhook_url, webhook_mode = None, None
-        rules = gateway.effects(account.key, model.model_id, input_text(params), "submit")
-        effects = await self._scenarios(call, rules)
+        effects = await self._scenarios(call, account.key, model.model_id, params, "submit")
         if effects.fault is not None and not effects.fault.keeps_the_job:
             # Before acceptance: not charged. The answer faulted is a 202 naming no job.
             stand_in = f"{model.model_id}_{uuid7(gateway.now(), gateway.rng)}"
@@ -301,10 +303,7 @@ class Service:
         job = self.store.jobs.get(request_id)
         if job is None:
             raise MediaNotFound()
-        if call.scenario or self.store.rules.rules:
-            text = input_text(job.params)
-            rules = self.gateway.effects(job.key, job.model.model_id, text, "cdn")
-            await self._scenarios(call, rules)
+        await self._scenarios(call, job.key, job.model.model_id, job.params, "cdn")
         await self.gateway.settle(job)
         if job.status_at(self.gateway.now()) is not Status.COMPLETED:
             raise MediaNotFound("the job has no output (yet)")

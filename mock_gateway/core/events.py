@@ -81,8 +81,8 @@ class EventStore(Protocol):
 
     def done(self, event: Pending) -> None: ...
 
-    def release(self, request_id: str, at: float) -> None:
-        """Make the job's held callback due at `at`."""
+    def release(self, request_id: str, at: float) -> Pending | None:
+        """Make the job's held callback (if any) due at `at`; that callback."""
 
     def pending(self) -> list[Pending]: ...
 

@@ -129,16 +129,16 @@ async def front_door(request: web.Request, handler: Any) -> web.StreamResponse:
         response = Closed()
     elif trace.fault is not None and isinstance(response, web.Response):
         response = FaultResponse(trace.fault, response, service.noise, stand_in=stand_in)
+    status = None if trace.closed else response.status  # nobody received a closed one
     if is_gateway_path(request.path):
-        status = None if trace.closed else response.status
         service.record(request.method, loggable(request), status, trace)
     if settings.access_log:
         log.info(
-            "%s %s %s -> %d key=%s %.1fms",
+            "%s %s %s -> %s key=%s %.1fms",
             request.remote,
             request.method,
             loggable(request),
-            response.status,
+            trace.closed or status,
             trace.key or "-",
             (time.perf_counter() - started) * 1000,
         )

@@ -49,6 +49,7 @@ class MemoryEvents:
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Pending]] = []
         self._by_id: dict[int, Pending] = {}
+        self._held: dict[str, Pending] = {}  # request id -> its held callback (one at most)
         self._next_id = 1
 
     def new_id(self) -> int:
@@ -64,7 +65,9 @@ class MemoryEvents:
 
     def add(self, event: Pending) -> Pending:
         self._by_id[event.event_id] = event
-        if event.due != HELD:
+        if event.due == HELD:
+            self._held[event.request_id] = event
+        else:
             heapq.heappush(self._heap, (event.due, event.event_id, event))
         return event
 
@@ -81,12 +84,13 @@ class MemoryEvents:
     def done(self, event: Pending) -> None:
         self._by_id.pop(event.event_id, None)
 
-    def release(self, request_id: str, at: float) -> None:
-        for event in self._by_id.values():
-            if event.request_id == request_id and event.due == HELD:
-                event.due = at
-                heapq.heappush(self._heap, (at, event.event_id, event))
-                return
+    def release(self, request_id: str, at: float) -> Pending | None:
+        # Every final callback releases, held or not: a lookup, never a scan of all events.
+        event = self._held.pop(request_id, None)
+        if event is not None:
+            event.due = at
+            heapq.heappush(self._heap, (at, event.event_id, event))
+        return event
 
     def pending(self) -> list[Pending]:
         return sorted(self._by_id.values(), key=lambda e: (e.due, e.event_id))
@@ -94,6 +98,7 @@ class MemoryEvents:
     def clear(self) -> None:
         self._heap.clear()
         self._by_id.clear()
+        self._held.clear()
         self._next_id = 1
 
     def __len__(self) -> int:

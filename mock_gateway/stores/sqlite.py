@@ -106,7 +106,23 @@ class _Changes:
         self.done_events: set[int] = set()
         self.blobs: dict[str, bytes] = {}
         self.clock: float | None = None
-        self.any = False
+
+    @property
+    def any(self) -> bool:
+        """Whether there is anything to write (derived: no part has to remember a flag)."""
+        return bool(
+            self.cleared
+            or self.accounts
+            or self.deleted_accounts
+            or self.jobs
+            or self.rules
+            or self.journal
+            or self.deliveries
+            or self.events
+            or self.done_events
+            or self.blobs
+            or self.clock is not None
+        )
 
 
 class SqliteAccounts(MemoryAccounts):
@@ -134,7 +150,6 @@ class SqliteAccounts(MemoryAccounts):
             account.key = self._digest(account.key)
         self[account.key] = account
         self._changes.accounts[account.key] = account
-        self._changes.any = True
 
     def delete(self, key: str) -> bool:
         kept = self._digest(key)
@@ -144,7 +159,6 @@ class SqliteAccounts(MemoryAccounts):
         self.gone[kept] = account.label
         self._changes.accounts.pop(kept, None)
         self._changes.deleted_accounts[kept] = account.label
-        self._changes.any = True
         return True
 
     def label(self, key: str) -> str:
@@ -162,11 +176,9 @@ class SqliteJobs(MemoryJobs):
     def add(self, job: Job) -> None:
         self[job.request_id] = job
         self._changes.jobs[job.request_id] = job
-        self._changes.any = True
 
     def save(self, job: Job) -> None:
         self._changes.jobs[job.request_id] = job
-        self._changes.any = True
 
 
 class SqliteRules(ScenarioBook):
@@ -210,7 +222,6 @@ class SqliteRules(ScenarioBook):
 
     def _changed(self) -> None:
         self._changes.rules = True
-        self._changes.any = True
 
 
 class SqliteJournal(Journal):
@@ -222,7 +233,6 @@ class SqliteJournal(Journal):
         super().record(*fields)
         if self._size:
             self._changes.journal.append(self._entries[-1])
-            self._changes.any = True
 
 
 class SqliteDeliveries(DeliveryLog):
@@ -239,7 +249,6 @@ class SqliteDeliveries(DeliveryLog):
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         numbered = super().append(entry)
         self._changes.deliveries.append(numbered)
-        self._changes.any = True
         return numbered
 
     @property
@@ -307,21 +316,18 @@ class SqliteEvents(MemoryEvents):
     def add(self, event: Pending) -> Pending:
         super().add(event)
         self._changes.events[event.event_id] = event
-        self._changes.any = True
         return event
 
     def done(self, event: Pending) -> None:
         super().done(event)
         if self._changes.events.pop(event.event_id, None) is None:
             self._changes.done_events.add(event.event_id)
-        self._changes.any = True
 
-    def release(self, request_id: str, at: float) -> None:
-        held = [e for e in self._by_id.values() if e.request_id == request_id and e.held]
-        super().release(request_id, at)
-        for event in held[:1]:
+    def release(self, request_id: str, at: float) -> Pending | None:
+        event = super().release(request_id, at)
+        if event is not None:
             self._changes.events[event.event_id] = event
-            self._changes.any = True
+        return event
 
 
 class SqliteBlobs(MemoryBlobs):
@@ -345,7 +351,6 @@ class SqliteBlobs(MemoryBlobs):
         if digest not in self:
             self[digest] = data
             self._changes.blobs[digest] = data
-            self._changes.any = True
 
 
 class SqliteStore(MemoryStore):
@@ -387,13 +392,12 @@ class SqliteStore(MemoryStore):
     def save_clock(self, value: float) -> None:
         self._clock = value
         self._changes.clock = value
-        self._changes.any = True
 
     def clear(self) -> None:
         super().clear()
         self.accounts.gone.clear()
         self._changes.reset()
-        self._changes.cleared = self._changes.rules = self._changes.any = True
+        self._changes.cleared = self._changes.rules = True
 
     def commit(self) -> None:
         """Write every change since the last commit, in one transaction."""
