@@ -22,7 +22,7 @@ from .report import Targets, say, table
 
 HEADER_TIMEOUT = 3.0
 HEALTH_P99_TARGET_MS = 10.0
-SLACK = 1.0  # the sweep runs every 0.5 s; the rest is the measuring threads' own lag
+SLACK = 1.0  # the sweep runs every 0.25 s; the rest is the measuring threads' own lag
 
 
 def run(reaper: Reaper, generator: LoadGenerator, count: int, targets: Targets) -> None:

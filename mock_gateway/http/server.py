@@ -5,7 +5,7 @@ deadline for a request's headers, no cap on open connections, and it answers its
 400s in plain text with a traceback in the log. `GuardedHandler` adds what is missing:
 
 - a header deadline: from a connection's opening, or a request's first byte, to the end of
-  its headers (`header_timeout_seconds`, checked by one sweeper task every half second or
+  its headers (`header_timeout_seconds`, checked by one sweeper task every quarter second or
   quarter deadline, not a timer per request): slowloris and silent connections are closed;
 - a connection cap (`max_connections`): past it, a new connection is closed at once;
 - parser errors (an oversized header, too many headers, a bad Content-Length, TLS bytes on
@@ -32,7 +32,7 @@ from ..settings import Settings
 
 log = logging.getLogger("mock_gateway.access")
 LINGER_SECONDS = 1.0
-SWEEP_SECONDS = 0.5  # the longest a connection outlives its header deadline
+SWEEP_SECONDS = 0.25  # the longest a connection outlives its header deadline (idle loop)
 
 
 @dataclass
