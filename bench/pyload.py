@@ -1,16 +1,19 @@
 """Fallback load generator: `python -m bench.pyload SPEC.json`, used only without wrk.
 
-SPEC is {"base_url", "key", "seconds", "connections", "requests": [[method, path, body]]}.
-Each of `connections` workers sends one request at a time over its own keep-alive
-connection, cycling through the list. Prints the same `BENCH-RESULT` line as the wrk
-script (latencies in microseconds). One Python process tops out far below wrk, so the
-numbers it gives are bounded by this client, not by the server.
+SPEC is {"base_url", "key", "seconds", "connections", "requests": [[method, path, body]],
+"flow", "ring", "status_path"}. Each of `connections` workers sends one request at a time
+over its own keep-alive connection, cycling through the list; with "flow", every other
+request polls one of the last `ring` request ids the submits were given. Prints the same
+`BENCH-RESULT` line as the wrk script (latencies in microseconds). One Python process
+tops out far below wrk, so the numbers it gives are bounded by this client, not by the
+server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -29,22 +32,32 @@ async def worker(
     deadline: float,
     latencies: list[float],
     errors: list[int],
+    ids: list[str],
 ) -> None:
     """Send requests until `deadline`; appends latencies (µs), counts [non-2xx, socket] errors."""
     requests, base = spec["requests"], spec["base_url"]
+    flow, ring = bool(spec.get("flow")), int(spec.get("ring", 1024))
     i = start
+    turn = 0
     while time.perf_counter() < deadline:
-        method, path, body = requests[i % len(requests)]
-        i += 1
+        turn += 1
+        if flow and turn % 2 == 0 and ids:
+            method, path, body = "GET", spec["status_path"] + random.choice(ids[-ring:]), None
+        else:
+            method, path, body = requests[i % len(requests)]
+            i += 1
         headers = {KEY_HEADER: spec["key"]}
         if body is not None:
             headers["Content-Type"] = "application/json"
         began = time.perf_counter()
         try:
             async with session.request(method, base + path, data=body, headers=headers) as r:
-                await r.read()
+                answer = await r.read()
                 if not 200 <= r.status < 300:
                     errors[0] += 1
+                elif flow and r.status == 202:
+                    ids.append(json.loads(answer)["request_id"])
+                    del ids[: -2 * ring]  # keep the list short
         except (aiohttp.ClientError, TimeoutError):
             errors[1] += 1
             continue
@@ -63,6 +76,7 @@ async def play(spec: dict[str, Any]) -> str:
     """The BENCH-RESULT line for one run of `spec`."""
     latencies: list[float] = []
     errors = [0, 0]
+    ids: list[str] = []  # request ids the submits were given (flow)
     connections = int(spec["connections"])
     connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=5)
@@ -72,7 +86,7 @@ async def play(spec: dict[str, Any]) -> str:
         step = max(1, len(spec["requests"]) // connections)
         await asyncio.gather(
             *(
-                worker(session, spec, n * step, deadline, latencies, errors)
+                worker(session, spec, n * step, deadline, latencies, errors, ids)
                 for n in range(connections)
             )
         )
