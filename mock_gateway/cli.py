@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
@@ -124,6 +124,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="refuse to listen beyond loopback without an admin token",
     )
+    serve.add_argument(
+        "--loop",
+        choices=LOOPS,
+        default="auto",
+        help="event loop: uvloop (faster), asyncio, or auto: uvloop where it is installed",
+    )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
     sink.add_parser(commands)
     return top
@@ -171,13 +177,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
-    return serve(settings)
+    try:
+        factory = loop_factory(args.loop)
+    except ConfigError as e:
+        print(f"mock-gateway: {e}", file=sys.stderr)
+        return 2
+    return serve(settings, factory)
 
 
-def serve(settings: Settings) -> int:
+LOOPS = ("auto", "uvloop", "asyncio")
+
+
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop]:
+    """The event loop `serve` runs on: uvloop answers the same requests with less CPU per
+    request (the hot path is mostly the loop and the sockets), asyncio is the reference."""
+    if choice == "asyncio":
+        return asyncio.new_event_loop
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise ConfigError(
+                "--loop uvloop: uvloop is not installed (pip install uvloop)"
+            ) from None
+        return asyncio.new_event_loop
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def serve(
+    settings: Settings,
+    loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+) -> int:
     """Run the mock until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot listen."""
     try:
-        asyncio.run(_serve(settings))
+        with asyncio.Runner(loop_factory=loop) as runner:
+            runner.run(_serve(settings))
     except ConfigError as e:  # found while building the app, e.g. an unreadable --webhook-ca
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
@@ -209,10 +244,11 @@ async def _serve(settings: Settings) -> None:
         clock = "manual" if manual else f"real, time scale {settings.time_scale:g}"
         jobs = service.health()["jobs"]
         kept = f", state {settings.state}: {jobs} jobs kept" if settings.state else ""
+        kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
         print(
             f"mock-gateway {__version__} listening on http://{host}:{port} "
             f"(API generation {settings.api_generation}, clock {clock}, seed {settings.seed}"
-            f"{kept}); "
+            f"{kept}, loop {kind}); "
             "Ctrl-C stops it",
             file=sys.stderr,
             flush=True,

@@ -99,6 +99,7 @@ class Settings:
     body_timeout_seconds: float = 30.0  # headers complete -> the whole body read
     keepalive_timeout_seconds: float = 15.0  # an idle keep-alive connection is closed then
     max_connections: int = 1024  # open at once; past it a new connection is closed
+    fast_lane: bool = True  # the hot routes answered off the socket (mock_gateway/http/fast.py)
     admin_token: str | None = field(default=None, repr=False)  # Bearer token for /_mock/
     require_admin_token: bool = False  # refuse to start beyond loopback without one
     state: str | None = None  # SQLite file that keeps everything across restarts (None: memory)
@@ -146,6 +147,7 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "body_timeout_seconds": ((int, float), lambda v: 0 < v <= 3600),
     "keepalive_timeout_seconds": ((int, float), lambda v: 0 < v <= 3600),
     "max_connections": (int, lambda v: 1 <= v <= 1_000_000),
+    "fast_lane": (bool, None),
     "require_admin_token": (bool, None),
     "shutdown_grace_seconds": ((int, float), lambda v: 0 <= v <= 600),
 }

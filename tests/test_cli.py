@@ -254,3 +254,32 @@ def test_a_profile_is_adopted_and_said_at_start_up(tmp_path: Path, fresh: list[S
         "adopted assumed.output.media-type: application/octet-stream",
         "cannot adopt assumed.gen1.eta: observed grew",
     ]
+
+
+def test_the_loop_is_uvloop_by_default_and_asyncio_on_request(
+    tmp_path: Path, fresh: list[Server]
+) -> None:
+    """`--loop`: auto (uvloop where installed, as here: it is a dependency) or asyncio; the
+    banner says which, and both serve. Catches a default that silently fell back."""
+    default = Server(cwd=tmp_path)
+    fresh.append(default)
+    plain = Server("--loop", "asyncio", cwd=tmp_path)
+    fresh.append(plain)
+    assert "loop uvloop" in default.lines[0]
+    assert "loop asyncio" in plain.lines[0]
+    for s in (default, plain):
+        assert http("GET", s.url + "/_mock/health")[0] == 200
+        assert s.stop() == 0
+
+
+def test_an_unknown_loop_exits_2_with_one_line(tmp_path: Path) -> None:
+    out = subprocess.run(
+        command("serve", "--port", "0", "--loop", "trio"),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=tmp_path,
+        env=child_env(),
+    )
+    assert out.returncode == 2
+    assert "--loop" in out.stderr and "invalid choice" in out.stderr

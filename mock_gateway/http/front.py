@@ -172,12 +172,20 @@ def _from_aiohttp(e: web.HTTPException) -> GatewayError:
 
 
 def error_response(e: GatewayError, generation: int, style: str) -> web.Response:
+    body, headers = error_body(e, generation, style)
+    return web.json_response(body, status=e.status, headers=headers)
+
+
+def error_body(
+    e: GatewayError, generation: int, style: str
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The body and extra headers of the answer to `e` (its status is `e.status`)."""
     body: dict[str, object]
     if style == "apim" and e.status in _APIM_MESSAGES and not isinstance(e, ForcedError):
         body = {"statusCode": e.status, "message": _APIM_MESSAGES[e.status]}
     else:
         body = e.body(generation)
-    return web.json_response(body, status=e.status, headers=e.headers())
+    return body, e.headers()
 
 
 def base_url(request: web.Request) -> str:
@@ -200,11 +208,7 @@ _FORWARDED_HOST = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,
 
 async def read_json(request: web.Request) -> Any:
     """The JSON body, or a 4xx naming what is wrong with it."""
-    if request.content_type != "application/json":
-        raise InvalidParameters(
-            f"Content-Type must be application/json, not '{request.content_type[:80]}'",
-            field="Content-Type",
-        )
+    check_content_type(request.content_type)
     if request.content.is_eof():  # the usual small body came with the headers: no timer
         raw = await request.read()  # aiohttp raises 413 past client_max_size
     else:
@@ -214,6 +218,20 @@ async def read_json(request: web.Request) -> Any:
                 raw = await request.read()
         except TimeoutError:
             raise BodyTimeout(limit) from None
+    return decode_json(raw)
+
+
+def check_content_type(content_type: str) -> None:
+    """A 400 unless the body is declared JSON (`content_type`: the media type alone)."""
+    if content_type != "application/json":
+        raise InvalidParameters(
+            f"Content-Type must be application/json, not '{content_type[:80]}'",
+            field="Content-Type",
+        )
+
+
+def decode_json(raw: bytes) -> Any:
+    """The JSON value of a whole body, or a 400 naming what is wrong with it."""
     if not raw.strip():
         raise InvalidParameters("the request body is empty; a JSON object is required")
     try:

@@ -14,6 +14,11 @@ deadline for a request's headers, no cap on open connections, and it answers its
 A request line without an HTTP version (HTTP/0.9) is closed unanswered by the front door,
 or by the header deadline when its line never ends.
 
+Each connection starts in the fast lane (http/fast.py) when the app is the mock as built:
+plain requests to the hot routes are answered without aiohttp's web layer, the rest of the
+connection goes to aiohttp from the first request the lane does not take. The limits hold
+in both: the header deadline, and (the lane's own) the keep-alive timeout.
+
 The body deadline (`body_timeout_seconds`) is the front door's (`front.read_json`).
 """
 
@@ -29,9 +34,13 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from ..settings import Settings
+from .fast import NEED_MORE, NOT_FAST, Exchange, Lane
+from .front import front_door
+from .keys import SERVICE
 
 log = logging.getLogger("mock_gateway.access")
 LINGER_SECONDS = 1.0
+PAUSE_BYTES = 1 << 20  # the fast lane stops reading a connection that sent this much ahead
 SWEEP_SECONDS = 0.25  # the longest a connection outlives its header deadline (idle loop)
 
 
@@ -41,6 +50,7 @@ class Guard:
 
     header_timeout: float
     max_connections: int
+    keepalive_timeout: float = 15.0
     open: set[GuardedHandler] = field(default_factory=set)
     refused: int = 0  # connections closed for being over the cap
     too_slow: int = 0  # connections closed for missing the header deadline
@@ -50,6 +60,12 @@ class GuardedHandler(RequestHandler):
     _guard: Guard
     _since: float | None = None  # when the awaited request's headers began (None: not waiting)
     _seen = 0  # requests parsed by then
+    # The fast lane (http/fast.py): the bytes it holds, None once aiohttp has the connection.
+    _pending: bytearray | None = None
+    _lane: Lane
+    _answering: asyncio.Task[None] | None = None  # the fast answer under way
+    _idle_since: float | None = None  # when the fast lane last answered with nothing left
+    _remote = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -62,12 +78,32 @@ class GuardedHandler(RequestHandler):
             return
         guard.open.add(self)
         self._since = self._loop.time()  # a connection that never sends a request is closed too
+        if manager.lane is not None:
+            self._lane, self._pending = manager.lane, bytearray()
+            peer = transport.get_extra_info("peername")
+            self._remote = str(peer[0]) if isinstance(peer, tuple | list) and peer else ""
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._guard.open.discard(self)
+        if self._answering is not None:
+            self._answering.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        pending = self._pending
+        if pending is None:
+            self._ordinary(data)
+            return
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        pending += data
+        if self._answering is None:
+            self._fast_next()
+        elif len(pending) > PAUSE_BYTES:
+            transport.pause_reading()  # a client far ahead of its answers waits, as in aiohttp
+
+    def _ordinary(self, data: bytes) -> None:
         # No timer per request (the hot path): a mark, which the server's sweeper reads.
         if self._since is None and not self._request_in_progress and not self._messages:
             self._since, self._seen = self._loop.time(), self._request_count
@@ -75,15 +111,71 @@ class GuardedHandler(RequestHandler):
         if self._since is not None and self._request_count != self._seen:
             self._since = None  # a whole request (or a parser error) is in
 
+    def _fast_next(self) -> None:
+        """Answer the next request in the fast lane's buffer, or hand the connection over."""
+        pending = self._pending
+        assert pending is not None
+        exchange, used = self._lane.parse(pending)
+        if exchange == NOT_FAST:
+            self._hand_over()
+        elif exchange == NEED_MORE:
+            if pending and self._since is None:
+                self._since, self._seen = self._loop.time(), self._request_count
+            self._idle_since = None if pending else self._idle_since
+        else:
+            assert not isinstance(exchange, str)
+            del pending[:used]
+            self._since = self._idle_since = None
+            self._answering = self._loop.create_task(self._fast_answer(exchange))
+
+    async def _fast_answer(self, exchange: Exchange) -> None:
+        transport = self.transport
+        try:
+            closing = transport.is_closing if transport is not None else _gone
+            reply = await self._lane.answer(exchange, self._remote, closing)
+        finally:
+            self._answering = None
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if reply:
+            transport.write(reply)
+        if self._pending is not None:
+            if len(self._pending) <= PAUSE_BYTES:
+                transport.resume_reading()
+            if self._pending:
+                self._fast_next()
+            else:
+                self._idle_since = self._loop.time()
+
+    def _hand_over(self) -> None:
+        """The ordinary path has this connection from here on, starting with what is held."""
+        data, self._pending = self._pending, None
+        self._idle_since = None
+        assert self.transport is not None
+        self.transport.resume_reading()
+        if data:
+            self._ordinary(bytes(data))
+
     def too_slow(self, now: float) -> bool:
-        """Close the connection if its headers are overdue; whether it was."""
+        """Close the connection if its headers are overdue, or (fast lane) it sat idle past
+        the keep-alive timeout; whether it was."""
+        idle = self._idle_since
+        if idle is not None and now - idle >= self._guard.keepalive_timeout:
+            return self._close_now(slow=False)
         since = self._since
         if since is None or now - since < self._guard.header_timeout:
             return False
-        transport = self.transport
-        if self._request_count != self._seen or transport is None:
+        if self._request_count != self._seen or self.transport is None:
             return False
-        self._guard.too_slow += 1
+        return self._close_now(slow=True)
+
+    def _close_now(self, *, slow: bool) -> bool:
+        transport = self.transport
+        if transport is None:
+            return False
+        if slow:
+            self._guard.too_slow += 1
         self.force_close()
         transport.close()
         return True
@@ -109,8 +201,13 @@ class GuardedHandler(RequestHandler):
         return response
 
 
+def _gone() -> bool:
+    return True
+
+
 class GuardedServer(web.Server):
     guard: Guard
+    lane: Lane | None = None
 
     def __call__(self) -> RequestHandler:
         return GuardedHandler(self, loop=self._loop, **self._kwargs)
@@ -129,7 +226,19 @@ class GuardedRunner(web.AppRunner):
             handle_signals=False,
             **kwargs,
         )
-        self.guard = Guard(settings.header_timeout_seconds, settings.max_connections)
+        self.guard = Guard(
+            settings.header_timeout_seconds,
+            settings.max_connections,
+            settings.keepalive_timeout_seconds,
+        )
+        # Only over the app as built: a middleware someone added (a test's instrumentation,
+        # a broken variant of the mock) would be bypassed by the fast lane, so it stays off.
+        plain = SERVICE in app and tuple(app.middlewares) == (front_door,)
+        self.lane = (
+            Lane(app[SERVICE], settings, app._client_max_size)
+            if settings.fast_lane and plain
+            else None
+        )
 
     async def setup(self) -> None:
         await super().setup()
@@ -154,4 +263,5 @@ class GuardedRunner(web.AppRunner):
         server = await super()._make_server()
         server.__class__ = GuardedServer  # same object, the guarded handler factory
         server.guard = self.guard  # type: ignore[attr-defined]
+        server.lane = self.lane  # type: ignore[attr-defined]
         return server

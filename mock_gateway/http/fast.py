@@ -1,0 +1,250 @@
+"""The fast lane: the gateway's hot routes answered straight off the socket.
+
+aiohttp's web layer (a Request, the router, the middleware chain, a Response and its
+headers) costs more per request than everything the mock itself does for a status poll or
+a submit. The fast lane reads those requests itself and calls the same service, in the
+same order the front door does (`front.front_door`), so the answer, the journal and the
+access log are the same; only the layers between the socket and the service are gone.
+
+It takes only what it can answer exactly like the ordinary path:
+
+- HTTP/1.1; ASCII headers without duplicates, folding or control characters; a Host; no
+  Connection, Transfer-Encoding, Expect, Upgrade or X-Mock-Scenario header; no query string
+  and no percent sign in the path; a POST's body whole in hand once its headers are (a body
+  still on its way is the ordinary path's: its deadline, a hang-up in the middle);
+- generation 2's status poll, both generations' submit, generation 1's result;
+- while no scenario rule exists (a rule or a header can fault the answer, which the
+  ordinary path's fault machinery carries out) and without --trust-forwarded.
+
+Anything else, from its first byte on, goes to aiohttp for the rest of the connection
+(`Lane.parse` answers NOT_FAST): the fast lane never decides what the ordinary path would
+refuse. tests/http/test_fast.py plays every request both ways and compares the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate
+from functools import partial
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp.helpers import parse_content_type
+from aiohttp.http import SERVER_SOFTWARE
+
+from ..core.errors import GatewayError, InternalError
+from ..service import Call, Service
+from ..settings import Settings
+from .front import (
+    CLIENT_CLOSED,
+    KEY_HEADER,
+    SCENARIO_HEADER,
+    check_content_type,
+    decode_json,
+    error_body,
+    is_gateway_path,
+)
+
+log = logging.getLogger("mock_gateway.access")
+
+NEED_MORE = "need more"  # the buffer ends inside a request
+NOT_FAST = "not fast"  # the ordinary path must answer this (and the rest of the connection)
+MAX_HEAD = 8190  # aiohttp's own line limit: a longer head is the ordinary path's to refuse
+
+_KEY = KEY_HEADER.lower()
+# Headers whose meaning only the ordinary path carries out (or refuses).
+_SPECIAL = frozenset(
+    {"connection", "transfer-encoding", "expect", "upgrade", "te", SCENARIO_HEADER.lower()}
+)
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # in a line (the CRLFs are split off)
+_SEGMENT = rb"[A-Za-z0-9._~!$&'()*+,;=:@-]+"  # no '%': what aiohttp would decode stays out
+_ROUTES: tuple[tuple[bytes, re.Pattern[bytes], str], ...] = (
+    (b"GET", re.compile(rb"/v2/requests/status/(" + _SEGMENT + rb")"), "status"),
+    (b"POST", re.compile(rb"/(" + _SEGMENT + rb")/v1/(" + _SEGMENT + rb"-request)"), "submit"),
+    (
+        b"POST",
+        re.compile(rb"/(" + _SEGMENT + rb")/v1/(" + _SEGMENT + rb"-request-result)"),
+        "result",
+    ),
+)
+_STARTS = (b"GET /v2/requests/status/", b"POST /")  # how a hot request line begins
+_JSON = "application/json; charset=utf-8"
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request the fast lane takes."""
+
+    method: str
+    path: str
+    route: str  # status, submit or result
+    match: tuple[str, ...]  # the route's path parameters
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+
+class Lane:
+    """One server's fast lane: parsing, and answering through the service."""
+
+    def __init__(self, service: Service, settings: Settings, max_body: int) -> None:
+        self.service = service
+        self.settings = settings
+        self.max_body = max_body
+        self._second = -1
+        self._date = b""
+
+    @property
+    def open(self) -> bool:
+        """Whether requests may take the fast lane now (no rule could fault them)."""
+        return not self.settings.trust_forwarded and not self.service.store.rules.rules
+
+    def parse(self, buf: bytearray) -> tuple[Exchange | str, int]:
+        """(the next request, bytes it took), or (NEED_MORE or NOT_FAST, 0)."""
+        end = buf.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
+        if end < 0:  # a head still coming: hand it over as soon as it cannot be the lane's
+            first = buf.find(b"\r\n")
+            if first >= 0:
+                hot = _request_line(bytes(buf[:first])) is not None
+            else:
+                hot = any(p.startswith(buf[:32]) or buf.startswith(p) for p in _STARTS)
+            return (NEED_MORE if hot and len(buf) < MAX_HEAD + 4 else NOT_FAST), 0
+        head = bytes(buf[:end])
+        if not head.isascii() or not self.open:
+            return NOT_FAST, 0
+        lines = head.split(b"\r\n")
+        matched = _request_line(lines[0])
+        if matched is None:
+            return NOT_FAST, 0
+        method = lines[0].split(b" ", 1)[0]
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(b":")
+            if not colon or not _TOKEN.fullmatch(name) or _CONTROL.search(value):
+                return NOT_FAST, 0
+            key = name.decode().lower()
+            if key in headers or key in _SPECIAL:
+                return NOT_FAST, 0
+            headers[key] = value.strip(b" \t").decode()
+        if "host" not in headers:
+            return NOT_FAST, 0
+        length = headers.get("content-length", "0")
+        if not length.isdigit() or len(length) > 12:
+            return NOT_FAST, 0
+        size = int(length)
+        if size > self.max_body or (method == b"GET" and size):
+            return NOT_FAST, 0
+        start = end + 4
+        if len(buf) < start + size:
+            # A body still coming is the ordinary path's: its deadline (a 408), a hang-up
+            # in the middle ("client closed" in the journal).
+            return NOT_FAST, 0
+        route, groups, target = matched
+        body = bytes(buf[start : start + size])
+        exchange = Exchange(method.decode(), target, route, groups, headers, body)
+        return exchange, start + size
+
+    async def answer(self, exchange: Exchange, remote: str, closing: Callable[[], bool]) -> bytes:
+        """The whole HTTP answer to `exchange`, journaled and logged as the front door does;
+        b"" when the client is gone (`closing()`) by the time it is ready."""
+        service, settings = self.service, self.settings
+        headers = exchange.headers
+        call = Call(headers.get(_KEY), None)
+        trace = call.trace
+        started = time.perf_counter() if settings.access_log else 0.0
+        service.catch_up()
+        extra: dict[str, str] = {}
+        try:
+            body, status = await self._route(exchange, call)
+        except GatewayError as e:
+            generation = service.answering_generation(call)
+            status, body, extra = e.status, *error_body(e, generation, settings.error_style)
+        except Exception:
+            log.exception("unexpected error on %s %s", exchange.method, exchange.path)
+            bug = InternalError()
+            generation = service.answering_generation(call)
+            status, body, extra = bug.status, *error_body(bug, generation, settings.error_style)
+        if trace.fault is not None:  # cannot happen while `open`: a bug, said loudly
+            raise RuntimeError("a faulted answer reached the fast lane")
+        gone = closing()
+        if gone:
+            trace.closed = CLIENT_CLOSED
+        answered = None if gone else status
+        if is_gateway_path(exchange.path):
+            service.record(exchange.method, exchange.path[:300], answered, trace)
+        if settings.access_log:
+            log.info(
+                "%s %s %s -> %s key=%s %.1fms",
+                remote,
+                exchange.method,
+                exchange.path[:300],
+                trace.closed or status,
+                trace.key or "-",
+                (time.perf_counter() - started) * 1000,
+            )
+        return b"" if gone else self._render(status, body, extra)
+
+    async def _route(self, exchange: Exchange, call: Call) -> tuple[Any, int]:
+        service = self.service
+        if exchange.route == "status":
+            return await service.status(call, exchange.match[0]), 200
+        read = partial(_read_json, exchange)
+        if exchange.route == "submit":
+            call.base_url = f"http://{exchange.headers['host']}"
+            headers = exchange.headers
+            model_id, action = exchange.match
+            return await service.submit(
+                call,
+                model_id,
+                action,
+                read,
+                headers.get("x-webhook-url"),
+                headers.get("x-webhook-mode"),
+            )
+        model_id, action = exchange.match
+        return await service.result(call, model_id, action, read), 200
+
+    def _render(self, status: int, body: Any, extra: dict[str, str]) -> bytes:
+        text = json.dumps(body).encode()
+        now = int(time.time())
+        if now != self._second:  # the Date header changes once a second
+            self._second, self._date = now, formatdate(now, usegmt=True).encode()
+        lines = [b"HTTP/1.1 %d %s" % (status, HTTPStatus(status).phrase.encode())]
+        lines += [f"{k}: {v}".encode("latin-1") for k, v in extra.items()]
+        lines += [
+            b"Content-Type: " + _JSON.encode(),
+            b"Content-Length: %d" % len(text),
+            b"Date: " + self._date,
+            b"Server: " + SERVER_SOFTWARE.encode(),
+        ]
+        return b"\r\n".join(lines) + b"\r\n\r\n" + text
+
+
+def _request_line(line: bytes) -> tuple[str, tuple[str, ...], str] | None:
+    """(route, its path parameters, the path) of a request line to a hot route, or None."""
+    parts = line.split(b" ")
+    if len(parts) != 3 or parts[2] != b"HTTP/1.1":
+        return None
+    method, target = parts[0], parts[1]
+    for want, pattern, route in _ROUTES:
+        if method == want:
+            found = pattern.fullmatch(target)
+            if found is not None:
+                return route, tuple(g.decode() for g in found.groups()), target.decode()
+    return None
+
+
+async def _read_json(exchange: Exchange) -> Any:
+    """The body as front.read_json reads it (the same checks, in the same order)."""
+    check_content_type(_content_type(exchange.headers.get("content-type")))
+    return decode_json(exchange.body)
+
+
+def _content_type(value: str | None) -> str:
+    """The media type of a Content-Type value, exactly as aiohttp's `request.content_type`."""
+    return "application/octet-stream" if value is None else parse_content_type(value)[0]

@@ -1,0 +1,265 @@
+"""Issue 14: the fast lane (mock_gateway/http/fast.py) answers exactly as the ordinary path.
+
+Each request is played twice on raw sockets: as is (the fast lane takes it when it can) and
+with an empty `X-Mock-Scenario` header, which means nothing to the service (no scenario) but
+keeps the request on aiohttp's path. The answers must be the same bytes (request ids,
+timestamps and the Date header aside) and journaled alike. The other tests pin down what the
+fast lane must hand over, and the connection limits it keeps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mock_gateway.running import RunningGateway, running
+
+FIBO = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request"
+RMBG = "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request"
+RESULT = "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request-result"
+ORDINARY = b"X-Mock-Scenario: \r\n"  # no scenario, but not the fast lane's to take
+
+
+@pytest.fixture(scope="module")
+def gw() -> Iterator[RunningGateway]:
+    with running(keepalive_timeout_seconds=0.6, header_timeout_seconds=0.6) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh(gw: RunningGateway) -> None:
+    """No rule left by an earlier test: while one exists the fast lane takes nothing."""
+    gw.reset()
+    gw.put_key("gen1-key", balance_usd=10, api_generation=1)
+    gw.put_key("poor-key", balance_usd=0)
+
+
+def port(gw: RunningGateway) -> int:
+    return int(gw.url.rsplit(":", 1)[1])
+
+
+def request(
+    gw: RunningGateway,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    *,
+    key: str | None = "test-key",
+    content_type: str | None = "application/json",
+    extra: bytes = b"",
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port(gw)}"]
+    if key is not None:
+        lines.append(f"Ocp-Apim-Subscription-Key: {key}")
+    if body is not None:
+        if content_type is not None:
+            lines.append(f"Content-Type: {content_type}")
+        lines.append(f"Content-Length: {len(body)}")
+    return "\r\n".join(lines).encode() + b"\r\n" + extra + b"\r\n" + (body or b"")
+
+
+def answers(gw: RunningGateway, data: bytes, count: int = 1, timeout: float = 5) -> list[bytes]:
+    """The first `count` whole answers to `data`, sent on one new connection."""
+    with socket.create_connection(("127.0.0.1", port(gw)), timeout=timeout) as s:
+        s.sendall(data)
+        return read_answers(s, count)
+
+
+def read_answers(s: socket.socket, count: int) -> list[bytes]:
+    got, out = b"", []
+    while len(out) < count:
+        head, sep, rest = got.partition(b"\r\n\r\n")
+        if sep:
+            size = int(re.search(rb"\r\nContent-Length: (\d+)", head)[1])  # type: ignore[index]
+            if len(rest) >= size:
+                out.append(head + sep + rest[:size])
+                got = rest[size:]
+                continue
+        chunk = s.recv(65536)
+        assert chunk, f"closed after {len(out)} answers: {got!r}"
+        got += chunk
+    return out
+
+
+_VARIABLE = [
+    (rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", b"<uuid>"),
+    (rb"\d{4}-\d\d-\d\d[T ][\d:.]+Z?", b"<time>"),
+    (rb"Date: [^\r]+", b"Date: <date>"),
+    (rb"Content-Length: \d+", b"Content-Length: <n>"),  # ids and times differ in length
+]
+
+
+def same_shape(answer: bytes) -> bytes:
+    for pattern, stand_in in _VARIABLE:
+        answer = re.sub(pattern, stand_in, answer)
+    return answer
+
+
+def both_ways(gw: RunningGateway, *args: object, **kwargs: object) -> tuple[bytes, bytes]:
+    fast = answers(gw, request(gw, *args, **kwargs))[0]  # type: ignore[arg-type]
+    kwargs["extra"] = ORDINARY + kwargs.get("extra", b"")  # type: ignore[operator]
+    ordinary = answers(gw, request(gw, *args, **kwargs))[0]  # type: ignore[arg-type]
+    return fast, ordinary
+
+
+def submitted_id(answer: bytes) -> str:
+    request_id: str = json.loads(answer.partition(b"\r\n\r\n")[2])["request_id"]
+    return request_id
+
+
+bodies = st.one_of(
+    st.builds(lambda p: {"prompt": p}, st.text(max_size=30)),
+    st.builds(lambda u: {"image_url": u}, st.sampled_from(["https://example.com/a.jpg", "nope"])),
+    st.dictionaries(
+        st.sampled_from(["prompt", "seed", "steps_num", "x"]), st.integers(), max_size=3
+    ),
+    st.just([]),
+).map(lambda v: json.dumps(v).encode())
+raw_bodies = st.one_of(bodies, st.sampled_from([b"", b"   ", b"{", b"NaN", b"\xff\xfe", b"[1,"]))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from([FIBO, RMBG, RESULT, "/bria-fibo-bbq-preview/v1/other-request"]),
+    body=raw_bodies,
+    key=st.sampled_from(["test-key", "gen1-key", "poor-key", "wrong-key", None]),
+    content_type=st.sampled_from(
+        ["application/json", "Application/JSON; charset=utf-8", "text/plain", None]
+    ),
+)
+def test_a_post_is_answered_the_same_both_ways(
+    gw: RunningGateway, path: str, body: bytes, key: str | None, content_type: str | None
+) -> None:
+    fast, ordinary = both_ways(gw, "POST", path, body, key=key, content_type=content_type)
+    assert same_shape(fast) == same_shape(ordinary)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    key=st.sampled_from(["test-key", "gen1-key", "wrong-key", None]),
+    known=st.booleans(),
+    seconds=st.sampled_from([0, 3, 60]),
+)
+def test_a_status_poll_is_answered_the_same_both_ways(
+    gw: RunningGateway, key: str | None, known: bool, seconds: int
+) -> None:
+    request_id = "bria-fibo-bbq-preview_not-a-job"
+    if known:
+        request_id = submitted_id(answers(gw, request(gw, "POST", FIBO, b'{"prompt": "a fox"}'))[0])
+    gw.advance(seconds)
+    path = f"/v2/requests/status/{request_id}"
+    fast, ordinary = both_ways(gw, "GET", path, key=key)
+    assert same_shape(fast) == same_shape(ordinary)
+
+
+def test_the_journal_shows_a_fast_answer_like_an_ordinary_one(gw: RunningGateway) -> None:
+    gw.reset()
+    both_ways(gw, "POST", FIBO, b'{"prompt": "a lighthouse"}')
+    both_ways(gw, "GET", "/v2/requests/status/unknown", key="wrong-key")
+    journal = gw.requests
+    assert len(journal) == 4, journal
+    for fast, ordinary in (journal[0:2], journal[2:4]):
+        variable = {"seq", "at", "request_id", "wall_time", "sim_time"}
+        assert {k: v for k, v in fast.items() if k not in variable} == {
+            k: v for k, v in ordinary.items() if k not in variable
+        }
+    assert journal[0]["status"] == 202 and journal[2]["status"] == 401
+
+
+def test_pipelined_requests_are_answered_in_order_across_the_hand_over(
+    gw: RunningGateway,
+) -> None:
+    """Fast, fast, then one only aiohttp answers (health), then fast again: one write."""
+    data = (
+        request(gw, "POST", FIBO, b'{"prompt": "one"}')
+        + request(gw, "GET", "/v2/requests/status/nope")
+        + b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n"
+        + request(gw, "GET", "/v2/requests/status/nope2")
+    )
+    got = answers(gw, data, 4)
+    assert [a.split(b"\r\n", 1)[0] for a in got] == [
+        b"HTTP/1.1 202 Accepted",
+        b"HTTP/1.1 404 Not Found",
+        b"HTTP/1.1 200 OK",
+        b"HTTP/1.1 404 Not Found",
+    ]
+    assert b'"status": "ok"' in got[2] and b"nope2" in got[3]
+
+
+def test_a_request_in_small_pieces_is_answered_once_whole(gw: RunningGateway) -> None:
+    data = request(gw, "POST", FIBO, b'{"prompt": "a fox in pieces"}')
+    with socket.create_connection(("127.0.0.1", port(gw)), timeout=5) as s:
+        for i in range(0, len(data), 7):
+            s.sendall(data[i : i + 7])
+            time.sleep(0.002)
+        (answer,) = read_answers(s, 1)
+    assert answer.startswith(b"HTTP/1.1 202 Accepted")
+    assert b'"prompt"' not in answer and b'"status": "QUEUED"' in answer
+
+
+def test_while_a_rule_exists_the_ordinary_path_answers_and_faults_work(
+    gw: RunningGateway,
+) -> None:
+    """A rule can fault an answer, which only the ordinary path can carry out."""
+    gw.reset()
+    job = submitted_id(answers(gw, request(gw, "POST", FIBO, b'{"prompt": "x"}'))[0])
+    poll = request(gw, "GET", f"/v2/requests/status/{job}")
+    gw.scenario(match={"on": "status"}, fault="fault-empty", times=1)
+    with socket.create_connection(("127.0.0.1", port(gw)), timeout=5) as s:
+        s.sendall(poll)
+        assert s.recv(65536) == b""  # closed with no answer, as the rule says
+    assert answers(gw, poll)[0].startswith(b"HTTP/1.1 200 OK")  # the rule is used up
+
+
+def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(gw: RunningGateway) -> None:
+    with socket.create_connection(("127.0.0.1", port(gw)), timeout=5) as s:
+        s.sendall(request(gw, "GET", "/v2/requests/status/nope"))
+        read_answers(s, 1)
+        started = time.monotonic()
+        assert s.recv(65536) == b""  # closed by the server, not by our timeout
+        assert 0.5 <= time.monotonic() - started < 2.5
+
+
+def test_unfinished_headers_are_cut_off_at_the_header_timeout(gw: RunningGateway) -> None:
+    with socket.create_connection(("127.0.0.1", port(gw)), timeout=5) as s:
+        s.sendall(request(gw, "GET", "/v2/requests/status/nope"))
+        read_answers(s, 1)
+        s.sendall(b"GET /v2/requests/status/x HTTP/1.1\r\nHost: x\r\n")  # never ends
+        started = time.monotonic()
+        assert s.recv(65536) == b""
+        assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"GET /v2/requests/status/a%20b HTTP/1.1\r\nHost: x\r\n\r\n",  # decoded by aiohttp
+        b"GET /v2/requests/status/x?y=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /v2/requests/status/x HTTP/1.0\r\nHost: x\r\n\r\n",
+        b"GET /v2/requests/status/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"POST " + FIBO.encode() + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/json\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        b"GET /v2/requests/status/x HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+        b"GET /v2/requests/status/x HTTP/1.1\r\n\r\n",  # no Host
+    ],
+)
+def test_what_the_fast_lane_does_not_take_gets_the_ordinary_answer(
+    gw: RunningGateway, data: bytes
+) -> None:
+    line, rest = data.split(b"\r\n", 1)
+    data = line + b"\r\nOcp-Apim-Subscription-Key: test-key\r\n" + rest  # past the 401
+    ordinary = data.replace(b"\r\n\r\n", b"\r\n" + ORDINARY + b"\r\n", 1)
+    answer = answers(gw, data)[0]
+    assert same_shape(answer) == same_shape(answers(gw, ordinary)[0])
+    assert not answer.startswith(b"HTTP/1.1 401")
