@@ -61,8 +61,8 @@ _KEY = KEY_HEADER.lower()
 _SPECIAL = frozenset(
     {"connection", "transfer-encoding", "expect", "upgrade", "te", SCENARIO_HEADER.lower()}
 )
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # in a line (the CRLFs are split off)
+# Header lines, each `token: printable ASCII or tabs` and CRLF; one match checks them all.
+_FIELDS = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e]*\r\n)*")
 _SEGMENT = rb"[A-Za-z0-9._~!$&'()*+,;=:@-]+"  # no '%': what aiohttp would decode stays out
 _ROUTES: tuple[tuple[bytes, re.Pattern[bytes], str], ...] = (
     (b"GET", re.compile(rb"/v2/requests/status/(" + _SEGMENT + rb")"), "status"),
@@ -115,38 +115,36 @@ class Lane:
                 hot = any(p.startswith(buf[:32]) or buf.startswith(p) for p in _STARTS)
             return (NEED_MORE if hot and len(buf) < MAX_HEAD + 4 else NOT_FAST), 0
         head = bytes(buf[:end])
-        if not head.isascii() or not self.open:
+        first = head.find(b"\r\n")
+        matched = _request_line(head if first < 0 else head[:first])
+        if matched is None or not self.open:
             return NOT_FAST, 0
-        lines = head.split(b"\r\n")
-        matched = _request_line(lines[0])
-        if matched is None:
+        fields = head[first + 2 :] + b"\r\n" if first >= 0 else b""
+        if not _FIELDS.fullmatch(fields):  # ASCII, no control characters, no folding
             return NOT_FAST, 0
-        method = lines[0].split(b" ", 1)[0]
         headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, colon, value = line.partition(b":")
-            if not colon or not _TOKEN.fullmatch(name) or _CONTROL.search(value):
-                return NOT_FAST, 0
-            key = name.decode().lower()
+        for line in fields.decode("ascii").split("\r\n")[:-1]:
+            name, _, value = line.partition(":")
+            key = name.lower()
             if key in headers or key in _SPECIAL:
                 return NOT_FAST, 0
-            headers[key] = value.strip(b" \t").decode()
+            headers[key] = value.strip(" \t")
         if "host" not in headers:
             return NOT_FAST, 0
         length = headers.get("content-length", "0")
         if not length.isdigit() or len(length) > 12:
             return NOT_FAST, 0
         size = int(length)
-        if size > self.max_body or (method == b"GET" and size):
+        method, route, groups, target = matched
+        if size > self.max_body or (method == "GET" and size):
             return NOT_FAST, 0
         start = end + 4
         if len(buf) < start + size:
             # A body still coming is the ordinary path's: its deadline (a 408), a hang-up
             # in the middle ("client closed" in the journal).
             return NOT_FAST, 0
-        route, groups, target = matched
         body = bytes(buf[start : start + size])
-        exchange = Exchange(method.decode(), target, route, groups, headers, body)
+        exchange = Exchange(method, target, route, groups, headers, body)
         return exchange, start + size
 
     async def answer(self, exchange: Exchange, remote: str, closing: Callable[[], bool]) -> bytes:
@@ -225,8 +223,8 @@ class Lane:
         return b"\r\n".join(lines) + b"\r\n\r\n" + text
 
 
-def _request_line(line: bytes) -> tuple[str, tuple[str, ...], str] | None:
-    """(route, its path parameters, the path) of a request line to a hot route, or None."""
+def _request_line(line: bytes) -> tuple[str, str, tuple[str, ...], str] | None:
+    """(method, route, its path parameters, the path) of a request line to a hot route."""
     parts = line.split(b" ")
     if len(parts) != 3 or parts[2] != b"HTTP/1.1":
         return None
@@ -235,7 +233,8 @@ def _request_line(line: bytes) -> tuple[str, tuple[str, ...], str] | None:
         if method == want:
             found = pattern.fullmatch(target)
             if found is not None:
-                return route, tuple(g.decode() for g in found.groups()), target.decode()
+                groups = tuple(g.decode() for g in found.groups())
+                return method.decode(), route, groups, target.decode()
     return None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import hashlib
 import ipaddress
 import re
@@ -40,6 +41,7 @@ _CHUNK = 64 * 1024
 GIVE_BACK_AFTER_JOBS = 1000  # a reset after fewer leaves little to give back
 
 
+@functools.lru_cache(maxsize=1024)  # asked on every RMBG submit; a name costs a ValueError
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False

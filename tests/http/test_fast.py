@@ -14,6 +14,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -263,3 +264,22 @@ def test_what_the_fast_lane_does_not_take_gets_the_ordinary_answer(
     answer = answers(gw, data)[0]
     assert same_shape(answer) == same_shape(answers(gw, ordinary)[0])
     assert not answer.startswith(b"HTTP/1.1 401")
+
+
+def test_answers_that_wait_for_a_commit_keep_their_order(tmp_path: Path) -> None:
+    """With --state a submit waits for its commit before answering: the fast lane carries it
+    on in a task, and the requests pipelined behind it wait their turn."""
+    with running(state=str(tmp_path / "state.db")) as durable:
+        data = b"".join(
+            request(durable, "POST", FIBO, json.dumps({"prompt": f"take {n}"}).encode())
+            + request(durable, "GET", f"/v2/requests/status/nope{n}")
+            for n in range(5)
+        )
+        got = answers(durable, data, 10)
+        assert [a.split(b"\r\n", 1)[0] for a in got] == [
+            b"HTTP/1.1 202 Accepted",
+            b"HTTP/1.1 404 Not Found",
+        ] * 5
+        assert [b"nope%d" % n in got[2 * n + 1] for n in range(5)] == [True] * 5
+        ids = [submitted_id(a) for a in got[::2]]
+        assert len(set(ids)) == 5 and all(durable.service.store.jobs.get(i) for i in ids)
