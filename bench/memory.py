@@ -22,6 +22,7 @@ from .procs import ROOT, HarnessError, Reaper
 from .report import Targets, note, say, table
 
 LIMIT_BYTES = 1 << 30
+BYTES_PER_JOB_TARGET = 500  # issue 14
 BASE_URL = "http://127.0.0.1:8080"
 
 _SUBJECTS = (
@@ -170,6 +171,12 @@ def run(reaper: Reaper, count: int, targets: Targets) -> None:
         f"RSS with {count:,} jobs < 1 GiB",
         m["rss_after"] < LIMIT_BYTES,
         f"{m['rss_after'] / mib:.0f} MB total, {growth / max(1, m['jobs']):,.0f} bytes/job",
+    )
+    per_job = growth / max(1, m["jobs"])
+    targets.check(
+        f"<= {BYTES_PER_JOB_TARGET} bytes per job in memory",
+        per_job <= BYTES_PER_JOB_TARGET,
+        f"{per_job:,.0f} bytes/job",
     )
     back = m["rss_reset"] / m["rss_before"] - 1
     targets.check(
