@@ -13,8 +13,8 @@ It takes only what it can answer exactly like the ordinary path:
   and no percent sign in the path; a POST's body whole in hand once its headers are (a body
   still on its way is the ordinary path's: its deadline, a hang-up in the middle);
 - generation 2's status poll, both generations' submit, generation 1's result;
-- while no scenario rule exists (a rule or a header can fault the answer, which the
-  ordinary path's fault machinery carries out) and without --trust-forwarded.
+- while no scenario rule could still apply (a rule or a header can fault the answer,
+  which the ordinary path's fault machinery carries out) and without --trust-forwarded.
 
 Anything else, from its first byte on, goes to aiohttp for the rest of the connection
 (`Lane.parse` answers NOT_FAST): the fast lane never decides what the ordinary path would
@@ -96,13 +96,17 @@ class Lane:
         self.service = service
         self.settings = settings
         self.max_body = max_body
+        self.answered = 0  # requests this lane answered (the tests' way to see it at work)
         self._second = -1
         self._date = b""
 
     @property
     def open(self) -> bool:
-        """Whether requests may take the fast lane now (no rule could fault them)."""
-        return not self.settings.trust_forwarded and not self.service.store.rules.rules
+        """Whether requests may take the fast lane now: no rule that could still apply (one
+        used up, `times` at 0, stays listed but matches nothing) could fault them."""
+        if self.settings.trust_forwarded:
+            return False
+        return not any(rule.times != 0 for rule in self.service.store.rules.rules)
 
     def parse(self, buf: bytearray) -> tuple[Exchange | str, int]:
         """(the next request, bytes it took), or (NEED_MORE or NOT_FAST, 0)."""
@@ -151,6 +155,7 @@ class Lane:
         """The whole HTTP answer to `exchange`, journaled and logged as the front door does;
         b"" when the client is gone (`closing()`) by the time it is ready."""
         service, settings = self.service, self.settings
+        self.answered += 1
         headers = exchange.headers
         call = Call(headers.get(_KEY), None)
         trace = call.trace

@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mock_gateway.http.fast import Lane
+from mock_gateway.http.server import GuardedRunner
 from mock_gateway.running import RunningGateway, running
 
 FIBO = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request"
@@ -40,6 +42,12 @@ def fresh(gw: RunningGateway) -> None:
     gw.reset()
     gw.put_key("gen1-key", balance_usd=10, api_generation=1)
     gw.put_key("poor-key", balance_usd=0)
+
+
+def lane(gw: RunningGateway) -> Lane:
+    runner = gw._runner
+    assert isinstance(runner, GuardedRunner) and runner.lane is not None
+    return runner.lane
 
 
 def port(gw: RunningGateway) -> int:
@@ -104,9 +112,13 @@ def same_shape(answer: bytes) -> bytes:
 
 
 def both_ways(gw: RunningGateway, *args: object, **kwargs: object) -> tuple[bytes, bytes]:
+    """The answer through the fast lane (checked: it took the request), then the ordinary."""
+    before = lane(gw).answered
     fast = answers(gw, request(gw, *args, **kwargs))[0]  # type: ignore[arg-type]
+    assert lane(gw).answered == before + 1, "the fast lane did not take it"
     kwargs["extra"] = ORDINARY + kwargs.get("extra", b"")  # type: ignore[operator]
     ordinary = answers(gw, request(gw, *args, **kwargs))[0]  # type: ignore[arg-type]
+    assert lane(gw).answered == before + 1, "the fast lane took the ordinary one"
     return fast, ordinary
 
 
@@ -221,6 +233,11 @@ def test_while_a_rule_exists_the_ordinary_path_answers_and_faults_work(
         s.sendall(poll)
         assert s.recv(65536) == b""  # closed with no answer, as the rule says
     assert answers(gw, poll)[0].startswith(b"HTTP/1.1 200 OK")  # the rule is used up
+    # Used up, it stays listed but can fault nothing: the fast lane takes requests again.
+    assert [r.times for r in gw.service.store.rules.rules] == [0]
+    before = lane(gw).answered
+    answers(gw, poll)
+    assert lane(gw).answered == before + 1
 
 
 def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(gw: RunningGateway) -> None:
@@ -261,7 +278,9 @@ def test_what_the_fast_lane_does_not_take_gets_the_ordinary_answer(
     line, rest = data.split(b"\r\n", 1)
     data = line + b"\r\nOcp-Apim-Subscription-Key: test-key\r\n" + rest  # past the 401
     ordinary = data.replace(b"\r\n\r\n", b"\r\n" + ORDINARY + b"\r\n", 1)
+    before = lane(gw).answered
     answer = answers(gw, data)[0]
+    assert lane(gw).answered == before, "the fast lane took it"
     assert same_shape(answer) == same_shape(answers(gw, ordinary)[0])
     assert not answer.startswith(b"HTTP/1.1 401")
 
