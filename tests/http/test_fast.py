@@ -9,9 +9,11 @@ fast lane must hand over, and the connection limits it keeps.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 from mock_gateway.http.fast import Lane
 from mock_gateway.http.server import GuardedRunner
 from mock_gateway.running import RunningGateway, running
+from mock_gateway.settings import Settings
 
 FIBO = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request"
 RMBG = "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request"
@@ -302,3 +305,26 @@ def test_answers_that_wait_for_a_commit_keep_their_order(tmp_path: Path) -> None
         assert [b"nope%d" % n in got[2 * n + 1] for n in range(5)] == [True] * 5
         ids = [submitted_id(a) for a in got[::2]]
         assert len(set(ids)) == 5 and all(durable.service.store.jobs.get(i) for i in ids)
+
+
+def test_a_fast_answer_under_way_when_the_server_stops_is_still_sent(tmp_path: Path) -> None:
+    """A submit waiting for its --state commit when the server is told to stop: the job is
+    kept, so its 202 must reach the client (aiohttp waits for its own requests likewise)."""
+    server = RunningGateway(Settings(manual_clock=True, state=str(tmp_path / "state.db")))
+    server.start()
+    store = server.service.store
+    commit = store.committed
+
+    async def slow_commit() -> None:
+        await asyncio.sleep(0.5)
+        await commit()
+
+    store.committed = slow_commit  # type: ignore[method-assign]
+    with socket.create_connection(("127.0.0.1", port(server)), timeout=5) as s:
+        s.sendall(request(server, "POST", FIBO, b'{"prompt": "last words"}'))
+        time.sleep(0.1)  # the submit is waiting for its commit
+        stopping = threading.Thread(target=server.stop)
+        stopping.start()
+        (answer,) = read_answers(s, 1)
+        stopping.join(10)
+    assert answer.startswith(b"HTTP/1.1 202 Accepted")
