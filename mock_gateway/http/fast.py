@@ -23,6 +23,7 @@ refuse. tests/http/test_fast.py plays every request both ways and compares the b
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -74,7 +75,7 @@ _ROUTES: tuple[tuple[bytes, re.Pattern[bytes], str], ...] = (
     ),
 )
 _STARTS = (b"GET /v2/requests/status/", b"POST /")  # how a hot request line begins
-_JSON = "application/json; charset=utf-8"
+_JSON = b"application/json; charset=utf-8"
 
 
 @dataclass(slots=True)
@@ -98,7 +99,7 @@ class Lane:
         self.max_body = max_body
         self.answered = 0  # requests this lane answered (the tests' way to see it at work)
         self._second = -1
-        self._date = b""
+        self._tail = b""  # Date and Server, and the blank line
 
     @property
     def open(self) -> bool:
@@ -124,15 +125,9 @@ class Lane:
         if matched is None or not self.open:
             return NOT_FAST, 0
         fields = head[first + 2 :] + b"\r\n" if first >= 0 else b""
-        if not _FIELDS.fullmatch(fields):  # ASCII, no control characters, no folding
+        headers = _fields(fields)
+        if headers is None:
             return NOT_FAST, 0
-        headers: dict[str, str] = {}
-        for line in fields.decode("ascii").split("\r\n")[:-1]:
-            name, _, value = line.partition(":")
-            key = name.lower()
-            if key in headers or key in _SPECIAL:
-                return NOT_FAST, 0
-            headers[key] = value.strip(" \t")
         if "host" not in headers:
             return NOT_FAST, 0
         length = headers.get("content-length", "0")
@@ -216,16 +211,47 @@ class Lane:
         text = json.dumps(body).encode()
         now = int(time.time())
         if now != self._second:  # the Date header changes once a second
-            self._second, self._date = now, formatdate(now, usegmt=True).encode()
-        lines = [b"HTTP/1.1 %d %s" % (status, HTTPStatus(status).phrase.encode())]
-        lines += [f"{k}: {v}".encode("latin-1") for k, v in extra.items()]
-        lines += [
-            b"Content-Type: " + _JSON.encode(),
-            b"Content-Length: %d" % len(text),
-            b"Date: " + self._date,
-            b"Server: " + SERVER_SOFTWARE.encode(),
-        ]
-        return b"\r\n".join(lines) + b"\r\n\r\n" + text
+            self._second = now
+            self._tail = b"\r\nDate: %s\r\nServer: %s\r\n\r\n" % (
+                formatdate(now, usegmt=True).encode(),
+                SERVER_SOFTWARE.encode(),
+            )
+        if extra:
+            status_line = _status_line(status)
+            lines = [f"{k}: {v}".encode("latin-1") for k, v in extra.items()]
+            first = status_line + b"\r\n" + b"\r\n".join(lines) + b"\r\n"
+        else:
+            first = _status_line(status) + b"\r\n"
+        return b"%sContent-Type: %s\r\nContent-Length: %d%s%s" % (
+            first,
+            _JSON,
+            len(text),
+            self._tail,
+            text,
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _status_line(status: int) -> bytes:
+    return b"HTTP/1.1 %d %s" % (status, HTTPStatus(status).phrase.encode())
+
+
+@functools.lru_cache(maxsize=256)
+def _fields(fields: bytes) -> dict[str, str] | None:
+    """The header lines (each with its CRLF) as {lower-case name: value}, or None when the
+    lane must not take them: not ASCII, control characters, folding, a repeated name, or a
+    name only the ordinary path carries out. Cached: a client sends the same ones each time
+    (the answer must never be changed by a caller)."""
+    if not _FIELDS.fullmatch(fields):
+        return None
+    headers: dict[str, str] = {}
+    for line in fields.decode("ascii").split("\r\n")[:-1]:
+        name, _, value = line.partition(":")
+        key = name.lower()
+        if key in headers or key in _SPECIAL:
+            return None
+        headers[key] = value.strip(" \t")
+    return headers
 
 
 def _request_line(line: bytes) -> tuple[str, str, tuple[str, ...], str] | None:
