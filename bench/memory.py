@@ -105,7 +105,7 @@ def measure(count: int) -> dict[str, float]:
     seconds = time.perf_counter() - started
     gc.collect()
     after = rss_bytes()
-    stand_ins = sum(1 for job in gateway.jobs.values() if job.input is not None)
+    stand_ins = sum(1 for job in gateway.jobs.newest_first() if job.input is not None)
     held = len(gateway.jobs)
     peak = rss_bytes("VmHWM")
     gateway.reset()  # what a reset gives back (it collects and trims after many jobs)
