@@ -13,8 +13,9 @@ It takes only what it can answer exactly like the ordinary path:
   and no percent sign in the path; a POST's body whole in hand once its headers are (a body
   still on its way is the ordinary path's: its deadline, a hang-up in the middle);
 - generation 2's status poll, both generations' submit, generation 1's result;
-- while no scenario rule could still apply (a rule or a header can fault the answer,
-  which the ordinary path's fault machinery carries out) and without --trust-forwarded.
+- while no scenario rule could still apply to its endpoint (a rule or a header can fault
+  the answer, which the ordinary path's fault machinery carries out), and without
+  --trust-forwarded.
 
 Anything else, from its first byte on, goes to aiohttp for the rest of the connection
 (`Lane.parse` answers NOT_FAST): the fast lane never decides what the ordinary path would
@@ -101,13 +102,16 @@ class Lane:
         self._second = -1
         self._tail = b""  # Date and Server, and the blank line
 
-    @property
-    def open(self) -> bool:
-        """Whether requests may take the fast lane now: no rule that could still apply (one
-        used up, `times` at 0, stays listed but matches nothing) could fault them."""
+    def open_for(self, route: str) -> bool:
+        """Whether requests to `route` may take the fast lane now: no rule that could still
+        apply to it could fault them (a used-up one, `times` at 0, stays listed but matches
+        nothing; one for another endpoint never matches this one)."""
         if self.settings.trust_forwarded:
             return False
-        return not any(rule.times != 0 for rule in self.service.store.rules.rules)
+        return not any(
+            rule.times != 0 and rule.match.on in (None, route)
+            for rule in self.service.store.rules.rules
+        )
 
     def parse(self, buf: bytearray) -> tuple[Exchange | str, int]:
         """(the next request, bytes it took), or (NEED_MORE or NOT_FAST, 0)."""
@@ -122,7 +126,7 @@ class Lane:
         head = bytes(buf[:end])
         first = head.find(b"\r\n")
         matched = _request_line(head if first < 0 else head[:first])
-        if matched is None or not self.open:
+        if matched is None or not self.open_for(matched[1]):
             return NOT_FAST, 0
         fields = head[first + 2 :] + b"\r\n" if first >= 0 else b""
         headers = _fields(fields)

@@ -328,3 +328,19 @@ def test_a_fast_answer_under_way_when_the_server_stops_is_still_sent(tmp_path: P
         (answer,) = read_answers(s, 1)
         stopping.join(10)
     assert answer.startswith(b"HTTP/1.1 202 Accepted")
+
+
+def test_a_rule_for_one_endpoint_leaves_the_others_in_the_fast_lane(gw: RunningGateway) -> None:
+    """A status rule sends status polls the ordinary way (it may fault them) and leaves
+    submits to the lane; a CDN rule never touches the lane's routes."""
+    job = submitted_id(answers(gw, request(gw, "POST", FIBO, b'{"prompt": "x"}'))[0])
+    poll = request(gw, "GET", f"/v2/requests/status/{job}")
+    gw.scenario(match={"on": "cdn"}, fault="fault-empty")
+    before = lane(gw).answered
+    assert answers(gw, poll)[0].startswith(b"HTTP/1.1 200 OK")
+    assert lane(gw).answered == before + 1
+    gw.scenario(match={"on": "status", "model": "no-such-model"}, fault="fault-empty")
+    answers(gw, poll)
+    assert lane(gw).answered == before + 1  # status: the ordinary path now
+    answers(gw, request(gw, "POST", FIBO, b'{"prompt": "y"}'))
+    assert lane(gw).answered == before + 2  # submits: still the lane
