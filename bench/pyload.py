@@ -12,6 +12,7 @@ server.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import random
 import sys
@@ -32,17 +33,17 @@ async def worker(
     deadline: float,
     latencies: list[float],
     errors: list[int],
-    ids: list[str],
+    ids: collections.deque[str],
 ) -> None:
     """Send requests until `deadline`; appends latencies (µs), counts [non-2xx, socket] errors."""
     requests, base = spec["requests"], spec["base_url"]
-    flow, ring = bool(spec.get("flow")), int(spec.get("ring", 1024))
+    flow = bool(spec.get("flow"))
     i = start
     turn = 0
     while time.perf_counter() < deadline:
         turn += 1
         if flow and turn % 2 == 0 and ids:
-            method, path, body = "GET", spec["status_path"] + random.choice(ids[-ring:]), None
+            method, path, body = "GET", spec["status_path"] + random.choice(ids), None
         else:
             method, path, body = requests[i % len(requests)]
             i += 1
@@ -56,8 +57,7 @@ async def worker(
                 if not 200 <= r.status < 300:
                     errors[0] += 1
                 elif flow and r.status == 202:
-                    ids.append(json.loads(answer)["request_id"])
-                    del ids[: -2 * ring]  # keep the list short
+                    ids.append(json.loads(answer)["request_id"])  # the oldest falls out
         except (aiohttp.ClientError, TimeoutError):
             errors[1] += 1
             continue
@@ -76,7 +76,8 @@ async def play(spec: dict[str, Any]) -> str:
     """The BENCH-RESULT line for one run of `spec`."""
     latencies: list[float] = []
     errors = [0, 0]
-    ids: list[str] = []  # request ids the submits were given (flow)
+    # The last `ring` request ids the submits were given (flow).
+    ids: collections.deque[str] = collections.deque(maxlen=int(spec.get("ring", 1024)))
     connections = int(spec["connections"])
     connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=5)

@@ -49,7 +49,6 @@ from .front import (
     check_content_type,
     decode_json,
     error_body,
-    is_gateway_path,
 )
 
 log = logging.getLogger("mock_gateway.access")
@@ -177,8 +176,7 @@ class Lane:
         if gone:
             trace.closed = CLIENT_CLOSED
         answered = None if gone else status
-        if is_gateway_path(exchange.path):
-            service.record(exchange.method, exchange.path[:300], answered, trace)
+        service.record(exchange.method, exchange.path[:300], answered, trace)  # all journaled
         if settings.access_log:
             log.info(
                 "%s %s %s -> %s key=%s %.1fms",

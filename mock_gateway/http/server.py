@@ -51,7 +51,7 @@ class Guard:
 
     header_timeout: float
     max_connections: int
-    keepalive_timeout: float = 15.0
+    keepalive_timeout: float  # the fast lane's own idle limit (aiohttp keeps its own)
     open: set[GuardedHandler] = field(default_factory=set)
     refused: int = 0  # connections closed for being over the cap
     too_slow: int = 0  # connections closed for missing the header deadline

@@ -213,15 +213,38 @@ def test_pipelined_requests_are_answered_in_order_across_the_hand_over(
     assert b'"status": "ok"' in got[2] and b"nope2" in got[3]
 
 
-def test_a_request_in_small_pieces_is_answered_once_whole(gw: RunningGateway) -> None:
+def test_a_head_in_pieces_is_the_lanes_once_whole(gw: RunningGateway) -> None:
+    """Headers that come in pieces wait in the lane; the body with the last piece: the
+    lane answers it."""
     data = request(gw, "POST", FIBO, b'{"prompt": "a fox in pieces"}')
+    head = data.index(b"\r\n\r\n")
+    before = lane(gw).answered
     with socket.create_connection(("127.0.0.1", port(gw)), timeout=5) as s:
-        for i in range(0, len(data), 7):
+        for i in range(0, head, 7):
+            s.sendall(data[i : min(i + 7, head)])
+            time.sleep(0.002)
+        s.sendall(data[head:])
+        (answer,) = read_answers(s, 1)
+    assert answer.startswith(b"HTTP/1.1 202 Accepted")
+    assert lane(gw).answered == before + 1
+
+
+def test_a_body_still_coming_after_its_headers_is_the_ordinary_paths(gw: RunningGateway) -> None:
+    """The body's deadline (408) and a hang-up in the middle are the ordinary path's: the
+    lane hands such a request over, and it is answered all the same."""
+    data = request(gw, "POST", FIBO, b'{"prompt": "a fox in pieces"}')
+    head = data.index(b"\r\n\r\n") + 4
+    before = lane(gw).answered
+    with socket.create_connection(("127.0.0.1", port(gw)), timeout=5) as s:
+        s.sendall(data[:head])
+        time.sleep(0.05)
+        for i in range(head, len(data), 7):
             s.sendall(data[i : i + 7])
             time.sleep(0.002)
         (answer,) = read_answers(s, 1)
     assert answer.startswith(b"HTTP/1.1 202 Accepted")
     assert b'"prompt"' not in answer and b'"status": "QUEUED"' in answer
+    assert lane(gw).answered == before
 
 
 def test_while_a_rule_exists_the_ordinary_path_answers_and_faults_work(
