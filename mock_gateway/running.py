@@ -27,6 +27,7 @@ from aiohttp import web
 from .app import create_app
 from .core.errors import GatewayError, InvalidParameters
 from .http.keys import SERVICE
+from .http.listen import GreedySite
 from .http.server import GuardedRunner
 from .service import Service
 from .settings import Settings
@@ -60,7 +61,7 @@ class RunningGateway:
         self.app = create_app(self.settings)
         self._runner = GuardedRunner(self.app, self.settings, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.host, 0)
+        site = GreedySite(self._runner, self.settings.host, 0)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"

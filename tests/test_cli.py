@@ -6,7 +6,8 @@ only read from it. Every wait has a timeout and every process is killed in a fin
 
 from __future__ import annotations
 
-import importlib.util
+import asyncio
+import importlib
 import json
 import queue
 import re
@@ -22,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from mock_gateway import cli
+from mock_gateway.settings import ConfigError
 from tests.processes import TIMEOUT, child_env, command, run
 
 LONG_KEY = "sk-live-0123456789abcdef0123456789abcdef"
@@ -257,28 +260,40 @@ def test_a_profile_is_adopted_and_said_at_start_up(tmp_path: Path, fresh: list[S
     ]
 
 
-def test_the_loop_is_asyncio_unless_uvloop_is_asked_for(
+def test_the_loop_is_uvloop_unless_asyncio_is_asked_for(
     tmp_path: Path, fresh: list[Server]
 ) -> None:
-    """`--loop`: asyncio by default (uvloop's tail latency under many connections is worse);
-    uvloop when asked and installed, else exit 2 naming what is missing. The banner says
-    which loop runs. Catches a default that changed, or a --loop that is ignored."""
+    """`--loop`: uvloop by default where it is installed (a dependency on this platform),
+    asyncio when asked. The banner says which loop runs. Catches a default that changed,
+    or a --loop that is ignored."""
     default = Server(cwd=tmp_path)
     fresh.append(default)
-    assert "loop asyncio" in default.lines[0]
+    assert "loop uvloop" in default.lines[0]
     assert http("GET", default.url + "/_mock/health")[0] == 200
-    if importlib.util.find_spec("uvloop") is None:
-        out = run(tmp_path, "serve", "--port", "0", "--loop", "uvloop")
-        assert out.returncode == 2
-        assert out.stderr.strip() == (
-            "mock-gateway: --loop uvloop: uvloop is not installed (pip install uvloop)"
-        )
-        return
-    fast = Server("--loop", "uvloop", cwd=tmp_path)
-    fresh.append(fast)
-    assert "loop uvloop" in fast.lines[0]
-    assert http("GET", fast.url + "/_mock/health")[0] == 200
-    assert fast.stop() == 0
+    plain = Server("--loop", "asyncio", cwd=tmp_path)
+    fresh.append(plain)
+    assert "loop asyncio" in plain.lines[0]
+    assert http("GET", plain.url + "/_mock/health")[0] == 200
+    assert plain.stop() == 0 and default.stop() == 0
+
+
+def test_without_uvloop_the_default_is_asyncio_and_asking_for_it_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where uvloop does not install (Windows), the mock still runs, on asyncio; only an
+    explicit --loop uvloop is refused, naming what is missing."""
+    real = importlib.import_module
+
+    def no_uvloop(name: str, package: str | None = None) -> object:
+        if name == "uvloop":
+            raise ImportError("No module named 'uvloop'")
+        return real(name, package)
+
+    monkeypatch.setattr(cli.importlib, "import_module", no_uvloop)
+    assert cli.loop_factory(None) is asyncio.new_event_loop
+    assert cli.loop_factory("asyncio") is asyncio.new_event_loop
+    with pytest.raises(ConfigError, match=r"^--loop uvloop: uvloop is not installed"):
+        cli.loop_factory("uvloop")
 
 
 def test_an_unknown_loop_exits_2_naming_the_choices(tmp_path: Path) -> None:
