@@ -25,7 +25,6 @@ refuse. tests/http/test_fast.py plays every request both ways and compares the b
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
 import time
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from functools import partial
 from http import HTTPStatus
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from aiohttp.helpers import parse_content_type
@@ -75,6 +75,19 @@ _ROUTES: tuple[tuple[bytes, re.Pattern[bytes], str], ...] = (
     ),
 )
 _STARTS = (b"GET /v2/requests/status/", b"POST /")  # how a hot request line begins
+_STATUS_LINE = re.compile(rb"GET /v2/requests/status/(" + _SEGMENT + rb") HTTP/1\.1")
+
+
+def _no_default(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# What json.dumps(body) makes, byte for byte (the ordinary path's json_response calls it),
+# without building an encoder per call as json.dumps does: the answer of every request.
+# No circular-reference check (markers None): an answer body is a tree the views build.
+_ENCODE = c_make_encoder(
+    None, _no_default, encode_basestring_ascii, None, ": ", ", ", False, False, True
+)
 _JSON = b"application/json; charset=utf-8"
 
 
@@ -107,9 +120,10 @@ class Lane:
         nothing; one for another endpoint never matches this one)."""
         if self.settings.trust_forwarded:
             return False
-        return not any(
+        rules = self.service.store.rules.rules
+        return not rules or not any(
             rule.times != 0 and rule.match.on in (None, route)
-            for rule in self.service.store.rules.rules
+            for rule in rules
         )
 
     def parse(self, buf: bytearray) -> tuple[Exchange | str, int]:
@@ -210,7 +224,7 @@ class Lane:
         return await service.result(call, model_id, action, read), 200
 
     def _render(self, status: int, body: Any, extra: dict[str, str]) -> bytes:
-        text = json.dumps(body).encode()
+        text = "".join(_ENCODE(body, 0)).encode()
         now = int(time.time())
         if now != self._second:  # the Date header changes once a second
             self._second = now
@@ -258,6 +272,15 @@ def _fields(fields: bytes) -> dict[str, str] | None:
 
 def _request_line(line: bytes) -> tuple[str, str, tuple[str, ...], str] | None:
     """(method, route, its path parameters, the path) of a request line to a hot route."""
+    status = _STATUS_LINE.fullmatch(line)
+    if status is not None:  # the commonest, and each names another job: one match, no cache
+        request_id = status[1].decode()
+        return "GET", "status", (request_id,), "/v2/requests/status/" + request_id
+    return _other_line(line) if line.startswith(b"POST /") else None
+
+
+@functools.lru_cache(maxsize=256)  # a client's submits repeat a few lines (one per model)
+def _other_line(line: bytes) -> tuple[str, str, tuple[str, ...], str] | None:
     parts = line.split(b" ")
     if len(parts) != 3 or parts[2] != b"HTTP/1.1":
         return None
@@ -277,6 +300,7 @@ async def _read_json(exchange: Exchange) -> Any:
     return decode_json(exchange.body)
 
 
+@functools.lru_cache(maxsize=64)  # a client sends one or two values, again and again
 def _content_type(value: str | None) -> str:
     """The media type of a Content-Type value, exactly as aiohttp's `request.content_type`."""
     return "application/octet-stream" if value is None else parse_content_type(value)[0]

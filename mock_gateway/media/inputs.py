@@ -42,6 +42,7 @@ GIVE_BACK_AFTER_JOBS = 1000  # a reset after fewer leaves little to give back
 
 
 @functools.lru_cache(maxsize=1024)  # asked on every RMBG submit; a name costs a ValueError
+@functools.lru_cache(maxsize=1024)  # asked on every RMBG submit, of a few hosts
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
@@ -64,6 +65,7 @@ class Inputs:
         blobs: BlobStore | None = None,
     ) -> None:
         self.settings = settings
+        self._allowed = frozenset(h.lower() for h in settings.fetch_allowlist)
         self._session = session
         self._store: BlobStore = (
             blobs if blobs is not None else MemoryBlobs()
@@ -75,7 +77,7 @@ class Inputs:
         return (
             is_loopback(host)
             or self.settings.allow_remote_fetch
-            or (host or "").lower() in {h.lower() for h in self.settings.fetch_allowlist}
+            or (host or "").lower() in self._allowed
         )
 
     def resolve_now(self, url: str, base_url: str) -> InputImage | None:
@@ -135,6 +137,7 @@ class Inputs:
         for callback in self._on_forget:
             heavy = callback() or heavy
         if heavy:
+            is_loopback.cache_clear()  # its entries would pin arenas the run filled
             give_back()
 
     def _stand_in(self, url: str) -> InputImage:

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_gateway.http.fast import Lane
+from mock_gateway.http.fast import _ENCODE, Lane
 from mock_gateway.http.server import GuardedRunner
 from mock_gateway.running import RunningGateway, running
 from mock_gateway.settings import Settings
@@ -367,3 +367,27 @@ def test_a_rule_for_one_endpoint_leaves_the_others_in_the_fast_lane(gw: RunningG
     assert lane(gw).answered == before + 1  # status: the ordinary path now
     answers(gw, request(gw, "POST", FIBO, b'{"prompt": "y"}'))
     assert lane(gw).answered == before + 2  # submits: still the lane
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and the infinities too: json.dumps writes them, so must the lane
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON_VALUES)
+def test_the_lanes_encoder_writes_what_json_dumps_writes(value: object) -> None:
+    """The lane encodes answers with one prebuilt encoder; the ordinary path's json_response
+    calls json.dumps. Catches an encoder built with other separators, escaping or float
+    form (a lane whose answers differ from the ordinary path's by a space)."""
+    assert "".join(_ENCODE(value, 0)) == json.dumps(value)
+
+
+def test_the_lanes_encoder_refuses_what_json_dumps_refuses() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        "".join(_ENCODE({"when": object()}, 0))
