@@ -122,8 +122,7 @@ class Lane:
             return False
         rules = self.service.store.rules.rules
         return not rules or not any(
-            rule.times != 0 and rule.match.on in (None, route)
-            for rule in rules
+            rule.times != 0 and rule.match.on in (None, route) for rule in rules
         )
 
     def parse(self, buf: bytearray) -> tuple[Exchange | str, int]:
