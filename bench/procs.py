@@ -142,4 +142,4 @@ def mock_command(*args: str) -> list[str]:
     script = Path(sys.executable).parent / "mock-gateway"
     if script.exists():
         return [str(script), *args]
-    return [sys.executable, "-m", "mock_gateway.cli", *args]
+    return [sys.executable, "-m", "mock_gateway", *args]

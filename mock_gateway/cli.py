@@ -246,10 +246,11 @@ async def _serve(settings: Settings) -> None:
         jobs = service.health()["jobs"]
         kept = f", state {settings.state}: {jobs} jobs kept" if settings.state else ""
         kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
+        allocator = os.environ.get("PYTHONMALLOC") or "pymalloc"  # launch.py's choice
         print(
             f"mock-gateway {__version__} listening on http://{host}:{port} "
             f"(API generation {settings.api_generation}, clock {clock}, seed {settings.seed}"
-            f"{kept}, loop {kind}); "
+            f"{kept}, loop {kind}, allocator {allocator}); "
             "Ctrl-C stops it",
             file=sys.stderr,
             flush=True,

@@ -12,7 +12,7 @@ TIMEOUT = 20.0
 
 def command(*args: str) -> list[str]:
     """argv for `mock-gateway <args>` with this interpreter."""
-    return [sys.executable, "-m", "mock_gateway.cli", *args]
+    return [sys.executable, "-m", "mock_gateway", *args]
 
 
 def child_env() -> dict[str, str]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from mock_gateway import cli
+from mock_gateway import cli, launch
 from mock_gateway.settings import ConfigError
 from tests.processes import TIMEOUT, child_env, command, run
 
@@ -53,7 +53,7 @@ def http(
 class Server:
     """A running `mock-gateway serve`, its stderr read line by line on a thread."""
 
-    def __init__(self, *args: str, cwd: Path) -> None:
+    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             command("serve", "--port", "0", "--manual-clock", *args),
             stdin=subprocess.DEVNULL,
@@ -62,7 +62,7 @@ class Server:
             text=True,
             encoding="utf-8",
             cwd=cwd,
-            env=child_env(),
+            env=env or child_env(),
         )
         self.lines: list[str] = []
         self._new: queue.Queue[str | None] = queue.Queue()
@@ -294,6 +294,43 @@ def test_without_uvloop_the_default_is_asyncio_and_asking_for_it_is_an_error(
     assert cli.loop_factory("asyncio") is asyncio.new_event_loop
     with pytest.raises(ConfigError, match=r"^--loop uvloop: uvloop is not installed"):
         cli.loop_factory("uvloop")
+
+
+def test_serve_runs_on_the_c_allocator_unless_pythonmalloc_is_chosen(
+    tmp_path: Path, fresh: list[Server]
+) -> None:
+    """`serve` starts itself again with PYTHONMALLOC=malloc (mock_gateway/launch.py): the
+    allocator on which a reset gives memory back. Same process id, same arguments; a
+    PYTHONMALLOC the user set is kept. Catches a launcher that never re-executes (resets keep
+    Python's arenas), or one that overrides the user's choice."""
+    env = {k: v for k, v in child_env().items() if k != "PYTHONMALLOC"}
+    default = Server("--seed", "7", cwd=tmp_path, env=env)
+    fresh.append(default)
+    assert "seed 7" in default.lines[0] and "allocator malloc" in default.lines[0]
+    environ = Path(f"/proc/{default.proc.pid}/environ").read_bytes().split(b"\0")
+    assert b"PYTHONMALLOC=malloc" in environ  # the process Popen started, re-executed
+    assert http("GET", default.url + "/_mock/health")[0] == 200
+    chosen = Server(cwd=tmp_path, env={**env, "PYTHONMALLOC": "pymalloc"})
+    fresh.append(chosen)
+    assert "allocator pymalloc" in chosen.lines[0]
+    assert chosen.stop() == 0 and default.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "environ", "again"),
+    [
+        (["serve", "--port", "0"], {}, True),
+        (["serve"], {"PYTHONMALLOC": "pymalloc"}, False),  # the user's choice
+        (["serve"], {"PYTHONMALLOC": "malloc"}, False),  # the second start: no loop
+        (["sink", "--port", "0"], {}, False),  # short-lived helpers start once
+        (["--version"], {}, False),
+        ([], {}, False),
+    ],
+)
+def test_only_serve_without_a_chosen_allocator_starts_again(
+    args: list[str], environ: dict[str, str], again: bool
+) -> None:
+    assert launch.wants_reexec(args, environ) is again
 
 
 def test_an_unknown_loop_exits_2_naming_the_choices(tmp_path: Path) -> None:

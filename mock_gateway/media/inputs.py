@@ -42,7 +42,6 @@ GIVE_BACK_AFTER_JOBS = 1000  # a reset after fewer leaves little to give back
 
 
 @functools.lru_cache(maxsize=1024)  # asked on every RMBG submit; a name costs a ValueError
-@functools.lru_cache(maxsize=1024)  # asked on every RMBG submit, of a few hosts
 def is_loopback(host: str | None) -> bool:
     if not host:
         return False
