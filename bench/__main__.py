@@ -7,6 +7,7 @@ Exit status: 0 when the run completed (a missed target is reported, not an error
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import signal
@@ -78,9 +79,22 @@ def machine_facts(generator: LoadGenerator) -> None:
         f"python          {platform.python_version()} ({platform.python_implementation()}, "
         f"{sys.executable})"
     )
-    say(f"aiohttp         {aiohttp.__version__} (default asyncio event loop, mock and ceiling)")
+    say(f"aiohttp         {aiohttp.__version__}")
+    say(f"servers         the mock as `mock-gateway serve` runs: {mock_runtime()};")
+    say("                the ceiling on the default asyncio loop (issue 14's peer)")
     say(f"load generator  {generator.describe()}")
     say(f"kernel          {platform.system()} {platform.release()} {platform.machine()}")
+
+
+def mock_runtime() -> str:
+    """The loop and allocator `mock-gateway serve` picks here (cli.loop_factory, launch.py)."""
+    try:
+        loop = f"uvloop {importlib.metadata.version('uvloop')}"
+    except importlib.metadata.PackageNotFoundError:
+        loop = "asyncio (uvloop not installed)"
+    chosen = os.environ.get("PYTHONMALLOC")
+    allocator = f"PYTHONMALLOC={chosen} (yours)" if chosen else "PYTHONMALLOC=malloc"
+    return f"{loop}, {allocator}"
 
 
 def run_section(title: str, body: Callable[[], None], failures: list[str]) -> None:

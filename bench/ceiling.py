@@ -6,8 +6,9 @@
     GET  /v2/requests/status/{request_id}   -> 200, the model's sample status body
 
 with bytes captured from the real mock beforehand (same size, shape and Content-Type),
-on the same aiohttp, the same default asyncio event loop and one process, served the
-way `mock-gateway serve` serves (AppRunner + TCPSite, no access log). What the mock does
+on the same aiohttp in one process, on the default asyncio event loop (the issue's peer: the
+mock itself runs on uvloop where installed), served with AppRunner + TCPSite and no access
+log. What the mock does
 beyond this - middleware, keys, validation, job planning, JSON encoding - is what the
 ratio mock/ceiling measures.
 
