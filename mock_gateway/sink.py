@@ -40,7 +40,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import trustme
 from aiohttp import web
 
 __all__ = [
@@ -230,6 +229,8 @@ def local_tls(
     there (or its key is missing). A CA there that cannot be read is a ValueError, never
     silently replaced. Returns the server SSLContext and the CA certificate's path.
     """
+    import trustme  # here, not at the top: `mock-gateway serve` loads this module, never a CA
+
     directory.mkdir(parents=True, exist_ok=True)
     path, key = directory / CA_FILE, directory / CA_KEY_FILE
     if path.is_file() and key.is_file():
