@@ -6,17 +6,22 @@ pytest through the `mock_gateway` and `webhook_sink` fixtures (`mock_gateway.pyt
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __all__ = ["__version__"]
 
+if TYPE_CHECKING:
+    __version__: str
+else:
 
-def __getattr__(name: str) -> str:
-    # Read on first use, not on import: the metadata lookup costs tens of ms, and the
-    # command's launcher (mock_gateway/launch.py) imports this package before it re-executes.
-    if name == "__version__":
-        from importlib.metadata import version
+    def __getattr__(name: str) -> str:
+        # Read on first use, not on import: the metadata lookup costs tens of ms, and the
+        # command's launcher (mock_gateway/launch.py) imports this package before it
+        # re-executes. pyproject.toml is the one place the version is written.
+        if name == "__version__":
+            from importlib.metadata import version
 
-        # pyproject.toml is the one place the version is written; every part reads it here.
-        value = version("pixazo-mock-toolkit")
-        globals()["__version__"] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+            value = version("pixazo-mock-toolkit")
+            globals()["__version__"] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__, sink
+from . import __version__, launch, sink
 from .app import create_app
 from .http.keys import SERVICE
 from .http.listen import GreedySite
@@ -246,7 +246,7 @@ async def _serve(settings: Settings) -> None:
         jobs = service.health()["jobs"]
         kept = f", state {settings.state}: {jobs} jobs kept" if settings.state else ""
         kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
-        allocator = os.environ.get("PYTHONMALLOC") or "pymalloc"  # launch.py's choice
+        allocator = launch.allocator()
         print(
             f"mock-gateway {__version__} listening on http://{host}:{port} "
             f"(API generation {settings.api_generation}, clock {clock}, seed {settings.seed}"
@@ -260,5 +260,5 @@ async def _serve(settings: Settings) -> None:
         await runner.cleanup()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # `python -m mock_gateway.cli`: as the command, allocator included
+    sys.exit(launch.main())

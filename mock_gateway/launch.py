@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 ALLOCATOR = "malloc"
+# How this package is run with -m: the command line the interpreter can replay.
+_MODULES = ("mock_gateway", "mock_gateway.cli")
 
 
 def main() -> int:
-    if wants_reexec(sys.argv[1:], os.environ):
+    if wants_reexec(sys.argv[1:], os.environ) and replayable(sys.argv, sys.orig_argv):
         os.environ["PYTHONMALLOC"] = ALLOCATOR
         # orig_argv is the interpreter's own command line (its -X and -W options too).
         os.execv(sys.executable, sys.orig_argv)
@@ -31,12 +33,33 @@ def main() -> int:
     return run()
 
 
-def wants_reexec(args: list[str], environ: Mapping[str, str]) -> bool:
+def wants_reexec(args: Sequence[str], environ: Mapping[str, str]) -> bool:
     """Whether this start must be done again on the C allocator: `serve`, on a system with
-    exec (not Windows), with a known interpreter, and no PYTHONMALLOC chosen already."""
+    exec (not Windows), with a known interpreter that reads the environment (not -E or
+    -I), and no PYTHONMALLOC chosen already."""
     return (
         args[:1] == ["serve"]
         and "PYTHONMALLOC" not in environ
         and os.name == "posix"
         and bool(sys.executable)
+        and not sys.flags.ignore_environment
     )
+
+
+def replayable(argv: Sequence[str], orig_argv: Sequence[str]) -> bool:
+    """Whether the interpreter's command line `orig_argv` is the one that asked for `argv`,
+    so that exec runs the same again: the `mock-gateway` script or `-m mock_gateway`, with
+    these very arguments. Not a script read from stdin or `-c`, nor a caller that set
+    sys.argv itself and called main() (found in review: exec replayed their command)."""
+    args = list(argv[1:])
+    head, tail = list(orig_argv[: len(orig_argv) - len(args)]), list(orig_argv[-len(args) :])
+    if not args or tail != args or argv[0] in ("-", "-c", ""):
+        return False
+    return head[-1:] == [argv[0]] or any(head[-2:] == ["-m", m] for m in _MODULES)
+
+
+def allocator() -> str:
+    """The allocator this interpreter runs on, as far as PYTHONMALLOC tells (for the banner)."""
+    if sys.flags.ignore_environment:
+        return "pymalloc"
+    return os.environ.get("PYTHONMALLOC") or "pymalloc"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import json
 import queue
 import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -268,7 +270,8 @@ def test_the_loop_is_uvloop_unless_asyncio_is_asked_for(
     or a --loop that is ignored."""
     default = Server(cwd=tmp_path)
     fresh.append(default)
-    assert "loop uvloop" in default.lines[0]
+    installed = importlib.util.find_spec("uvloop") is not None  # not on Windows or PyPy
+    assert ("loop uvloop" if installed else "loop asyncio") in default.lines[0]
     assert http("GET", default.url + "/_mock/health")[0] == 200
     plain = Server("--loop", "asyncio", cwd=tmp_path)
     fresh.append(plain)
@@ -331,6 +334,66 @@ def test_only_serve_without_a_chosen_allocator_starts_again(
     args: list[str], environ: dict[str, str], again: bool
 ) -> None:
     assert launch.wants_reexec(args, environ) is again
+
+
+@pytest.mark.parametrize(
+    ("argv", "orig_argv", "again"),
+    [
+        # the console script, with interpreter options of its own
+        (["/v/bin/mock-gateway", "serve"], ["/v/bin/python", "/v/bin/mock-gateway", "serve"], True),
+        (
+            ["/v/bin/mock-gateway", "serve"],
+            ["py", "-X", "dev", "/v/bin/mock-gateway", "serve"],
+            True,
+        ),
+        (
+            ["/src/mock_gateway/__main__.py", "serve", "-q"],
+            ["py", "-m", "mock_gateway", "serve", "-q"],
+            True,
+        ),
+        (["/src/mock_gateway/cli.py", "serve"], ["py", "-m", "mock_gateway.cli", "serve"], True),
+        # not ours to replay: a script from stdin or -c, a caller that set sys.argv
+        (["-", "serve"], ["py", "-", "serve"], False),
+        (["-c", "serve"], ["py", "-c", "import x", "serve"], False),
+        (["wrap.py", "serve"], ["py", "wrap.py", "--port", "1"], False),
+        (["/v/bin/mock-gateway", "serve"], ["py", "-m", "pytest", "serve"], False),
+    ],
+)
+def test_the_restart_replays_only_a_command_line_that_asked_for_serve(
+    argv: list[str], orig_argv: list[str], again: bool
+) -> None:
+    """Found in review: exec replays the interpreter's command line, so a caller that set
+    sys.argv itself (or a script read from stdin) would have been run twice."""
+    assert launch.replayable(argv, orig_argv) is again
+
+
+def test_with_the_environment_ignored_there_is_no_restart_and_the_banner_says_pymalloc(
+    tmp_path: Path,
+) -> None:
+    """`python -E` ignores PYTHONMALLOC: restarting would change nothing, and the banner
+    must not claim malloc (found in review)."""
+    env = {k: v for k, v in child_env().items() if k != "PYTHONMALLOC"}
+    proc = subprocess.Popen(
+        [sys.executable, "-E", "-m", "mock_gateway", "serve", "--port", "0"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        assert proc.stderr is not None
+        banner = proc.stderr.readline()
+        assert "listening on" in banner and "allocator pymalloc" in banner, banner
+        environ = Path(f"/proc/{proc.pid}/environ").read_bytes().split(b"\0")
+        assert not any(v.startswith(b"PYTHONMALLOC=") for v in environ)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=TIMEOUT)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def test_an_unknown_loop_exits_2_naming_the_choices(tmp_path: Path) -> None:

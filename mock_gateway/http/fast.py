@@ -25,10 +25,11 @@ refuse. tests/http/test_fast.py plays every request both ways and compares the b
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
 from functools import partial
@@ -85,8 +86,11 @@ def _no_default(value: object) -> Any:
 # What json.dumps(body) makes, byte for byte (the ordinary path's json_response calls it),
 # without building an encoder per call as json.dumps does: the answer of every request.
 # No circular-reference check (markers None): an answer body is a tree the views build.
-_ENCODE = c_make_encoder(
-    None, _no_default, encode_basestring_ascii, None, ": ", ", ", False, False, True
+# Where the C accelerator is missing (not CPython), the pure-Python encoder does the same.
+_ENCODE: Callable[[Any, int], Iterable[str]] = (
+    c_make_encoder(None, _no_default, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    if c_make_encoder is not None
+    else lambda body, _level: json.JSONEncoder(check_circular=False).iterencode(body)
 )
 _JSON = b"application/json; charset=utf-8"
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
+import sys
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +29,8 @@ _OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.
 # Connections the kernel holds until accepted (capped by net.core.somaxconn): a burst of
 # clients connecting together must not overflow it, or their SYNs wait a second for a resend.
 BACKLOG = 1024
+# asyncio's rule: on Windows SO_REUSEADDR would let a second server take a port in use.
+_REUSE_ADDRESS = os.name == "posix" and sys.platform != "cygwin"
 
 
 class Listening:
@@ -54,16 +58,28 @@ class GreedySite(web.TCPSite):
 
     def __init__(self, runner: web.BaseRunner, host: str | None, port: int) -> None:
         super().__init__(runner, host, port, backlog=BACKLOG)
+        self._adopting: set[asyncio.Task[Any]] = set()  # accepted, not yet the server's
 
     async def start(self) -> None:
-        self._runner._reg_site(self)  # what BaseSite.start does; TCPSite's would listen
         loop = asyncio.get_running_loop()
+        if not _can_watch_sockets(loop):
+            await super().start()  # e.g. Windows' proactor loop: no add_reader; asyncio's own
+            return
+        self._runner._reg_site(self)  # what BaseSite.start does; TCPSite's would listen
         sockets = await _listen(loop, self._host, self._port, self._backlog, self._reuse_port)
         self._server = Listening(loop, sockets)  # type: ignore[assignment]
         self._bound_port = sockets[0].getsockname()[1]
-        self._adopting: set[asyncio.Task[Any]] = set()
         for sock in sockets:
             loop.add_reader(sock.fileno(), self._accept, loop, sock)
+
+    async def stop(self) -> None:
+        """Listen no more, then let the connections already accepted reach the web server
+        (a turn of the loop), whose shutdown, next in the runner's cleanup, closes them:
+        none is left open and unanswered (found in review: they hung)."""
+        if self._server is not None:
+            self._server.close()
+        await asyncio.gather(*self._adopting, return_exceptions=True)
+        await super().stop()
 
     def _accept(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
         for _ in range(self._backlog):
@@ -117,9 +133,13 @@ async def _listen(
             if (family, address) in seen:
                 continue
             seen.add((family, address))
-            sock = socket.socket(family, kind, proto)
+            try:
+                sock = socket.socket(family, kind, proto)
+            except OSError:  # e.g. IPv6 disabled: listen on the other families, as asyncio does
+                continue
             sockets.append(sock)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if _REUSE_ADDRESS:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if reuse_port:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if family == socket.AF_INET6:
@@ -140,3 +160,9 @@ async def _listen(
     if not sockets:
         raise OSError(errno.EADDRNOTAVAIL, f"no address to listen on for {host!r}")
     return sockets
+
+
+def _can_watch_sockets(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether `loop` has add_reader: selector loops and uvloop; not the proactor loop,
+    Windows' default."""
+    return sys.platform != "win32" or isinstance(loop, asyncio.SelectorEventLoop)

@@ -111,3 +111,69 @@ def test_the_site_reports_its_port_and_refuses_a_port_in_use() -> None:
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+def test_connections_caught_by_a_stop_are_closed_not_left_hanging(
+    loop_factory: Callable[[], asyncio.AbstractEventLoop], turns: int
+) -> None:
+    """Clients that connect just before the server stops: an accepted socket not yet handed
+    to the web server is closed by the site's stop, so no task outlives the cleanup and no
+    client waits for an answer that never comes (found in review: they hung)."""
+
+    async def scenario() -> tuple[int, list[bytes]]:
+        runner = web.AppRunner(hello_app(), handle_signals=False, shutdown_timeout=2)
+        await runner.setup()
+        await GreedySite(runner, "127.0.0.1", 0).start()
+        port = runner.addresses[0][1]
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        await runner.cleanup()
+        left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        heard = []
+        for client in clients:
+            client.settimeout(1)
+            try:
+                heard.append(client.recv(100))  # b"": closed by the server
+            except ConnectionResetError:
+                heard.append(b"reset")
+            except TimeoutError:
+                heard.append(b"no answer, still open")
+            finally:
+                client.close()
+        for task in left:  # so that a broken site fails this test instead of hanging it
+            task.cancel()
+        await asyncio.wait(left, timeout=5) if left else None
+        return len(left), heard
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        left, heard = runner.run(scenario())
+    assert left == 0
+    assert all(h in (b"", b"reset") for h in heard), heard
+
+
+def test_a_family_the_system_lacks_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With IPv6 disabled, listening on every interface still works on IPv4, as asyncio's
+    create_server does (found in review: the site raised EAFNOSUPPORT)."""
+    real = socket.socket
+
+    def no_ipv6(family: int = socket.AF_INET, *args: object, **kwargs: object) -> socket.socket:
+        if family == socket.AF_INET6:
+            raise OSError(errno.EAFNOSUPPORT, "Address family not supported by protocol")
+        return real(family, *args, **kwargs)  # type: ignore[arg-type]
+
+    async def scenario() -> list[tuple[str, int]]:
+        runner = web.AppRunner(hello_app(), handle_signals=False)
+        await runner.setup()
+        monkeypatch.setattr(socket, "socket", no_ipv6)
+        try:
+            await GreedySite(runner, None, 0).start()
+        finally:
+            monkeypatch.setattr(socket, "socket", real)
+        addresses = [a[:2] for a in runner.addresses]
+        await runner.cleanup()
+        return addresses
+
+    addresses = asyncio.run(scenario())
+    assert addresses and all(host == "0.0.0.0" for host, _ in addresses)
