@@ -6,11 +6,11 @@ pytest through the `mock_gateway` and `webhook_sink` fixtures (`mock_gateway.pyt
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing
 
 __all__ = ["__version__"]
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     __version__: str
 else:
 
