@@ -15,7 +15,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -55,9 +54,16 @@ def http(
 class Server:
     """A running `mock-gateway serve`, its stderr read line by line on a thread."""
 
-    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *args: str,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        python_options: tuple[str, ...] = (),  # the interpreter's own, e.g. -E
+    ) -> None:
+        argv = command("serve", "--port", "0", "--manual-clock", *args)
         self.proc = subprocess.Popen(
-            command("serve", "--port", "0", "--manual-clock", *args),
+            [argv[0], *python_options, *argv[1:]],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -368,32 +374,17 @@ def test_the_restart_replays_only_a_command_line_that_asked_for_serve(
 
 
 def test_with_the_environment_ignored_there_is_no_restart_and_the_banner_says_pymalloc(
-    tmp_path: Path,
+    tmp_path: Path, fresh: list[Server]
 ) -> None:
     """`python -E` ignores PYTHONMALLOC: restarting would change nothing, and the banner
     must not claim malloc (found in review)."""
     env = {k: v for k, v in child_env().items() if k != "PYTHONMALLOC"}
-    proc = subprocess.Popen(
-        [sys.executable, "-E", "-m", "mock_gateway", "serve", "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=tmp_path,
-        env=env,
-    )
-    try:
-        assert proc.stderr is not None
-        banner = proc.stderr.readline()
-        assert "listening on" in banner and "allocator pymalloc" in banner, banner
-        environ = Path(f"/proc/{proc.pid}/environ").read_bytes().split(b"\0")
-        assert not any(v.startswith(b"PYTHONMALLOC=") for v in environ)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=TIMEOUT)
-        if proc.stderr is not None:
-            proc.stderr.close()
+    server = Server(cwd=tmp_path, env=env, python_options=("-E",))
+    fresh.append(server)
+    assert "allocator pymalloc" in server.lines[0], server.lines
+    environ = Path(f"/proc/{server.proc.pid}/environ").read_bytes().split(b"\0")
+    assert not any(v.startswith(b"PYTHONMALLOC=") for v in environ)
+    assert server.stop() == 0
 
 
 def test_an_unknown_loop_exits_2_naming_the_choices(tmp_path: Path) -> None:
