@@ -298,7 +298,7 @@ def test_without_uvloop_the_default_is_asyncio_and_asking_for_it_is_an_error(
             raise ImportError("No module named 'uvloop'")
         return real(name, package)
 
-    monkeypatch.setattr(cli.importlib, "import_module", no_uvloop)
+    monkeypatch.setattr("mock_gateway.cli.importlib.import_module", no_uvloop)
     assert cli.loop_factory(None) is asyncio.new_event_loop
     assert cli.loop_factory("asyncio") is asyncio.new_event_loop
     with pytest.raises(ConfigError, match=r"^--loop uvloop: uvloop is not installed"):
