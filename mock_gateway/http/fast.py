@@ -66,14 +66,10 @@ _SPECIAL = frozenset(
 # Header lines, each `token: printable ASCII or tabs` and CRLF; one match checks them all.
 _FIELDS = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e]*\r\n)*")
 _SEGMENT = rb"[A-Za-z0-9._~!$&'()*+,;=:@-]+"  # no '%': what aiohttp would decode stays out
-_ROUTES: tuple[tuple[bytes, re.Pattern[bytes], str], ...] = (
-    (b"GET", re.compile(rb"/v2/requests/status/(" + _SEGMENT + rb")"), "status"),
-    (b"POST", re.compile(rb"/(" + _SEGMENT + rb")/v1/(" + _SEGMENT + rb"-request)"), "submit"),
-    (
-        b"POST",
-        re.compile(rb"/(" + _SEGMENT + rb")/v1/(" + _SEGMENT + rb"-request-result)"),
-        "result",
-    ),
+# The POST routes (a status poll is _STATUS_LINE's): pattern of the path, route name.
+_POST_ROUTES: tuple[tuple[re.Pattern[bytes], str], ...] = (
+    (re.compile(rb"/(" + _SEGMENT + rb")/v1/(" + _SEGMENT + rb"-request)"), "submit"),
+    (re.compile(rb"/(" + _SEGMENT + rb")/v1/(" + _SEGMENT + rb"-request-result)"), "result"),
 )
 _STARTS = (b"GET /v2/requests/status/", b"POST /")  # how a hot request line begins
 _STATUS_LINE = re.compile(rb"GET /v2/requests/status/(" + _SEGMENT + rb") HTTP/1\.1")
@@ -279,21 +275,20 @@ def _request_line(line: bytes) -> tuple[str, str, tuple[str, ...], str] | None:
     if status is not None:  # the commonest, and each names another job: one match, no cache
         request_id = status[1].decode()
         return "GET", "status", (request_id,), "/v2/requests/status/" + request_id
-    return _other_line(line) if line.startswith(b"POST /") else None
+    return _post_line(line) if line.startswith(b"POST /") else None
 
 
 @functools.lru_cache(maxsize=256)  # a client's submits repeat a few lines (one per model)
-def _other_line(line: bytes) -> tuple[str, str, tuple[str, ...], str] | None:
+def _post_line(line: bytes) -> tuple[str, str, tuple[str, ...], str] | None:
     parts = line.split(b" ")
-    if len(parts) != 3 or parts[2] != b"HTTP/1.1":
+    if len(parts) != 3 or parts[0] != b"POST" or parts[2] != b"HTTP/1.1":
         return None
-    method, target = parts[0], parts[1]
-    for want, pattern, route in _ROUTES:
-        if method == want:
-            found = pattern.fullmatch(target)
-            if found is not None:
-                groups = tuple(g.decode() for g in found.groups())
-                return method.decode(), route, groups, target.decode()
+    target = parts[1]
+    for pattern, route in _POST_ROUTES:
+        found = pattern.fullmatch(target)
+        if found is not None:
+            groups = tuple(g.decode() for g in found.groups())
+            return "POST", route, groups, target.decode()
     return None
 
 

@@ -47,9 +47,6 @@ class Listening:
                 self._loop.remove_reader(sock.fileno())
                 sock.close()
 
-    async def wait_closed(self) -> None:
-        return None  # closed at once: the connections are the web server's to end
-
 
 class GreedySite(web.TCPSite):
     """A TCPSite that accepts every waiting connection each time its socket is ready."""
@@ -105,9 +102,7 @@ class GreedySite(web.TCPSite):
 
     async def _adopt(self, loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
         server = self._runner.server
-        if server is None:  # the runner is being cleaned up
-            conn.close()
-            return
+        assert server is not None  # set until the sites have stopped, and stop() waits for us
         try:
             await loop.connect_accepted_socket(server, conn)
         except OSError:  # the client went away before its transport was made
