@@ -130,9 +130,7 @@ class Gateway:
         """After a restart on a durable store: fetch again the inputs a kill interrupted."""
         for job in self.jobs.newest_first():
             if not job.settled and job.request_id not in self._inputs:
-                task = asyncio.get_running_loop().create_task(
-                    self._fetch_input(job, job.params["image_url"])
-                )
+                task = asyncio.get_running_loop().create_task(self._fetch_input(job, job.subject))
                 self._inputs[job.request_id] = task
 
     def put_key(self, config: KeyConfig, fields: set[str]) -> Account:
@@ -218,10 +216,9 @@ class Gateway:
             request_id = f"{model.model_id}_{uid}" if generation == 2 else uid
             if self.jobs.get(request_id) is None:
                 break
-        if model.defaults:
-            params = {**model.default_params, **params}
         if model.input_field == "prompt" and "seed" not in params:
-            params["seed"] = rng.randrange(2**31)  # a generated picture: its seed is the job's
+            # A generated picture: its seed is the job's. (The job fills in the defaults.)
+            params = {**params, "seed": rng.randrange(2**31)}
         # Microsecond steps: a tiny time scale still keeps QUEUED < PROCESSING < end.
         queued = round(rng.uniform(*model.queue_seconds) * scale, 6)
         processing = round(rng.uniform(*model.processing_seconds) * scale, 6)
@@ -322,7 +319,7 @@ class Gateway:
     # -- inputs ------------------------------------------------------------------------------
 
     def _start_input(self, job: Job, base_url: str) -> None:
-        url = job.params["image_url"]
+        url = job.subject
         try:
             ready = self.resolver.resolve_now(url, base_url)
         except ValueError as e:  # never a charged 500: the job fails, as a bad input does

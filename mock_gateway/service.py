@@ -100,10 +100,10 @@ class Call:
     trace: Trace = field(default_factory=Trace)
 
 
-def input_text(params: dict[str, Any]) -> str | None:
-    """What `match.input_contains` of a scenario rule is matched against."""
-    text = params.get("image_url", params.get("prompt"))
-    return text if isinstance(text, str) else None
+def input_text(subject: Any) -> str | None:
+    """What `match.input_contains` of a scenario rule is matched against: the value of the
+    model's input field (prompt, image_url), when it is text."""
+    return subject if isinstance(subject, str) else None
 
 
 # generation -> (body of the answer, HTTP status): 202 QUEUED, or the older 200 IN_QUEUE.
@@ -136,14 +136,14 @@ class Service:
         return account
 
     async def _scenarios(
-        self, call: Call, key: str, model_id: str, params: dict[str, Any], on: str
+        self, call: Call, key: str, model_id: str, subject: Any, on: str
     ) -> Effects:
         """The call's effects (its header first, then the rules matching this endpoint, the
         key, the model and the input); adds latency and raises the forced status if one is
         asked for. Without a header or any rule (the hot path) it matches nothing at all."""
         if not call.scenario and not self.store.rules.rules:
             return NO_EFFECTS
-        rules = self.gateway.effects(key, model_id, input_text(params), on)
+        rules = self.gateway.effects(key, model_id, input_text(subject), on)
         if not call.scenario and not rules.rules:
             return rules  # nothing asked, nothing matched
         effects = parse_header(call.scenario) if call.scenario else Effects()
@@ -163,7 +163,7 @@ class Service:
         trace = call.trace
         model_id = trace.model_id = job.model.model_id
         trace.request_id = job.request_id
-        await self._scenarios(call, account.key, model_id, job.params, on)
+        await self._scenarios(call, account.key, model_id, job.subject, on)
         if not job.settled:
             await self.gateway.settle(job)
 
@@ -220,7 +220,9 @@ class Service:
             webhook_url, webhook_mode = check_headers(webhook_url, webhook_mode)
         else:
             webhook_url, webhook_mode = None, None
-        effects = await self._scenarios(call, account.key, model.model_id, params, "submit")
+        effects = await self._scenarios(
+            call, account.key, model.model_id, params.get(model.input_field), "submit"
+        )
         if effects.fault is not None and not effects.fault.keeps_the_job:
             # Before acceptance: not charged. The answer faulted is a 202 naming no job.
             stand_in = f"{model.model_id}_{uuid7(gateway.now(), gateway.rng)}"
@@ -303,7 +305,7 @@ class Service:
         job = self.store.jobs.get(request_id)
         if job is None:
             raise MediaNotFound()
-        await self._scenarios(call, job.key, job.model.model_id, job.params, "cdn")
+        await self._scenarios(call, job.key, job.model.model_id, job.subject, "cdn")
         await self.gateway.settle(job)
         if job.status_at(self.gateway.now()) is not Status.COMPLETED:
             raise MediaNotFound("the job has no output (yet)")

@@ -42,8 +42,8 @@ def result(job: Job, now: float) -> dict[str, Any]:
             "height": height,
             "content_type": "image/png",
         }
-        if "image_url" in job.params:
-            out["original_image_url"] = job.params["image_url"]  # echoed unchanged
+        if job.model.input_field == "image_url":
+            out["original_image_url"] = job.subject  # echoed unchanged
         body["result"] = out
     elif state in (Status.FAILED, Status.ERROR):
         body["error"] = job.error

@@ -191,3 +191,84 @@ def test_fibo_output_size_is_the_aspect_ratio_preset(aspect: str, size: tuple[in
 def test_rmbg_output_size_is_the_input_size() -> None:
     job = make_job(input=InputImage("stand-in", "https://example.com/cat.jpg", 640, 480))
     assert job.output_size == (640, 480)
+
+
+# -- the compact record ---------------------------------------------------------------------
+# A job keeps its request's fields in a compact, partly shared form (a million of them fit
+# in memory); what it gives back must be exactly what was sent, defaults filled in.
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+)
+fibo_bodies = st.fixed_dictionaries(
+    {"prompt": st.one_of(st.text(max_size=30), st.none())},
+    optional={
+        "seed": st.one_of(st.integers(0, 2**31 - 1), st.none()),
+        "aspect_ratio": st.sampled_from(["1:1", "16:9", "9:16", "4:3"]),
+        "steps_num": st.one_of(st.integers(1, 50), st.just(True)),
+        # 7 == 7.0 == True in Python: a shared copy must not swap one for another.
+        "guidance_scale": st.one_of(st.integers(1, 10), st.floats(1, 10), st.just(7.0)),
+        "extra": st.one_of(json_scalars, st.lists(json_scalars, max_size=3)),
+    },
+)
+
+
+def _typed(params: dict[str, Any]) -> dict[str, tuple[type, Any]]:
+    return {name: (type(value), value) for name, value in params.items()}
+
+
+@given(body=fibo_bodies)
+def test_params_give_back_exactly_what_was_sent_with_the_defaults(body: dict[str, Any]) -> None:
+    job = make_job(model=FIBO, params=dict(body))
+    assert _typed(job.params) == _typed({**FIBO.default_params, **body})
+
+
+@given(first=fibo_bodies, second=fibo_bodies)
+def test_one_jobs_params_never_leak_into_anothers(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    a = make_job(model=FIBO, params=dict(first))
+    b = make_job(model=FIBO, params=dict(second))
+    assert _typed(a.params) == _typed({**FIBO.default_params, **first})
+    assert _typed(b.params) == _typed({**FIBO.default_params, **second})
+
+
+def test_jobs_with_the_same_options_share_one_copy() -> None:
+    a = make_job(model=FIBO, params={"prompt": "a", "seed": 1})
+    b = make_job(model=FIBO, params={"prompt": "b", "seed": 2})
+    c = make_job(model=FIBO, params={"prompt": "c", "aspect_ratio": "16:9"})
+    d = make_job(model=FIBO, params={"prompt": "d", "aspect_ratio": "16:9"})
+    assert a.options is b.options
+    assert c.options is d.options
+    assert a.options != c.options
+
+
+def test_a_change_to_one_job_never_reaches_another() -> None:
+    # Plain jobs share one record of their rare fields until one of them changes.
+    a, b = make_job(), make_job()
+    a.error = "image_url is not an image"
+    a.settled = False
+    assert (b.error, b.settled, b.forced, b.flags) == (None, True, None, frozenset())
+    assert (a.error, a.settled) == ("image_url is not an image", False)
+    assert make_job().error is None
+
+
+def test_a_stand_in_input_is_given_back_whole() -> None:
+    url = "https://images.example.com/cat.jpg"
+    job = make_job(params={"image_url": url})
+    job.input = InputImage("stand-in", url, 640, 480)
+    assert job.input == InputImage("stand-in", url, 640, 480)
+    # A stand-in for another URL (a redirect's target) is kept as it is.
+    job.input = InputImage("stand-in", "https://elsewhere.example/x.png", 800, 600)
+    assert job.input == InputImage("stand-in", "https://elsewhere.example/x.png", 800, 600)
+    job.input = InputImage("bytes", "ab12", 3, 4)
+    assert job.input == InputImage("bytes", "ab12", 3, 4)
+
+
+def test_the_keys_generation_and_host_are_kept() -> None:
+    job = make_job()
+    assert (job.key, job.generation, job.base_url) == ("k", 2, "http://127.0.0.1:8080")
