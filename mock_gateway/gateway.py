@@ -267,8 +267,7 @@ class Gateway:
         job = self.jobs.get(request_id)
         if (
             job is None
-            or job.key != account.key
-            or job.generation != generation
+            or not job.belongs_to(account.key, generation)
             or (model is not None and job.model.model_id != model.model_id)
         ):
             raise RequestNotFound(request_id)

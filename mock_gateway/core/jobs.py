@@ -13,11 +13,9 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from .catalog import ASPECT_RATIO_SIZES, Model
-
-T = TypeVar("T")
 
 
 class Status(StrEnum):
@@ -55,35 +53,61 @@ class InputImage:
     height: int
 
 
-class _Extras:
-    """What few jobs have: a forced outcome, an error, scenario flags, a webhook.
+Options = tuple[tuple[str, Any], ...]
 
-    Kept apart so that a plain job (most of a load test's million) pays one pointer for all
-    five: they share `_PLAIN` until one of them is set."""
 
-    __slots__ = ("error", "flags", "forced", "webhook_mode", "webhook_url")
+class Details:
+    """What a job shares with many others until it needs its own: the request's options
+    (every field but the input and the seed, the model's defaults filled in) and the rare
+    fields (forced outcome, error, scenario flags, webhook, an input still in flight).
+
+    A shared record is never changed: setting a field on a job gives it its own copy first.
+    """
+
+    __slots__ = (
+        "error",
+        "flags",
+        "forced",
+        "options",
+        "settled",
+        "shared",
+        "webhook_mode",
+        "webhook_url",
+    )
 
     def __init__(
         self,
+        options: Options,
         forced: Status | None = None,
         error: str | None = None,
         flags: frozenset[str] = NO_FLAGS,
         webhook_url: str | None = None,
         webhook_mode: str | None = None,
+        settled: bool = True,
+        shared: bool = False,
     ) -> None:
+        self.options = options
         self.forced = forced
         self.error = error
         self.flags = flags
         self.webhook_url = webhook_url
         self.webhook_mode = webhook_mode
+        self.settled = settled
+        self.shared = shared
 
-    def copy(self) -> _Extras:
-        return _Extras(self.forced, self.error, self.flags, self.webhook_url, self.webhook_mode)
+    def own(self) -> Details:
+        return Details(
+            self.options,
+            self.forced,
+            self.error,
+            self.flags,
+            self.webhook_url,
+            self.webhook_mode,
+            self.settled,
+        )
 
 
-_PLAIN = _Extras()  # shared and never changed: setting a field on a job copies it first
-
-# Values many jobs repeat (the option sets, a key with its generation and host, a stand-in's
+# Values many jobs repeat (option sets, a key with its generation and host, a stand-in's
 # size) are kept once and shared, so a million jobs do not hold a million copies. Bounded:
 # past the cap a value is kept unshared.
 _SHARED: dict[Any, Any] = {}
@@ -103,19 +127,30 @@ def _shared(value: Any, key: Any = None) -> Any:
     return value
 
 
-def _options(pairs: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+# A model's defaults -> the plain record of the jobs that set no option of their own: the
+# submit path's lookup (by the tuple's id, checked, so a model made later cannot alias it).
+_PLAIN: dict[int, Details] = {}
+
+
+def plain_details(options: Options) -> Details:
+    """The shared record of plain jobs (no rare field set) with these options."""
+    known = _PLAIN.get(id(options))
+    if known is not None and known.options is options:
+        return known
     # Types are part of the key: 7 == 7.0 == True, but a job echoes what the client sent.
-    shared: tuple[tuple[str, Any], ...] = _shared(
-        pairs, ("options", *((name, type(value), value) for name, value in pairs))
-    )
-    return shared
+    typed = ("details", *((name, type(value), value) for name, value in options))
+    details: Details = _shared(Details(options, shared=True), typed)
+    if details.options is options and len(_PLAIN) < _SHARED_CAP:
+        _PLAIN[id(options)] = details  # its options tuple lives as long as the entry
+    return details
 
 
-def _split(model: Model, params: dict[str, Any]) -> tuple[Any, Any, tuple[tuple[str, Any], ...]]:
+def _split(model: Model, params: dict[str, Any]) -> tuple[Any, Any, Options]:
     """(input value, seed, options) of a request's fields; the model's defaults fill in the
-    options left out. None marks "not sent" in the first two: a null stays among the options."""
+    options left out. None marks "not sent" in the first two: a null stays an option."""
     subject = params.get(model.input_field)
-    seed = params.get("seed")
+    # Only a generated picture has a seed of its own (elsewhere a "seed" is one more option).
+    seed = params.get("seed") if model.input_field == "prompt" else None
     if len(params) == (subject is not None) + (seed is not None):
         return subject, seed, model.defaults  # the common request: nothing but input and seed
     merged = dict(model.defaults)
@@ -124,55 +159,44 @@ def _split(model: Model, params: dict[str, Any]) -> tuple[Any, Any, tuple[tuple[
         del merged[model.input_field]
     if seed is not None:
         del merged["seed"]
-    return subject, seed, _options(tuple(merged.items()))
-
-
-class _Rare(Generic[T]):
-    """A job field kept in its `_more` record: read there, and copied out of the shared
-    `_PLAIN` before the first change."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, job: Job, owner: type | None = None) -> T:
-        value: T = getattr(job._more, self.name)
-        return value
-
-    def __set__(self, job: Job, value: T) -> None:
-        if job._more is _PLAIN:
-            job._more = _PLAIN.copy()
-        setattr(job._more, self.name, value)
+    return subject, seed, tuple(merged.items())
 
 
 class Job:
     """One accepted request: who sent what, and its planned timeline.
 
-    Compact, because a load test keeps a million of them: the request's input (prompt or
-    image URL) and seed sit in slots of their own, the other fields as an interned tuple
-    shared by every job with the same options, and the rare fields in one shared record
-    until a job needs its own. `params` gives the request's fields back as a dict.
+    Compact, because a load test keeps a million of them (under 500 bytes each, `make
+    bench`): seven slots, and what jobs repeat is shared, not copied.
+    - `subject` (the prompt or image URL) has a slot; so has what the model adds, the seed
+      of a generated picture or the resolved input of a cut-out. The other request fields,
+      with the rare ones, are a Details record shared by every plain job with the same
+      options. `params` gives the request's fields back as a dict.
+    - The key, its generation, the host the submit came in on and the model: one shared
+      tuple.
+    - The plan's two instants, processing start and end, are the two exact doubles of one
+      complex number (one object instead of two floats).
+    - A stand-in input (a remote URL not fetched) is kept as its shared size alone.
+    Records refer to each other by id: the key, and the model by its model_id in a store.
     """
 
     __slots__ = (
-        "_input",  # an InputImage, or a shared (width, height): a stand-in for `subject`
-        "_more",
-        "_origin",  # (key, generation, base_url), shared by a key's jobs
+        # FIBO: the request's or the drawn seed (or None). RMBG: the input, None until it is
+        # known, an InputImage, or a shared (width, height) for a stand-in of `subject`.
+        "_extra",
+        "_more",  # Details, usually shared
+        "_origin",  # (key, generation, base_url, model), shared
+        "_plan",  # complex(started_at, ended_at)
         "created_at",
-        "ended_at",
-        "model",  # an immutable catalog entry: stored as its model_id
-        "options",  # every other request field, as (name, value) pairs (interned)
         "request_id",
-        "seed",  # the request's or the drawn seed (FIBO), or None
-        "settled",  # False while an RMBG input is still being fetched
-        "started_at",
         "subject",  # the value of the model's input field (prompt, image_url), or None
     )
-
-    forced: _Rare[Status | None] = _Rare()  # outcome forced by a scenario (FAILED or ERROR)
-    error: _Rare[str | None] = _Rare()
-    flags: _Rare[frozenset[str]] = _Rare()  # scenario flags, e.g. timestamps-mixed, webhook-drop
-    webhook_url: _Rare[str | None] = _Rare()
-    webhook_mode: _Rare[str | None] = _Rare()
+    _extra: Any
+    _more: Details
+    _origin: tuple[str, int, str, Model]
+    _plan: complex
+    created_at: float
+    request_id: str
+    subject: Any
 
     def __init__(
         self,
@@ -194,53 +218,133 @@ class Job:
         webhook_mode: str | None = None,
     ) -> None:
         self.request_id = request_id
-        self.model = model
-        self._origin = _shared((key, generation, base_url))
-        self.subject, self.seed, self.options = _split(model, params)
+        self.subject, self._extra, options = _split(model, params)
+        self._origin = _shared((key, generation, base_url, model))
         self.created_at = created_at
-        self.started_at = started_at
-        self.ended_at = ended_at
-        self.input = input
-        self.settled = settled
-        rare = forced or error or flags or webhook_url or webhook_mode
-        self._more = _Extras(forced, error, flags, webhook_url, webhook_mode) if rare else _PLAIN
+        self._plan = complex(started_at, ended_at)
+        if forced or error or flags or webhook_url or webhook_mode or not settled:
+            self._more = Details(
+                plain_details(options).options,
+                forced,
+                error,
+                flags,
+                webhook_url,
+                webhook_mode,
+                settled,
+            )
+        else:
+            self._more = plain_details(options)
+        if input is not None:
+            self.input = input
+
+    # -- what the Details record keeps: read there; a change first gives the job its own copy
+
+    def _own(self) -> Details:
+        if self._more.shared:
+            self._more = self._more.own()
+        return self._more
+
+    @property
+    def forced(self) -> Status | None:
+        """The outcome a scenario forced (FAILED or ERROR), if any."""
+        return self._more.forced
+
+    @property
+    def error(self) -> str | None:
+        return self._more.error
+
+    @error.setter
+    def error(self, value: str | None) -> None:
+        self._own().error = value
+
+    @property
+    def settled(self) -> bool:
+        """False while an RMBG input is still being fetched."""
+        return self._more.settled
+
+    @settled.setter
+    def settled(self, value: bool) -> None:
+        self._own().settled = value
+
+    @property
+    def flags(self) -> frozenset[str]:
+        """Scenario flags, e.g. timestamps-mixed, webhook-drop."""
+        return self._more.flags
+
+    @property
+    def webhook_url(self) -> str | None:
+        return self._more.webhook_url
+
+    @property
+    def webhook_mode(self) -> str | None:
+        return self._more.webhook_mode
+
+    @property
+    def options(self) -> Options:
+        """Every request field but the input and the seed, as (name, value) pairs."""
+        return self._more.options
+
+    @property
+    def model(self) -> Model:
+        """An immutable catalog entry (a store keeps its model_id)."""
+        return self._origin[3]
+
+    @property
+    def seed(self) -> Any:
+        """The request's or the drawn seed of a generated picture; None for other models."""
+        return self._extra if self._origin[3].input_field == "prompt" else None
 
     @property
     def key(self) -> str:
-        """The key that submitted it (records refer to each other by id)."""
-        key: str = self._origin[0]
-        return key
+        """The key that submitted it."""
+        return self._origin[0]
 
     @property
     def generation(self) -> int:
-        generation: int = self._origin[1]
-        return generation
+        return self._origin[1]
 
     @property
     def base_url(self) -> str:
         """Where the submit came in, for URLs in callbacks."""
-        base_url: str = self._origin[2]
-        return base_url
+        return self._origin[2]
+
+    def belongs_to(self, key: str, generation: int) -> bool:
+        """Submitted with `key` under that generation (the status path's check, in one call)."""
+        origin = self._origin
+        return origin[0] == key and origin[1] == generation
+
+    @property
+    def started_at(self) -> float:
+        return self._plan.real
+
+    @property
+    def ended_at(self) -> float:
+        return self._plan.imag
 
     @property
     def input(self) -> InputImage | None:
         """The resolved RMBG input; None before it is known, and for FIBO."""
-        image = self._input
-        if type(image) is tuple:
+        if self._origin[3].input_field == "prompt":
+            return None
+        image = self._extra
+        if isinstance(image, tuple):
             return InputImage("stand-in", self.subject, *image)
-        return image  # type: ignore[no-any-return]
+        assert image is None or isinstance(image, InputImage)
+        return image
 
     @input.setter
     def input(self, image: InputImage | None) -> None:
+        if self._origin[3].input_field == "prompt":
+            raise ValueError("a generated picture has no input")
         if image is not None and image.source == "stand-in" and image.ref == self.subject:
             # The usual RMBG input in a load test (a remote URL not fetched): its size alone.
-            self._input = _shared((image.width, image.height))
+            self._extra = _shared((image.width, image.height))
         else:
-            self._input = image
+            self._extra = image
 
     def option(self, name: str) -> Any:
         """One of the options (a request field other than the input and the seed), or None."""
-        for option, value in self.options:
+        for option, value in self._more.options:
             if option == name:
                 return value
         return None
@@ -249,7 +353,7 @@ class Job:
     def params(self) -> dict[str, Any]:
         """The request's fields, the model's defaults filled in and the seed drawn (a new
         dict: the compact form is what the job keeps)."""
-        params = dict(self.options)
+        params = dict(self._more.options)
         if self.subject is not None:
             params[self.model.input_field] = self.subject
         if self.seed is not None:
@@ -261,35 +365,41 @@ class Job:
 
     @property
     def outcome(self) -> Status:
-        if self.forced is not None:
-            return self.forced
-        return Status.FAILED if self.error else Status.COMPLETED
+        more = self._more
+        if more.forced is not None:
+            return more.forced
+        return Status.FAILED if more.error else Status.COMPLETED
+
+    # The three reads of the status path: one look at the plan each, no property calls.
 
     def status_at(self, t: float) -> Status:
-        if t < self.started_at:
+        plan = self._plan
+        if t < plan.real:
             return Status.QUEUED
-        if t < self.ended_at or not self.settled:
+        if t < plan.imag or not self._more.settled:
             # An input still in flight holds the job in PROCESSING: the outcome is unknown.
             return Status.PROCESSING
         return self.outcome
 
     def updated_at(self, t: float) -> float:
-        if t < self.started_at:
+        plan = self._plan
+        if t < plan.real:
             return self.created_at
-        if t < self.ended_at or not self.settled:
-            return self.started_at
-        return self.ended_at
+        if t < plan.imag or not self._more.settled:
+            return plan.real
+        return plan.imag
 
     @property
     def output_size(self) -> tuple[int, int]:
         """(width, height) of the output: the input's for RMBG, the aspect ratio's for FIBO."""
         if self.model.input_field == "prompt":
             return ASPECT_RATIO_SIZES[self.option("aspect_ratio")]
-        assert self.input is not None, "only a completed RMBG job has an output"
-        return self.input.width, self.input.height
+        image = self.input
+        assert image is not None, "only a completed RMBG job has an output"
+        return image.width, image.height
 
     def completed_at(self, t: float) -> float | None:
-        return self.ended_at if self.status_at(t) in TERMINAL else None
+        return self._plan.imag if self.status_at(t) in TERMINAL else None
 
 
 @lru_cache(maxsize=65536)  # a polled job formats the same few instants again and again

@@ -272,3 +272,32 @@ def test_a_stand_in_input_is_given_back_whole() -> None:
 def test_the_keys_generation_and_host_are_kept() -> None:
     job = make_job()
     assert (job.key, job.generation, job.base_url) == ("k", 2, "http://127.0.0.1:8080")
+
+
+rmbg_bodies = st.fixed_dictionaries(
+    {
+        "image_url": st.sampled_from(
+            ["https://images.example.com/a.jpg", "data:image/png;base64,AA"]
+        )
+    },
+    optional={"seed": st.integers(0, 2**31 - 1), "extra": json_scalars},
+)
+
+
+@given(body=rmbg_bodies)
+def test_a_cut_outs_params_come_back_whatever_its_input_becomes(body: dict[str, Any]) -> None:
+    # A cut-out keeps its input where a generated picture keeps its seed: neither may
+    # overwrite the other, and a "seed" sent to a cut-out is one more option.
+    job = make_job(params=dict(body))
+    assert job.seed is None
+    job.input = InputImage("stand-in", body["image_url"], 640, 480)
+    assert _typed(job.params) == _typed(body)
+    assert job.input == InputImage("stand-in", body["image_url"], 640, 480)
+
+
+def test_a_generated_picture_has_a_seed_and_no_input() -> None:
+    job = make_job(model=FIBO, params={"prompt": "a fox", "seed": 0})
+    assert (job.seed, job.input, job.model) == (0, None, FIBO)
+    with pytest.raises(ValueError, match="no input"):
+        job.input = InputImage("bytes", "ab12", 3, 4)
+    assert job.seed == 0
