@@ -389,6 +389,16 @@ class Job:
             return plan.real
         return plan.imag
 
+    def timeline(self, t: float) -> tuple[Status, float, float | None]:
+        """(status, updated_at, completed_at) at `t`: the status body's three in one read of
+        the plan (the status path's, and every callback's)."""
+        plan = self._plan
+        if t < plan.real:
+            return Status.QUEUED, self.created_at, None
+        if t < plan.imag or not self._more.settled:
+            return Status.PROCESSING, plan.real, None
+        return self.outcome, plan.imag, plan.imag
+
     @property
     def output_size(self) -> tuple[int, int]:
         """(width, height) of the output: the input's for RMBG, the aspect ratio's for FIBO."""

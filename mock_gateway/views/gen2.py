@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.jobs import TERMINAL, Job, Status, iso, plain
+from ..core.jobs import Job, Status, iso, plain
 from . import media_url
 
 
@@ -31,9 +31,8 @@ def status(job: Job, now: float, media_type: str, mixed: bool = False) -> dict[s
     `mixed`: updated_at and completed_at in the webhook example's `2026-05-22 13:19:23` form
     (the `timestamps = "mixed"` setting; the `timestamps-mixed` flag does it per job).
     """
-    state = job.status_at(now)
+    state, updated_at, completed_at = job.timeline(now)
     late = plain if mixed or "timestamps-mixed" in job.flags else iso
-    terminal = state in TERMINAL
     return {
         "request_id": job.request_id,
         "status": state.value,
@@ -45,6 +44,6 @@ def status(job: Job, now: float, media_type: str, mixed: bool = False) -> dict[s
             else None
         ),
         "created_at": iso(job.created_at),
-        "updated_at": late(job.updated_at(now)),
-        "completed_at": late(job.ended_at) if terminal else None,
+        "updated_at": late(updated_at),
+        "completed_at": late(completed_at) if completed_at is not None else None,
     }

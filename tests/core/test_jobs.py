@@ -301,3 +301,13 @@ def test_a_generated_picture_has_a_seed_and_no_input() -> None:
     with pytest.raises(ValueError, match="no input"):
         job.input = InputImage("bytes", "ab12", 3, 4)
     assert job.seed == 0
+
+
+@given(plan=plans, offsets=offsets, settled=st.booleans())
+def test_timeline_is_status_updated_and_completed_in_one(
+    plan: dict[str, Any], offsets: list[float], settled: bool
+) -> None:
+    job = make_job(settled=settled, **plan)
+    for o in offsets:
+        t = job.created_at + o
+        assert job.timeline(t) == (job.status_at(t), job.updated_at(t), job.completed_at(t))
