@@ -13,7 +13,6 @@ import contextlib
 import gc
 import random
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from .core.accounts import Account
 from .core.catalog import Model
@@ -31,6 +30,7 @@ from .core.ids import uuid7
 from .core.jobs import NO_FLAGS, InputImage, Job, Status, iso, plain
 from .core.scenarios import Effects
 from .core.store import Store
+from .core.urls import url_parts
 from .core.validation import check
 from .settings import KeyConfig, Settings
 from .stores.memory import MemoryStore
@@ -39,7 +39,7 @@ from .stores.memory import MemoryStore
 def host_of(url: str) -> str | None:
     """The URL's host, or None when the URL cannot be parsed or has none."""
     try:
-        return urlsplit(url).hostname or None
+        return url_parts(url)[0] or None
     except ValueError:
         return None
 

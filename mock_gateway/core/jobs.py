@@ -145,6 +145,16 @@ def plain_details(options: Options) -> Details:
     return details
 
 
+_ORIGINS: dict[tuple[str, int, str, int], tuple[str, int, str, Model]] = {}
+
+
+def _origin(key: str, generation: int, base_url: str, model: Model) -> tuple[str, int, str, Model]:
+    origin = (key, generation, base_url, model)
+    if len(_ORIGINS) < _SHARED_CAP:
+        _ORIGINS[key, generation, base_url, id(model)] = origin
+    return origin
+
+
 def _split(model: Model, params: dict[str, Any]) -> tuple[Any, Any, Options]:
     """(input value, seed, options) of a request's fields; the model's defaults fill in the
     options left out. None marks "not sent" in the first two: a null stays an option."""
@@ -217,9 +227,13 @@ class Job:
         webhook_url: str | None = None,
         webhook_mode: str | None = None,
     ) -> None:
+        # The submit path: each step has a fast case inline, and its general case in a helper.
         self.request_id = request_id
         self.subject, self._extra, options = _split(model, params)
-        self._origin = _shared((key, generation, base_url, model))
+        # Keyed by the model's id, not its value: hashing a Model hashes all its fields. The
+        # kept tuple holds the model, so no other model can come to have that id meanwhile.
+        origin = _ORIGINS.get((key, generation, base_url, id(model)))
+        self._origin = origin or _origin(key, generation, base_url, model)
         self.created_at = created_at
         self._plan = complex(started_at, ended_at)
         if forced or error or flags or webhook_url or webhook_mode or not settled:
@@ -233,7 +247,10 @@ class Job:
                 settled,
             )
         else:
-            self._more = plain_details(options)
+            plain = _PLAIN.get(id(options))
+            self._more = (
+                plain if plain is not None and plain.options is options else plain_details(options)
+            )
         if input is not None:
             self.input = input
 

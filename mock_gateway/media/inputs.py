@@ -29,6 +29,7 @@ import aiohttp
 from ..core.errors import InputRejected
 from ..core.jobs import InputImage
 from ..core.store import BlobStore
+from ..core.urls import url_parts
 from ..settings import Settings
 from ..stores.memory import MemoryBlobs
 from . import pictures
@@ -82,13 +83,13 @@ class Inputs:
     def resolve_now(self, url: str, base_url: str) -> InputImage | None:
         if url.startswith("data:"):
             return None
-        parts = urlsplit(url)
-        sample = _SAMPLE_PATH.match(parts.path)
-        if sample and parts.netloc == _netloc(base_url) and sample[1] in pictures.SAMPLES:
+        hostname, netloc, path = url_parts(url)
+        sample = _SAMPLE_PATH.match(path)
+        if sample and netloc == _netloc(base_url) and sample[1] in pictures.SAMPLES:
             # The mock's own sample, asked of this very server: same bytes as an HTTP fetch.
             name = sample[1]
             return InputImage("sample", name, *pictures.sample_size(name))
-        if not self.may_reach(parts.hostname):
+        if not self.may_reach(hostname):
             return self._stand_in(url)
         return None
 
@@ -202,10 +203,11 @@ def _too_large(what: str, limit: int) -> InputRejected:
     return InputRejected(f"image_url is too large ({what}, max_input_bytes {limit})")
 
 
+@functools.lru_cache(maxsize=64)  # the few hosts the mock is reached on, on every RMBG submit
 def _netloc(url: str) -> str | None:
     """The host:port of a URL, None if it cannot be parsed (e.g. a client's odd Host header)."""
     try:
-        return urlsplit(url).netloc
+        return url_parts(url)[1]
     except ValueError:
         return None
 
