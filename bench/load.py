@@ -8,7 +8,6 @@ unchanged against the mock and the ceiling.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .client import KEY_HEADER
-from .procs import ROOT, HarnessError
+from .procs import ROOT, HarnessError, find_or_install
 
 RESULT_TAG = "BENCH-RESULT"
 
@@ -328,16 +327,4 @@ class PythonClient:
 
 def find_wrk(say: object = print) -> str | None:
     """The path of wrk, installing it with apt-get first when missing and running as root."""
-    path = shutil.which("wrk")
-    if path or os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return path
-    assert callable(say)
-    say("wrk is not installed; installing it: apt-get install -y wrk")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "wrk"]
-    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
-        # Usually stale package lists on a fresh machine: refresh once and retry.
-        say("apt-get install failed; running apt-get update and retrying once")
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
-        subprocess.run(install, env=env, capture_output=True, check=False)
-    return shutil.which("wrk")
+    return find_or_install("wrk", "wrk", say)

@@ -6,6 +6,7 @@ import collections
 import os
 import re
 import selectors
+import shutil
 import socket
 import subprocess
 import sys
@@ -128,6 +129,25 @@ class Server:
         assert self.proc.stderr is not None
         for raw in self.proc.stderr:
             self._tail.append(raw.decode(errors="replace").rstrip())
+
+
+def find_or_install(binary: str, package: str, say: object = print) -> str | None:
+    """The path of `binary`, installing Debian's `package` with apt-get first when it is
+    missing and this runs as root (a fresh machine: the project's own files install what it
+    needs). None when it is missing and cannot be installed here."""
+    path = shutil.which(binary)
+    if path or os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return path
+    assert callable(say)
+    say(f"{binary} is not installed; installing it: apt-get install -y {package}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", package]
+    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+        # Usually stale package lists on a fresh machine: refresh once and retry.
+        say("apt-get install failed; running apt-get update and retrying once")
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
+        subprocess.run(install, env=env, capture_output=True, check=False)
+    return shutil.which(binary)
 
 
 def free_port() -> int:

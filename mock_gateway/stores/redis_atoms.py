@@ -1,0 +1,134 @@
+"""What several mock processes must do as one, done inside Redis (issue 16's exactness).
+
+Each operation is one Lua script, so Redis runs it whole while no other client's command
+runs: two processes can never both spend the last dollar, both take the last request of a
+rate-limit window, or both use a scenario rule's last `times`. Money is integer
+micro-dollars in Redis (prices like $0.018 are exact, and INCRBY/DECRBY are integer ops).
+
+Keys live under the gateway's namespace (`--namespace`), so independent gateways can share
+one Redis; an account is named by its key's digest, never by the key:
+
+    <ns>:wallet:<account>      the balance, micro-dollars
+    <ns>:job:<request_id>      a hash: the job's fields, plus `charged` and `refunded`
+    <ns>:hits:<account>        the rate-limit window: the last `requests` hit times, newest first
+    <ns>:rule:<rule_id>:left   a counted rule's remaining uses
+    <ns>:processes             how many processes have joined (each one's number seeds its ids)
+
+The store that uses these (`--store redis://...`) is the next step of issue 16; the scripts
+come first because every exactness promise rests on them (tests/stores/test_redis_atoms.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+MICRO = 1_000_000  # micro-dollars per dollar
+
+# -1: the request id is taken (draw another); -2: the key is gone; 0: not enough balance;
+# 1: charged, and the job written with what it was charged.
+_ACCEPT = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local balance = redis.call('GET', KEYS[1])
+if not balance then return -2 end
+local price = tonumber(ARGV[1])
+if tonumber(balance) < price then return 0 end
+redis.call('DECRBY', KEYS[1], price)
+redis.call('HSET', KEYS[2], 'charged', ARGV[1], unpack(ARGV, 2))
+return 1
+"""
+
+# 1: refunded now; 0: never charged, refunded before, or its key is gone (nothing back).
+_REFUND = """
+local charged = redis.call('HGET', KEYS[2], 'charged')
+if not charged or redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HSETNX', KEYS[2], 'refunded', charged) == 0 then return 0 end
+redis.call('INCRBY', KEYS[1], charged)
+return 1
+"""
+
+# core.accounts.SlidingWindow, shared: 0 admitted (and counted), else Retry-After seconds.
+# The times travel as Python's repr of a float, which Lua reads back to the same double.
+_ADMIT = """
+local limit = tonumber(ARGV[1])
+if redis.call('LLEN', KEYS[1]) >= limit then
+  local frees_at = tonumber(redis.call('LINDEX', KEYS[1], limit - 1)) + tonumber(ARGV[2])
+  local now = tonumber(ARGV[3])
+  if frees_at > now then return math.max(1, math.ceil(frees_at - now)) end
+end
+redis.call('LPUSH', KEYS[1], ARGV[3])
+redis.call('LTRIM', KEYS[1], 0, limit - 1)
+return 0
+"""
+
+# 1: one use taken; 0: none left (another process may have taken the last).
+_USE = """
+local left = tonumber(redis.call('GET', KEYS[1]) or '0')
+if left <= 0 then return 0 end
+redis.call('DECR', KEYS[1])
+return 1
+"""
+
+
+def to_micro(usd: Decimal) -> int:
+    """Dollars as integer micro-dollars; ValueError for a finer amount (it would not be exact)."""
+    micro = usd * MICRO
+    if micro != micro.to_integral_value():
+        raise ValueError(f"{usd} USD is finer than a micro-dollar (at most 6 decimal places)")
+    return int(micro)
+
+
+def from_micro(micro: int) -> Decimal:
+    return Decimal(micro) / MICRO
+
+
+class Atomics:
+    """The scripts, bound to one Redis client (redis.asyncio) and one namespace."""
+
+    def __init__(self, client: Any, namespace: str) -> None:
+        self.client = client
+        self.ns = namespace
+        self._accept = client.register_script(_ACCEPT)
+        self._refund = client.register_script(_REFUND)
+        self._admit = client.register_script(_ADMIT)
+        self._use = client.register_script(_USE)
+
+    def _key(self, *parts: str) -> str:
+        return ":".join((self.ns, *parts))
+
+    async def join(self) -> int:
+        """This process's number among all that have joined the gateway (1, 2, ...)."""
+        return int(await self.client.incr(self._key("processes")))
+
+    async def set_balance(self, account: str, usd: Decimal) -> None:
+        await self.client.set(self._key("wallet", account), to_micro(usd))
+
+    async def balance(self, account: str) -> Decimal | None:
+        micro = await self.client.get(self._key("wallet", account))
+        return None if micro is None else from_micro(int(micro))
+
+    async def accept(
+        self, account: str, price_usd: Decimal, request_id: str, fields: dict[str, str]
+    ) -> int:
+        """Charge the price and write the job, or neither: 1 accepted, 0 balance too low,
+        -1 request id taken, -2 key gone."""
+        flat = [item for pair in fields.items() for item in pair]
+        keys = [self._key("wallet", account), self._key("job", request_id)]
+        return int(await self._accept(keys=keys, args=[to_micro(price_usd), *flat]))
+
+    async def refund(self, account: str, request_id: str) -> bool:
+        """Give back what the job was charged, once, whoever asks and however often."""
+        keys = [self._key("wallet", account), self._key("job", request_id)]
+        return bool(await self._refund(keys=keys, args=[]))
+
+    async def admit(self, account: str, requests: int, per_seconds: float, now: float) -> int:
+        """Count one request in the key's window: 0 admitted, else the Retry-After seconds."""
+        args = [requests, repr(float(per_seconds)), repr(float(now))]
+        return int(await self._admit(keys=[self._key("hits", account)], args=args))
+
+    async def set_uses(self, rule_id: str, times: int) -> None:
+        await self.client.set(self._key("rule", rule_id, "left"), times)
+
+    async def use(self, rule_id: str) -> bool:
+        """Take one of a counted rule's remaining uses."""
+        return bool(await self._use(keys=[self._key("rule", rule_id, "left")], args=[]))

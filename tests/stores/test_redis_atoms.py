@@ -1,0 +1,189 @@
+"""The atomic operations behind a gateway shared by several processes, against a real Redis.
+
+Each test runs its operations from two clients at once (two processes' connections, as far
+as Redis can tell), many in flight together: an operation done as read-then-write from the
+client side would lose updates here, so these fail for a non-atomic implementation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+
+import pytest
+import redis.asyncio as aioredis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mock_gateway.core.accounts import RateLimit, SlidingWindow
+from mock_gateway.core.errors import RateLimited
+from mock_gateway.stores.redis_atoms import Atomics, from_micro, to_micro
+from tests.redis_server import RedisServer
+
+FIBO_PRICE = Decimal("0.04")
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+async def pair(redis_server: RedisServer) -> AsyncIterator[tuple[Atomics, Atomics]]:
+    """Two clients (A and B) on one fresh namespace of the test's own."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    # 16 connections each, so many calls are in flight at once (a blocking pool: the rest wait).
+    clients = [
+        aioredis.Redis(
+            connection_pool=aioredis.BlockingConnectionPool.from_url(
+                redis_server.url, max_connections=16
+            )
+        )
+        for _ in "AB"
+    ]
+    yield Atomics(clients[0], namespace), Atomics(clients[1], namespace)
+    for client in clients:
+        await client.aclose(close_connection_pool=True)
+
+
+def split(n: int) -> list[int]:
+    """Which client (0 or 1) makes call n: alternately, so the two interleave."""
+    return [i % 2 for i in range(n)]
+
+
+async def test_concurrent_submits_spend_exactly_the_balance(pair: tuple[Atomics, Atomics]) -> None:
+    a, b = pair
+    await a.set_balance("acct", FIBO_PRICE * 600)
+    answers = await asyncio.gather(
+        *(
+            pair[who].accept("acct", FIBO_PRICE, f"job-{n}", {"model_id": "fibo"})
+            for n, who in enumerate(split(1000))
+        )
+    )
+    assert answers.count(1) == 600
+    assert answers.count(0) == 400
+    assert await b.balance("acct") == Decimal(0)
+    accepted = [n for n, answer in enumerate(answers) if answer == 1]
+    for n in (accepted[0], accepted[-1]):
+        job = await a.client.hgetall(f"{a.ns}:job:job-{n}")
+        assert job == {b"charged": b"40000", b"model_id": b"fibo"}
+    refused = answers.index(0)
+    assert not await a.client.exists(f"{a.ns}:job:job-{refused}"), "a refused job is not kept"
+
+
+async def test_a_taken_request_id_is_refused_and_not_charged(pair: tuple[Atomics, Atomics]) -> None:
+    a, b = pair
+    await a.set_balance("acct", Decimal(1))
+    assert await a.accept("acct", FIBO_PRICE, "same-id", {"model_id": "fibo"}) == 1
+    assert await b.accept("acct", FIBO_PRICE, "same-id", {"model_id": "other"}) == -1
+    assert await a.balance("acct") == Decimal("0.96")
+    assert await a.client.hget(f"{a.ns}:job:same-id", "model_id") == b"fibo"
+
+
+async def test_a_gone_key_is_neither_charged_nor_given_a_job(pair: tuple[Atomics, Atomics]) -> None:
+    a, _ = pair
+    assert await a.accept("nobody", FIBO_PRICE, "j", {"model_id": "fibo"}) == -2
+    assert await a.balance("nobody") is None
+    assert not await a.client.exists(f"{a.ns}:job:j")
+
+
+async def test_a_refund_is_given_once_however_often_it_is_asked(
+    pair: tuple[Atomics, Atomics],
+) -> None:
+    a, b = pair
+    await a.set_balance("acct", Decimal("0.05"))
+    assert await a.accept("acct", FIBO_PRICE, "j", {}) == 1
+    refunds = await asyncio.gather(*(pair[who].refund("acct", "j") for who in split(20)))
+    assert refunds.count(True) == 1
+    assert await b.balance("acct") == Decimal("0.05")
+    assert not await a.refund("acct", "never-charged")
+
+
+async def test_a_deleted_key_gets_nothing_back(pair: tuple[Atomics, Atomics]) -> None:
+    a, _ = pair
+    await a.set_balance("acct", Decimal(1))
+    assert await a.accept("acct", FIBO_PRICE, "j", {}) == 1
+    await a.client.delete(f"{a.ns}:wallet:acct")
+    assert not await a.refund("acct", "j")
+    assert await a.balance("acct") is None
+
+
+async def test_a_rate_limit_admits_exactly_its_requests_across_clients(
+    pair: tuple[Atomics, Atomics],
+) -> None:
+    now = 1_800_000_000.25
+    answers = await asyncio.gather(*(pair[who].admit("acct", 50, 10.0, now) for who in split(200)))
+    assert answers.count(0) == 50
+    assert set(answers) == {0, 10}  # the rest: Retry-After 10 s, the window's length
+    assert await pair[0].admit("acct", 50, 10.0, now + 10) == 0  # the window moved on
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    limit=st.integers(1, 5),
+    per=st.sampled_from([0.5, 1.0, 2.5, 60.0]),
+    steps=st.lists(st.floats(0, 3, allow_nan=False), min_size=1, max_size=25),
+)
+def test_the_shared_window_answers_as_the_in_process_one(
+    redis_server: RedisServer, limit: int, per: float, steps: list[float]
+) -> None:
+    # The same hits, one after another on a moving clock: the same admissions and the same
+    # Retry-After as core.accounts.SlidingWindow, which the single-process mock uses.
+    async def run() -> tuple[list[int], list[int]]:
+        client = aioredis.Redis.from_url(redis_server.url)
+        atoms = Atomics(client, f"test-{uuid.uuid4().hex[:12]}")
+        window = SlidingWindow(RateLimit(limit, per))
+        now, shared, local = 1_800_000_000.0, [], []
+        for step in steps:
+            now += step
+            shared.append(await atoms.admit("acct", limit, per, now))
+            try:
+                window.hit(now)
+                local.append(0)
+            except RateLimited as e:
+                local.append(e.retry_after)
+        await client.aclose()
+        return shared, local
+
+    shared, local = asyncio.run(run())
+    assert shared == local
+
+
+async def test_a_counted_rule_is_used_exactly_its_times(pair: tuple[Atomics, Atomics]) -> None:
+    a, _ = pair
+    await a.set_uses("rule-1", 3)
+    uses = await asyncio.gather(*(pair[who].use("rule-1") for who in split(100)))
+    assert uses.count(True) == 3
+    assert not await a.use("rule-unknown")
+
+
+async def test_every_process_gets_its_own_number(pair: tuple[Atomics, Atomics]) -> None:
+    numbers = await asyncio.gather(*(pair[who].join() for who in split(10)))
+    assert sorted(numbers) == list(range(1, 11))
+
+
+async def test_namespaces_do_not_share_a_wallet(
+    pair: tuple[Atomics, Atomics], redis_server: RedisServer
+) -> None:
+    a, _ = pair
+    other = Atomics(a.client, a.ns + "-other")
+    await a.set_balance("acct", Decimal(1))
+    assert await other.balance("acct") is None
+    assert await other.accept("acct", FIBO_PRICE, "j", {}) == -2
+
+
+@pytest.mark.parametrize(
+    ("usd", "micro"), [(Decimal("0.018"), 18_000), (Decimal("100"), 100_000_000), (Decimal(0), 0)]
+)
+def test_money_is_exact_micro_dollars(usd: Decimal, micro: int) -> None:
+    assert to_micro(usd) == micro
+    assert from_micro(micro) == usd
+
+
+def test_an_amount_finer_than_a_micro_dollar_is_refused() -> None:
+    with pytest.raises(ValueError, match="finer than a micro-dollar"):
+        to_micro(Decimal("0.0000001"))
