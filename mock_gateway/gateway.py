@@ -27,7 +27,7 @@ from .core.errors import (
 )
 from .core.events import REFUND, Dispatcher, Pending
 from .core.ids import uuid7
-from .core.jobs import NO_FLAGS, InputImage, Job, Status, iso, plain
+from .core.jobs import NO_FLAGS, InputImage, Job, Status, forget_shared, iso, plain
 from .core.scenarios import Effects
 from .core.store import Store
 from .core.urls import url_parts
@@ -119,6 +119,7 @@ class Gateway:
             self.accounts.put(k.account())
         for rule in self.settings.scenarios:
             self.scenarios.add(rule)
+        forget_shared()  # values the jobs that are gone shared (option sets, origins)
         iso.cache_clear()  # timestamps of jobs that are gone: up to tens of MB
         plain.cache_clear()
         self._base_urls = {}

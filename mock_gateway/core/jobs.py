@@ -109,9 +109,10 @@ class Details:
 
 # Values many jobs repeat (option sets, a key with its generation and host, a stand-in's
 # size) are kept once and shared, so a million jobs do not hold a million copies. Bounded:
-# past the cap a value is kept unshared.
+# past the cap a value is kept unshared; a reset forgets them all (`forget_shared`).
 _SHARED: dict[Any, Any] = {}
 _SHARED_CAP = 8192
+_SHAREABLE_TEXT = 256  # longer text (a free-form extra field) is never kept for sharing
 
 
 def _shared(value: Any, key: Any = None) -> Any:
@@ -127,8 +128,16 @@ def _shared(value: Any, key: Any = None) -> Any:
     return value
 
 
-# A model's defaults -> the plain record of the jobs that set no option of their own: the
-# submit path's lookup (by the tuple's id, checked, so a model made later cannot alias it).
+def _typed(value: Any) -> Any:
+    """What tells two option values apart: 7, 7.0 and True are equal, and so are 0.0 and
+    -0.0, but a job echoes what its client sent."""
+    return (float, repr(value)) if type(value) is float else (type(value), value)
+
+
+# Options -> the plain record of the jobs that set no rare field: the submit path's lookup,
+# by the options tuple's id (checked with `is`; the record holds the tuple, so the id is
+# not reused while the entry lives). A model's defaults always get an entry, whatever the
+# cap: every request that sets no option of its own shares it.
 _PLAIN: dict[int, Details] = {}
 
 
@@ -137,12 +146,21 @@ def plain_details(options: Options) -> Details:
     known = _PLAIN.get(id(options))
     if known is not None and known.options is options:
         return known
-    # Types are part of the key: 7 == 7.0 == True, but a job echoes what the client sent.
-    typed = ("details", *((name, type(value), value) for name, value in options))
+    if any(type(v) is str and len(v) > _SHAREABLE_TEXT for _, v in options):
+        return Details(options, shared=True)  # one of a kind: not worth a cache entry
+    typed = ("details", *((name, _typed(value)) for name, value in options))
     details: Details = _shared(Details(options, shared=True), typed)
     if details.options is options and len(_PLAIN) < _SHARED_CAP:
-        _PLAIN[id(options)] = details  # its options tuple lives as long as the entry
+        _PLAIN[id(options)] = details
     return details
+
+
+def model_details(model: Model) -> Details:
+    """The plain record of a model's jobs that send nothing but their input and seed."""
+    known = _PLAIN.get(id(model.defaults))
+    if known is None or known.options is not model.defaults:
+        known = _PLAIN[id(model.defaults)] = Details(model.defaults, shared=True)
+    return known
 
 
 _ORIGINS: dict[tuple[str, int, str, int], tuple[str, int, str, Model]] = {}
@@ -153,6 +171,14 @@ def _origin(key: str, generation: int, base_url: str, model: Model) -> tuple[str
     if len(_ORIGINS) < _SHARED_CAP:
         _ORIGINS[key, generation, base_url, id(model)] = origin
     return origin
+
+
+def forget_shared() -> None:
+    """Forget the shared values (a reset): the jobs that hold them keep them, and a shared
+    record is copied before any change, so nothing a job reads changes."""
+    _SHARED.clear()
+    _PLAIN.clear()
+    _ORIGINS.clear()
 
 
 def _split(model: Model, params: dict[str, Any]) -> tuple[Any, Any, Options]:
@@ -236,7 +262,8 @@ class Job:
         self._origin = origin or _origin(key, generation, base_url, model)
         self.created_at = created_at
         self._plan = complex(started_at, ended_at)
-        if forced or error or flags or webhook_url or webhook_mode or not settled:
+        rare = forced is not None or error is not None or webhook_url is not None
+        if rare or flags or webhook_mode is not None or not settled:
             self._more = Details(
                 plain_details(options).options,
                 forced,
@@ -248,9 +275,11 @@ class Job:
             )
         else:
             plain = _PLAIN.get(id(options))
-            self._more = (
-                plain if plain is not None and plain.options is options else plain_details(options)
-            )
+            if plain is None or plain.options is not options:
+                plain = (
+                    model_details(model) if options is model.defaults else plain_details(options)
+                )
+            self._more = plain
         if input is not None:
             self.input = input
 

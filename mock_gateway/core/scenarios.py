@@ -67,7 +67,7 @@ NO_EFFECTS = Effects()  # shared, read-only: the answer when no rule exists
 class Match:
     key: str | None = field(default=None, repr=False)  # never in a repr or traceback
     model: str | None = None
-    input_contains: str | None = None  # a substring of image_url or prompt
+    input_contains: str | None = None  # a substring of the model's input (image_url, prompt)
     on: str | None = None  # submit, status, result or cdn; None: every one of them
 
     def fits(self, key: str, model_id: str | None, text: str | None, endpoint: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mock_gateway.core import jobs
 from mock_gateway.core.catalog import FIBO, RMBG, Model
 from mock_gateway.core.clock import ManualClock
 from mock_gateway.core.errors import (
@@ -423,6 +424,7 @@ async def test_reset_restores_wallets_and_clears_jobs_scenarios_and_journal() ->
     assert len(gw.journal) == 0
     assert len(gw.dispatcher.events) == 0
     assert resolver.forgotten == forgotten + 1  # stored input bytes are dropped too
+    assert not jobs._SHARED and not jobs._ORIGINS  # and what the old jobs shared
     # Only the configured rule is back.
     assert [r.view()["http"] for r in gw.scenarios.rules] == [503]
     # The old job's refund is gone with it: the fresh wallet is not paid twice.

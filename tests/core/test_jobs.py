@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mock_gateway.core import jobs
 from mock_gateway.core.catalog import FIBO, RMBG
 from mock_gateway.core.jobs import ALLOWED_NEXT, TERMINAL, InputImage, Job, Status, iso, plain
 
@@ -311,3 +312,43 @@ def test_timeline_is_status_updated_and_completed_in_one(
     for o in offsets:
         t = job.created_at + o
         assert job.timeline(t) == (job.status_at(t), job.updated_at(t), job.completed_at(t))
+
+
+def test_minus_zero_and_zero_are_not_shared() -> None:
+    # Equal as floats, different on the wire: each job echoes its own.
+    a = make_job(params={"image_url": "u", "strength": 0.0})
+    b = make_job(params={"image_url": "u", "strength": -0.0})
+    assert repr(a.params["strength"]) == "0.0"
+    assert repr(b.params["strength"]) == "-0.0"
+
+
+def test_an_empty_error_is_kept() -> None:
+    assert make_job(error="").error == ""
+
+
+def test_a_reset_forgets_what_jobs_shared_and_big_values_are_never_kept() -> None:
+    big = "x" * 100_000
+    job = make_job(params={"image_url": "u", "note": big})
+    assert not any(big in str(key) for key in jobs._SHARED), "a one-off value is not kept"
+    plain = make_job(model=FIBO, params={"prompt": "p", "aspect_ratio": "16:9"})
+    assert jobs._SHARED and jobs._PLAIN
+    jobs.forget_shared()
+    assert not jobs._SHARED and not jobs._PLAIN and not jobs._ORIGINS
+    # What the jobs hold stays theirs, and later jobs still share among themselves.
+    assert job.params["note"] == big
+    assert plain.params["aspect_ratio"] == "16:9"
+    again = [make_job(model=FIBO, params={"prompt": "q", "aspect_ratio": "16:9"}) for _ in "ab"]
+    assert again[0].options is again[1].options
+
+
+def test_the_plain_record_of_a_model_is_shared_past_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Many one-off option sets must not stop the common request from sharing.
+    jobs.forget_shared()
+    monkeypatch.setattr(jobs, "_SHARED_CAP", 3)
+    for n in range(10):
+        make_job(params={"image_url": "u", "seed": n})
+    a = make_job(model=FIBO, params={"prompt": "a"})
+    b = make_job(model=FIBO, params={"prompt": "b"})
+    assert a._more is b._more
