@@ -13,6 +13,9 @@ one Redis; an account is named by its key's digest, never by the key:
     <ns>:hits:<account>        the rate-limit window: the last `requests` hit times, newest first
     <ns>:rule:<rule_id>:left   a counted rule's remaining uses
     <ns>:processes             how many processes have joined (each one's number seeds its ids)
+    <ns>:due                   scheduled work: event id -> due time on the simulated clock
+    <ns>:claimed               event id -> when its claim's lease ends (Redis's own clock, ms)
+    <ns>:owners                event id -> the process holding its claim
 
 The store that uses these (`--store redis://...`) is the next step of issue 16; the scripts
 come first because every exactness promise rests on them (tests/stores/test_redis_atoms.py).
@@ -70,6 +73,39 @@ return 1
 """
 
 
+# Scheduled work, done once: take up to ARGV[3] events due by ARGV[1] (simulated time),
+# and first those whose claim's lease ran out (their process died or stalled: taken over
+# with the event unchanged, so a callback keeps its delivery id). Each taken event is
+# leased to ARGV[4] until ARGV[2] ms from now on Redis's clock, the one clock all agree on.
+_CLAIM = """
+local t = redis.call('TIME')
+local wall = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[3])
+local taken = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', wall, 'LIMIT', 0, limit)
+if #taken < limit then
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit - #taken)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', KEYS[1], id)
+    table.insert(taken, id)
+  end
+end
+for _, id in ipairs(taken) do
+  redis.call('ZADD', KEYS[2], wall + tonumber(ARGV[2]), id)
+  redis.call('HSET', KEYS[3], id, ARGV[4])
+end
+return taken
+"""
+
+# 1: the event was this process's to finish, and is done; 0: its lease ran out and another
+# process took it over (that one finishes it).
+_FINISH = """
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return 1
+"""
+
+
 def to_micro(usd: Decimal) -> int:
     """Dollars as integer micro-dollars; ValueError for a finer amount (it would not be exact)."""
     micro = usd * MICRO
@@ -92,6 +128,9 @@ class Atomics:
         self._refund = client.register_script(_REFUND)
         self._admit = client.register_script(_ADMIT)
         self._use = client.register_script(_USE)
+        self._claim = client.register_script(_CLAIM)
+        self._finish = client.register_script(_FINISH)
+        self._work = [self._key("due"), self._key("claimed"), self._key("owners")]
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
@@ -132,3 +171,16 @@ class Atomics:
     async def use(self, rule_id: str) -> bool:
         """Take one of a counted rule's remaining uses."""
         return bool(await self._use(keys=[self._key("rule", rule_id, "left")], args=[]))
+
+    async def schedule(self, event_id: str, due: float) -> None:
+        """Work to do once the simulated clock reaches `due` (by whichever process claims it)."""
+        await self.client.zadd(self._key("due"), {event_id: due})
+
+    async def claim(self, now: float, owner: str, lease_ms: int, limit: int = 100) -> list[str]:
+        """Up to `limit` events due by `now`, each now this owner's alone for `lease_ms`."""
+        args = [repr(float(now)), lease_ms, limit, owner]
+        return [i.decode() for i in await self._claim(keys=self._work, args=args)]
+
+    async def finish(self, event_id: str, owner: str) -> bool:
+        """Mark a claimed event done; False if the lease ran out and another owner has it."""
+        return bool(await self._finish(keys=self._work, args=[event_id, owner]))

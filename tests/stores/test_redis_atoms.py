@@ -176,6 +176,51 @@ async def test_namespaces_do_not_share_a_wallet(
     assert await other.accept("acct", FIBO_PRICE, "j", {}) == -2
 
 
+# -- scheduled work, done once -----------------------------------------------------------------
+
+T = 1_800_000_000.0
+
+
+async def test_due_work_is_claimed_by_exactly_one_process(pair: tuple[Atomics, Atomics]) -> None:
+    a, b = pair
+    for n in range(1000):
+        await a.schedule(f"ev-{n}", T + n % 3)
+    await a.schedule("later", T + 60)
+
+    async def drain(atoms: Atomics, owner: str) -> list[str]:
+        done: list[str] = []
+        while batch := await atoms.claim(T + 5, owner, lease_ms=30_000, limit=7):
+            for event in batch:
+                assert await atoms.finish(event, owner)
+            done += batch
+        return done
+
+    by_a, by_b = await asyncio.gather(drain(a, "A"), drain(b, "B"))
+    assert not set(by_a) & set(by_b), "no event run by both"
+    assert sorted(by_a + by_b) == sorted(f"ev-{n}" for n in range(1000))
+    assert by_a and by_b, "both processes took a share"
+    assert await a.claim(T + 5, "A", lease_ms=30_000) == []  # "later" is not due yet
+    assert await b.claim(T + 60, "B", lease_ms=30_000) == ["later"]
+
+
+async def test_work_a_dead_process_held_is_taken_over_after_its_lease(
+    pair: tuple[Atomics, Atomics],
+) -> None:
+    a, b = pair
+    for n in range(10):
+        await a.schedule(f"cb-{n}", T)
+    held = await a.claim(T, "A", lease_ms=300)  # then A dies, finishing nothing
+    assert sorted(held) == sorted(f"cb-{n}" for n in range(10))
+    assert await b.claim(T, "B", lease_ms=30_000) == [], "not while A's lease lasts"
+    await asyncio.sleep(0.4)
+    taken = await b.claim(T, "B", lease_ms=30_000)
+    assert sorted(taken) == sorted(held), "the same events, so the same delivery ids"
+    assert not await a.finish(held[0], "A"), "A, back late, finds it taken over"
+    assert all([await b.finish(event, "B") for event in taken])
+    await asyncio.sleep(0.4)
+    assert await a.claim(T, "A", lease_ms=300) == [], "finished work never comes back"
+
+
 @pytest.mark.parametrize(
     ("usd", "micro"), [(Decimal("0.018"), 18_000), (Decimal("100"), 100_000_000), (Decimal(0), 0)]
 )
