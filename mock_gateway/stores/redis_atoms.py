@@ -6,7 +6,9 @@ rate-limit window, or both use a scenario rule's last `times`. Money is integer
 micro-dollars in Redis (prices like $0.018 are exact, and INCRBY/DECRBY are integer ops).
 
 Keys live under the gateway's namespace (`--namespace`), so independent gateways can share
-one Redis; an account is named by its key's digest, never by the key:
+one Redis; the namespace is a hash tag, `{<ns>}`, so that on a Redis Cluster all of a
+gateway's keys sit in one slot (a script may only touch one slot). An account is named by
+its key's digest, never by the key. Written `<ns>` below:
 
     <ns>:wallet:<account>      the balance, micro-dollars
     <ns>:job:<request_id>      a hash: the job's fields, plus `charged` and `refunded`
@@ -23,29 +25,39 @@ come first because every exactness promise rests on them (tests/stores/test_redi
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 MICRO = 1_000_000  # micro-dollars per dollar
+NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ':' (keys would nest), no braces (the tag)
+RESERVED_FIELDS = frozenset({"charged", "refunded"})  # the scripts' own fields of a job
 
 # -1: the request id is taken (draw another); -2: the key is gone; 0: not enough balance;
-# 1: charged, and the job written with what it was charged.
+# 1: charged, and the job written with what it was charged. The charge is DECRBY on the
+# amount as text (exact int64, never a Lua double), undone if it went below zero; the
+# fields are written in chunks (unpack has a limit) and cannot fail once it is charged.
 _ACCEPT = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local balance = redis.call('GET', KEYS[1])
-if not balance then return -2 end
-local price = tonumber(ARGV[1])
-if tonumber(balance) < price then return 0 end
-redis.call('DECRBY', KEYS[1], price)
-redis.call('HSET', KEYS[2], 'charged', ARGV[1], unpack(ARGV, 2))
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+if redis.call('DECRBY', KEYS[1], ARGV[1]) < 0 then
+  redis.call('INCRBY', KEYS[1], ARGV[1])
+  return 0
+end
+redis.call('HSET', KEYS[2], 'charged', ARGV[1])
+for i = 2, #ARGV, 100 do
+  redis.call('HSET', KEYS[2], unpack(ARGV, i, math.min(i + 99, #ARGV)))
+end
 return 1
 """
 
-# 1: refunded now; 0: never charged, refunded before, or its key is gone (nothing back).
+# 1: refunded now; 0: never charged or refunded before. A job whose key is gone is marked
+# refunded all the same: nothing back, now or if a key with that digest comes back.
 _REFUND = """
 local charged = redis.call('HGET', KEYS[2], 'charged')
-if not charged or redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if not charged then return 0 end
 if redis.call('HSETNX', KEYS[2], 'refunded', charged) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('INCRBY', KEYS[1], charged)
 return 1
 """
@@ -83,10 +95,14 @@ local wall = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[3])
 local taken = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', wall, 'LIMIT', 0, limit)
 if #taken < limit then
+  -- An id scheduled again while claimed stays due until its claim is finished: one owner
+  -- at a time, and never twice in one answer.
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit - #taken)
   for _, id in ipairs(due) do
-    redis.call('ZREM', KEYS[1], id)
-    table.insert(taken, id)
+    if not redis.call('ZSCORE', KEYS[2], id) then
+      redis.call('ZREM', KEYS[1], id)
+      table.insert(taken, id)
+    end
   end
 end
 for _, id in ipairs(taken) do
@@ -122,8 +138,13 @@ class Atomics:
     """The scripts, bound to one Redis client (redis.asyncio) and one namespace."""
 
     def __init__(self, client: Any, namespace: str) -> None:
+        if not NAMESPACE.fullmatch(namespace):
+            raise ValueError(
+                f"namespace {namespace!r}: 1 to 64 of letters, digits, '_', '.' and '-'"
+            )
         self.client = client
-        self.ns = namespace
+        self.namespace = namespace
+        self.ns = "{" + namespace + "}"
         self._accept = client.register_script(_ACCEPT)
         self._refund = client.register_script(_REFUND)
         self._admit = client.register_script(_ADMIT)
@@ -151,6 +172,9 @@ class Atomics:
     ) -> int:
         """Charge the price and write the job, or neither: 1 accepted, 0 balance too low,
         -1 request id taken, -2 key gone."""
+        reserved = RESERVED_FIELDS & fields.keys()
+        if reserved:
+            raise ValueError(f"job fields {sorted(reserved)} are the scripts' own")
         flat = [item for pair in fields.items() for item in pair]
         keys = [self._key("wallet", account), self._key("job", request_id)]
         return int(await self._accept(keys=keys, args=[to_micro(price_usd), *flat]))

@@ -110,6 +110,52 @@ async def test_a_deleted_key_gets_nothing_back(pair: tuple[Atomics, Atomics]) ->
     await a.client.delete(f"{a.ns}:wallet:acct")
     assert not await a.refund("acct", "j")
     assert await a.balance("acct") is None
+    await a.set_balance("acct", Decimal(0))  # a key with that digest comes back
+    assert not await a.refund("acct", "j"), "nothing back later either"
+    assert await a.balance("acct") == Decimal(0)
+
+
+async def test_money_stays_exact_past_a_doubles_precision(pair: tuple[Atomics, Atomics]) -> None:
+    # 2**53 micro-dollars and one more differ as integers, not as Lua doubles.
+    a, _ = pair
+    await a.set_balance("acct", Decimal(2**53) / 1_000_000)
+    assert await a.accept("acct", Decimal(2**53 + 1) / 1_000_000, "j", {}) == 0
+    assert await a.balance("acct") == Decimal(2**53) / 1_000_000
+    await a.set_balance("acct", Decimal(2**54) / 1_000_000)
+    assert await a.accept("acct", Decimal(2**53 + 1) / 1_000_000, "j", {}) == 1
+    assert await a.balance("acct") == Decimal(2**54 - 2**53 - 1) / 1_000_000
+    assert await a.client.hget(f"{a.ns}:job:j", "charged") == str(2**53 + 1).encode()
+
+
+async def test_a_job_with_many_fields_is_written_whole(pair: tuple[Atomics, Atomics]) -> None:
+    a, _ = pair
+    await a.set_balance("acct", Decimal(1))
+    fields = {f"f{n}": str(n) for n in range(4000)}
+    assert await a.accept("acct", FIBO_PRICE, "j", fields) == 1
+    assert await a.client.hlen(f"{a.ns}:job:j") == 4001
+    assert await a.balance("acct") == Decimal("0.96")
+
+
+async def test_the_scripts_own_fields_cannot_be_job_fields(pair: tuple[Atomics, Atomics]) -> None:
+    a, _ = pair
+    await a.set_balance("acct", Decimal(1))
+    for name in ("charged", "refunded"):
+        with pytest.raises(ValueError, match="the scripts' own"):
+            await a.accept("acct", FIBO_PRICE, "j", {name: "0"})
+    assert await a.balance("acct") == Decimal(1)
+
+
+@pytest.mark.parametrize("namespace", ["", "a:b", "{x}", "x y", "é", "n" * 65])
+def test_a_namespace_is_a_plain_word(namespace: str) -> None:
+    with pytest.raises(ValueError, match="namespace"):
+        Atomics(object(), namespace)
+
+
+def test_every_key_carries_the_namespace_as_one_hash_tag(pair: tuple[Atomics, Atomics]) -> None:
+    # One cluster slot for all of a gateway's keys: a script may touch only one.
+    a, _ = pair
+    keys = [a._key("wallet", "x"), a._key("job", "r"), *a._work, a._key("rule", "r", "left")]
+    assert all(k.startswith("{" + a.namespace + "}:") for k in keys)
 
 
 async def test_a_rate_limit_admits_exactly_its_requests_across_clients(
@@ -170,7 +216,7 @@ async def test_namespaces_do_not_share_a_wallet(
     pair: tuple[Atomics, Atomics], redis_server: RedisServer
 ) -> None:
     a, _ = pair
-    other = Atomics(a.client, a.ns + "-other")
+    other = Atomics(a.client, a.namespace + "-other")
     await a.set_balance("acct", Decimal(1))
     assert await other.balance("acct") is None
     assert await other.accept("acct", FIBO_PRICE, "j", {}) == -2
@@ -219,6 +265,20 @@ async def test_work_a_dead_process_held_is_taken_over_after_its_lease(
     assert all([await b.finish(event, "B") for event in taken])
     await asyncio.sleep(0.4)
     assert await a.claim(T, "A", lease_ms=300) == [], "finished work never comes back"
+
+
+async def test_work_scheduled_again_while_claimed_waits_for_its_claim(
+    pair: tuple[Atomics, Atomics],
+) -> None:
+    a, b = pair
+    await a.schedule("ev", T)
+    assert await a.claim(T, "A", lease_ms=300) == ["ev"]
+    await a.schedule("ev", T)  # due again while A holds it
+    assert await b.claim(T, "B", lease_ms=30_000) == [], "one owner at a time"
+    await asyncio.sleep(0.4)
+    assert await b.claim(T, "B", lease_ms=30_000) == ["ev"], "taken over once, not twice"
+    assert await b.finish("ev", "B")
+    assert await b.claim(T, "B", lease_ms=30_000) == ["ev"], "then its second run"
 
 
 @pytest.mark.parametrize(
