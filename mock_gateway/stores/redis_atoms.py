@@ -18,6 +18,9 @@ its key's digest, never by the key. Written `<ns>` below:
     <ns>:due                   scheduled work: event id -> due time on the simulated clock
     <ns>:claimed               event id -> when its claim's lease ends (Redis's own clock, ms)
     <ns>:owners                event id -> the process holding its claim
+    <ns>:now                   a shared manual clock's instant (seconds, as text)
+    <ns>:version               bumped by every change of keys or rules: a process reloads
+                               them when it moved (read with the clock in one round trip)
 
 The store that uses these (`--store redis://...`) is the next step of issue 16; the scripts
 come first because every exactness promise rests on them (tests/stores/test_redis_atoms.py).
@@ -122,6 +125,16 @@ return 1
 """
 
 
+# The shared manual clock moves by ARGV[1] seconds, added as doubles and kept as text that
+# reads back to the very double (%.17g), as ManualClock.advance adds in one process.
+_ADVANCE = """
+local now = tonumber(redis.call('GET', KEYS[1]) or ARGV[2]) + tonumber(ARGV[1])
+local text = string.format('%.17g', now)
+redis.call('SET', KEYS[1], text)
+return text
+"""
+
+
 def to_micro(usd: Decimal) -> int:
     """Dollars as integer micro-dollars; ValueError for a finer amount (it would not be exact)."""
     micro = usd * MICRO
@@ -151,6 +164,7 @@ class Atomics:
         self._use = client.register_script(_USE)
         self._claim = client.register_script(_CLAIM)
         self._finish = client.register_script(_FINISH)
+        self._advance = client.register_script(_ADVANCE)
         self._work = [self._key("due"), self._key("claimed"), self._key("owners")]
 
     def _key(self, *parts: str) -> str:
@@ -208,3 +222,17 @@ class Atomics:
     async def finish(self, event_id: str, owner: str) -> bool:
         """Mark a claimed event done; False if the lease ran out and another owner has it."""
         return bool(await self._finish(keys=self._work, args=[event_id, owner]))
+
+    async def advance(self, seconds: float, start: float) -> float:
+        """Move the shared manual clock (from `start` if it has none yet); the new instant."""
+        args = [repr(float(seconds)), repr(float(start))]
+        return float(await self._advance(keys=[self._key("now")], args=args))
+
+    async def bump(self) -> int:
+        """Say that keys or rules changed: every process reloads them at its next request."""
+        return int(await self.client.incr(self._key("version")))
+
+    async def state(self) -> tuple[float | None, int]:
+        """(the shared clock's instant or None, the config version), in one round trip."""
+        now, version = await self.client.mget(self._key("now"), self._key("version"))
+        return (None if now is None else float(now)), int(version or 0)

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mock_gateway.core.accounts import RateLimit, SlidingWindow
+from mock_gateway.core.clock import ManualClock
 from mock_gateway.core.errors import RateLimited
 from mock_gateway.stores.redis_atoms import Atomics, from_micro, to_micro
 from tests.redis_server import RedisServer
@@ -172,10 +173,15 @@ async def test_a_rate_limit_admits_exactly_its_requests_across_clients(
 @given(
     limit=st.integers(1, 5),
     per=st.sampled_from([0.5, 1.0, 2.5, 60.0]),
-    steps=st.lists(st.floats(0, 3, allow_nan=False), min_size=1, max_size=25),
+    steps=st.lists(
+        st.one_of(st.sampled_from([0.0, 0.5, 1.0, 2.5]), st.floats(0, 3, allow_nan=False)),
+        min_size=1,
+        max_size=25,
+    ),
+    start=st.sampled_from([0.0, 1_800_000_000.0, 1e12 + 0.3]),
 )
 def test_the_shared_window_answers_as_the_in_process_one(
-    redis_server: RedisServer, limit: int, per: float, steps: list[float]
+    redis_server: RedisServer, limit: int, per: float, steps: list[float], start: float
 ) -> None:
     # The same hits, one after another on a moving clock: the same admissions and the same
     # Retry-After as core.accounts.SlidingWindow, which the single-process mock uses.
@@ -183,7 +189,7 @@ def test_the_shared_window_answers_as_the_in_process_one(
         client = aioredis.Redis.from_url(redis_server.url)
         atoms = Atomics(client, f"test-{uuid.uuid4().hex[:12]}")
         window = SlidingWindow(RateLimit(limit, per))
-        now, shared, local = 1_800_000_000.0, [], []
+        now, shared, local = start, [], []
         for step in steps:
             now += step
             shared.append(await atoms.admit("acct", limit, per, now))
@@ -279,6 +285,41 @@ async def test_work_scheduled_again_while_claimed_waits_for_its_claim(
     assert await b.claim(T, "B", lease_ms=30_000) == ["ev"], "taken over once, not twice"
     assert await b.finish("ev", "B")
     assert await b.claim(T, "B", lease_ms=30_000) == ["ev"], "then its second run"
+
+
+# -- one clock, one version -------------------------------------------------------------------
+
+
+async def test_advances_from_both_processes_all_count(pair: tuple[Atomics, Atomics]) -> None:
+    a, b = pair
+    assert await a.state() == (None, 0)
+    await asyncio.gather(*(pair[who].advance(0.5, T) for who in split(100)))
+    assert await b.state() == (T + 50, 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(steps=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=12))
+def test_the_shared_clock_adds_as_the_manual_clock_does(
+    redis_server: RedisServer, steps: list[float]
+) -> None:
+    # The same instants, bit for bit, as core.clock.ManualClock in one process.
+    async def run() -> list[float]:
+        client = aioredis.Redis.from_url(redis_server.url)
+        atoms = Atomics(client, f"test-{uuid.uuid4().hex[:12]}")
+        seen = [await atoms.advance(step, T + 0.1) for step in steps]
+        await client.aclose()
+        return seen
+
+    clock = ManualClock(T + 0.1)
+    assert asyncio.run(run()) == [clock.advance(step) for step in steps]
+
+
+async def test_every_change_moves_the_version_all_processes_read(
+    pair: tuple[Atomics, Atomics],
+) -> None:
+    a, b = pair
+    await asyncio.gather(*(pair[who].bump() for who in split(10)))
+    assert (await a.state())[1] == (await b.state())[1] == 10
 
 
 @pytest.mark.parametrize(
