@@ -102,6 +102,17 @@ class InternalError(GatewayError):
     status = 500
 
 
+class StoreUnavailable(GatewayError):
+    """The shared store (Redis) does not answer: nothing was decided, so nothing was charged
+    or counted; the client may retry, and the mock recovers by itself when the store does."""
+
+    status = 503
+    error = "Service temporarily unavailable"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
+
+
 # The generation-1 page's error table: to a generation-1 key, exactly these bodies (a 404
 # for an unknown request id included: "The requested resource or endpoint could not be found").
 GEN1_TABLE: dict[int, str] = {

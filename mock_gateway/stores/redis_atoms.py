@@ -28,9 +28,19 @@ come first because every exactness promise rests on them (tests/stores/test_redi
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ..core.errors import StoreUnavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MICRO = 1_000_000  # micro-dollars per dollar
 NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ':' (keys would nest), no braces (the tag)
@@ -135,6 +145,22 @@ return text
 """
 
 
+def _answered(operation: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Redis gone (refused, reset, timed out) becomes a 503 StoreUnavailable, never a 500.
+    A script runs whole or not at all; one whose answer was lost on the way may still have
+    run, which the client cannot tell from not run, as with any gateway (a 503 invites a
+    retry). The client reconnects by itself at the next call once Redis is back."""
+
+    @functools.wraps(operation)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await operation(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+            raise StoreUnavailable(f"the shared store does not answer ({type(e).__name__})") from e
+
+    return call
+
+
 def to_micro(usd: Decimal) -> int:
     """Dollars as integer micro-dollars; ValueError for a finer amount (it would not be exact)."""
     micro = usd * MICRO
@@ -170,17 +196,21 @@ class Atomics:
     def _key(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
 
+    @_answered
     async def join(self) -> int:
         """This process's number among all that have joined the gateway (1, 2, ...)."""
         return int(await self.client.incr(self._key("processes")))
 
+    @_answered
     async def set_balance(self, account: str, usd: Decimal) -> None:
         await self.client.set(self._key("wallet", account), to_micro(usd))
 
+    @_answered
     async def balance(self, account: str) -> Decimal | None:
         micro = await self.client.get(self._key("wallet", account))
         return None if micro is None else from_micro(int(micro))
 
+    @_answered
     async def accept(
         self, account: str, price_usd: Decimal, request_id: str, fields: dict[str, str]
     ) -> int:
@@ -193,45 +223,55 @@ class Atomics:
         keys = [self._key("wallet", account), self._key("job", request_id)]
         return int(await self._accept(keys=keys, args=[to_micro(price_usd), *flat]))
 
+    @_answered
     async def refund(self, account: str, request_id: str) -> bool:
         """Give back what the job was charged, once, whoever asks and however often."""
         keys = [self._key("wallet", account), self._key("job", request_id)]
         return bool(await self._refund(keys=keys, args=[]))
 
+    @_answered
     async def admit(self, account: str, requests: int, per_seconds: float, now: float) -> int:
         """Count one request in the key's window: 0 admitted, else the Retry-After seconds."""
         args = [requests, repr(float(per_seconds)), repr(float(now))]
         return int(await self._admit(keys=[self._key("hits", account)], args=args))
 
+    @_answered
     async def set_uses(self, rule_id: str, times: int) -> None:
         await self.client.set(self._key("rule", rule_id, "left"), times)
 
+    @_answered
     async def use(self, rule_id: str) -> bool:
         """Take one of a counted rule's remaining uses."""
         return bool(await self._use(keys=[self._key("rule", rule_id, "left")], args=[]))
 
+    @_answered
     async def schedule(self, event_id: str, due: float) -> None:
         """Work to do once the simulated clock reaches `due` (by whichever process claims it)."""
         await self.client.zadd(self._key("due"), {event_id: due})
 
+    @_answered
     async def claim(self, now: float, owner: str, lease_ms: int, limit: int = 100) -> list[str]:
         """Up to `limit` events due by `now`, each now this owner's alone for `lease_ms`."""
         args = [repr(float(now)), lease_ms, limit, owner]
         return [i.decode() for i in await self._claim(keys=self._work, args=args)]
 
+    @_answered
     async def finish(self, event_id: str, owner: str) -> bool:
         """Mark a claimed event done; False if the lease ran out and another owner has it."""
         return bool(await self._finish(keys=self._work, args=[event_id, owner]))
 
+    @_answered
     async def advance(self, seconds: float, start: float) -> float:
         """Move the shared manual clock (from `start` if it has none yet); the new instant."""
         args = [repr(float(seconds)), repr(float(start))]
         return float(await self._advance(keys=[self._key("now")], args=args))
 
+    @_answered
     async def bump(self) -> int:
         """Say that keys or rules changed: every process reloads them at its next request."""
         return int(await self.client.incr(self._key("version")))
 
+    @_answered
     async def state(self) -> tuple[float | None, int]:
         """(the shared clock's instant or None, the config version), in one round trip."""
         now, version = await self.client.mget(self._key("now"), self._key("version"))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from mock_gateway.core.accounts import RateLimit, SlidingWindow
 from mock_gateway.core.clock import ManualClock
-from mock_gateway.core.errors import RateLimited
+from mock_gateway.core.errors import RateLimited, StoreUnavailable
 from mock_gateway.stores.redis_atoms import Atomics, from_micro, to_micro
 from tests.redis_server import RedisServer
 
@@ -320,6 +320,33 @@ async def test_every_change_moves_the_version_all_processes_read(
     a, b = pair
     await asyncio.gather(*(pair[who].bump() for who in split(10)))
     assert (await a.state())[1] == (await b.state())[1] == 10
+
+
+# -- Redis going away -------------------------------------------------------------------------
+
+
+async def test_redis_gone_is_a_503_and_coming_back_is_recovery() -> None:
+    server = RedisServer().start()  # its own: the module's server stays up for the others
+    client = aioredis.Redis.from_url(server.url, socket_timeout=2, socket_connect_timeout=2)
+    atoms = Atomics(client, "outage")
+    try:
+        await atoms.set_balance("acct", Decimal(1))
+        server.stop()
+        with pytest.raises(StoreUnavailable) as gone:
+            await atoms.accept("acct", FIBO_PRICE, "j", {})
+        assert gone.value.status == 503
+        assert gone.value.body() == {
+            "error": "Service temporarily unavailable",
+            "message": gone.value.message,
+        }
+        assert "does not answer" in str(gone.value.message)
+        assert gone.value.headers() == {"Retry-After": "1"}
+        server.start()  # the same port; this test's Redis keeps nothing across the restart
+        await atoms.set_balance("acct", Decimal(1))
+        assert await atoms.accept("acct", FIBO_PRICE, "j", {}) == 1
+    finally:
+        await client.aclose()
+        server.close()
 
 
 @pytest.mark.parametrize(
