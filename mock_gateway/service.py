@@ -322,6 +322,7 @@ class Service:
             "manual_clock": gateway.clock.manual,
             "api_generation": self.settings.api_generation,
             "jobs": len(self.store.jobs),
+            "store": self.store.kind,
         }
 
     def reset(self) -> dict[str, Any]:

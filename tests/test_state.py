@@ -511,6 +511,7 @@ def test_d_a_second_serve_on_a_state_in_use_exits_2_and_the_first_keeps_serving(
     ]
     # The first goes on reading and writing its file.
     assert first.ok("/_mock/health")["jobs"] == 1
+    assert first.ok("/_mock/health")["store"] == "sqlite"
     other = first.submit(FIBO_SUBMIT, {"prompt": "after"}, TEST_KEY)["request_id"]
     assert [j["request_id"] for j in first.ok("/_mock/jobs")["jobs"]] == [other, rid]
     assert first.server.stop() == 0

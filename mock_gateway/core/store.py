@@ -76,6 +76,10 @@ class Store(Protocol):
     @property
     def blobs(self) -> BlobStore: ...
     @property
+    def kind(self) -> str:
+        """What keeps the state, as /_mock/health names it: "memory" or "sqlite"."""
+
+    @property
     def durable(self) -> bool:
         """Whether what is kept outlives the process."""
 

@@ -106,6 +106,7 @@ class MemoryEvents:
 
 
 class MemoryStore:
+    kind = "memory"
     durable = False
     incarnation = 0
 

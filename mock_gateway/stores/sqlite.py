@@ -354,6 +354,7 @@ class SqliteBlobs(MemoryBlobs):
 
 
 class SqliteStore(MemoryStore):
+    kind = "sqlite"
     durable = True
 
     # The memory store's parts, each noting its changes; loaded in place of its own.

@@ -26,6 +26,7 @@ async def get(gw: Gw, path: str) -> Any:
 async def test_health_answers_ok(gw: Gw) -> None:
     body = await get(gw, "/_mock/health")
     assert body["status"] == "ok" and body["manual_clock"] is True and body["jobs"] == 0
+    assert body["store"] == "memory"
 
 
 async def test_put_key_creates_then_updates_and_get_returns_every_field(gw: Gw) -> None:
