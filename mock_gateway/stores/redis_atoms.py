@@ -46,23 +46,26 @@ MICRO = 1_000_000  # micro-dollars per dollar
 NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ':' (keys would nest), no braces (the tag)
 RESERVED_FIELDS = frozenset({"charged", "refunded"})  # the scripts' own fields of a job
 
-# -1: the request id is taken (draw another); -2: the key is gone; 0: not enough balance;
-# 1: charged, and the job written with what it was charged. The charge is DECRBY on the
-# amount as text (exact int64, never a Lua double), undone if it went below zero; the
-# fields are written in chunks (unpack has a limit) and cannot fail once it is charged.
-_ACCEPT = """
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
-if redis.call('DECRBY', KEYS[1], ARGV[1]) < 0 then
-  redis.call('INCRBY', KEYS[1], ARGV[1])
-  return 0
+# The charge: -1 the request id is taken (draw another); -2 the key is gone; 0 not enough
+# balance; 1 charged, and the job written with what it was charged. DECRBY on the amount as
+# text (exact int64, never a Lua double), undone if it went below zero; the fields are
+# written in chunks (unpack has a limit) after the charge, and cannot fail then.
+_CHARGE = """
+local function charge(wallet, job, argv, at)
+  if redis.call('EXISTS', job) == 1 then return -1 end
+  if redis.call('EXISTS', wallet) == 0 then return -2 end
+  if redis.call('DECRBY', wallet, argv[at]) < 0 then
+    redis.call('INCRBY', wallet, argv[at])
+    return 0
+  end
+  redis.call('HSET', job, 'charged', argv[at])
+  for i = at + 1, #argv, 100 do
+    redis.call('HSET', job, unpack(argv, i, math.min(i + 99, #argv)))
+  end
+  return 1
 end
-redis.call('HSET', KEYS[2], 'charged', ARGV[1])
-for i = 2, #ARGV, 100 do
-  redis.call('HSET', KEYS[2], unpack(ARGV, i, math.min(i + 99, #ARGV)))
-end
-return 1
 """
+_ACCEPT = _CHARGE + "return charge(KEYS[1], KEYS[2], ARGV, 1)"
 
 # 1: refunded now; 0: never charged or refunded before. A job whose key is gone is marked
 # refunded all the same: nothing back, now or if a key with that digest comes back.
@@ -77,17 +80,38 @@ return 1
 
 # core.accounts.SlidingWindow, shared: 0 admitted (and counted), else Retry-After seconds.
 # The times travel as Python's repr of a float, which Lua reads back to the same double.
-_ADMIT = """
-local limit = tonumber(ARGV[1])
-if redis.call('LLEN', KEYS[1]) >= limit then
-  local frees_at = tonumber(redis.call('LINDEX', KEYS[1], limit - 1)) + tonumber(ARGV[2])
-  local now = tonumber(ARGV[3])
-  if frees_at > now then return math.max(1, math.ceil(frees_at - now)) end
+_WINDOW = """
+local function admit(hits, limit, per, now)
+  limit = tonumber(limit)
+  if redis.call('LLEN', hits) >= limit then
+    local frees_at = tonumber(redis.call('LINDEX', hits, limit - 1)) + tonumber(per)
+    if frees_at > tonumber(now) then return math.max(1, math.ceil(frees_at - tonumber(now))) end
+  end
+  redis.call('LPUSH', hits, now)
+  redis.call('LTRIM', hits, 0, limit - 1)
+  return 0
 end
-redis.call('LPUSH', KEYS[1], ARGV[3])
-redis.call('LTRIM', KEYS[1], 0, limit - 1)
-return 0
 """
+_ADMIT = _WINDOW + "return admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])"
+
+# A submit in one round trip (a round trip costs more than the rest of a poll: DESIGN.md):
+# {429, Retry-After} counted against the window and nothing else; else the charge's answer
+# and 0. A taken id or a gone key comes first and counts nothing, so drawing another id
+# and asking again never counts one request twice. ARGV: requests (0: no limit),
+# per_seconds, now, price, then the job's fields.
+_SUBMIT = (
+    _WINDOW
+    + _CHARGE
+    + """
+if redis.call('EXISTS', KEYS[3]) == 1 then return {-1, 0} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {-2, 0} end
+if tonumber(ARGV[1]) > 0 then
+  local wait = admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+  if wait > 0 then return {429, wait} end
+end
+return {charge(KEYS[2], KEYS[3], ARGV, 4), 0}
+"""
+)
 
 # 1: one use taken; 0: none left (another process may have taken the last).
 _USE = """
@@ -161,6 +185,14 @@ def _answered(operation: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]
     return call
 
 
+def _flat(fields: dict[str, str]) -> list[str]:
+    """A job's fields as HSET's name, value, name, value..."""
+    reserved = RESERVED_FIELDS & fields.keys()
+    if reserved:
+        raise ValueError(f"job fields {sorted(reserved)} are the scripts' own")
+    return [item for pair in fields.items() for item in pair]
+
+
 def to_micro(usd: Decimal) -> int:
     """Dollars as integer micro-dollars; ValueError for a finer amount (it would not be exact)."""
     micro = usd * MICRO
@@ -191,6 +223,7 @@ class Atomics:
         self._claim = client.register_script(_CLAIM)
         self._finish = client.register_script(_FINISH)
         self._advance = client.register_script(_ADVANCE)
+        self._submit = client.register_script(_SUBMIT)
         self._work = [self._key("due"), self._key("claimed"), self._key("owners")]
 
     def _key(self, *parts: str) -> str:
@@ -216,12 +249,30 @@ class Atomics:
     ) -> int:
         """Charge the price and write the job, or neither: 1 accepted, 0 balance too low,
         -1 request id taken, -2 key gone."""
-        reserved = RESERVED_FIELDS & fields.keys()
-        if reserved:
-            raise ValueError(f"job fields {sorted(reserved)} are the scripts' own")
-        flat = [item for pair in fields.items() for item in pair]
         keys = [self._key("wallet", account), self._key("job", request_id)]
-        return int(await self._accept(keys=keys, args=[to_micro(price_usd), *flat]))
+        return int(await self._accept(keys=keys, args=[to_micro(price_usd), *_flat(fields)]))
+
+    @_answered
+    async def submit(
+        self,
+        account: str,
+        limit: tuple[int, float] | None,
+        now: float,
+        price_usd: Decimal,
+        request_id: str,
+        fields: dict[str, str],
+    ) -> tuple[int, int]:
+        """admit + accept in one round trip: (429, Retry-After) when the window is full
+        (counted, nothing charged), else (accept's answer, 0)."""
+        requests, per_seconds = limit if limit is not None else (0, 0.0)
+        keys = [
+            self._key("hits", account),
+            self._key("wallet", account),
+            self._key("job", request_id),
+        ]
+        args = [requests, repr(float(per_seconds)), repr(float(now)), to_micro(price_usd)]
+        code, wait = await self._submit(keys=keys, args=[*args, *_flat(fields)])
+        return int(code), int(wait)
 
     @_answered
     async def refund(self, account: str, request_id: str) -> bool:

@@ -228,6 +228,60 @@ async def test_namespaces_do_not_share_a_wallet(
     assert await other.accept("acct", FIBO_PRICE, "j", {}) == -2
 
 
+# -- a submit in one round trip -------------------------------------------------------------
+
+
+async def test_one_round_trip_submits_spend_exactly_the_balance_and_the_window(
+    pair: tuple[Atomics, Atomics],
+) -> None:
+    a, b = pair
+    await a.set_balance("acct", FIBO_PRICE * 600)
+    answers = await asyncio.gather(
+        *(
+            pair[who].submit("acct", None, T, FIBO_PRICE, f"job-{n}", {"model_id": "fibo"})
+            for n, who in enumerate(split(1000))
+        )
+    )
+    assert answers.count((1, 0)) == 600
+    assert answers.count((0, 0)) == 400
+    assert await b.balance("acct") == Decimal(0)
+
+    await a.set_balance("rich", Decimal(1000))
+    limited = await asyncio.gather(
+        *(
+            pair[who].submit("rich", (50, 10.0), T, FIBO_PRICE, f"r-{n}", {})
+            for n, who in enumerate(split(200))
+        )
+    )
+    assert limited.count((1, 0)) == 50
+    assert limited.count((429, 10)) == 150
+    assert await a.balance("rich") == Decimal(1000) - 50 * FIBO_PRICE
+
+
+async def test_a_taken_id_or_a_gone_key_counts_nothing(pair: tuple[Atomics, Atomics]) -> None:
+    a, _ = pair
+    await a.set_balance("acct", Decimal(1))
+    window = (2, 60.0)
+    assert await a.submit("acct", window, T, FIBO_PRICE, "x", {}) == (1, 0)
+    assert await a.submit("acct", window, T, FIBO_PRICE, "x", {}) == (-1, 0)  # draw again...
+    assert await a.submit("acct", window, T, FIBO_PRICE, "y", {}) == (1, 0)  # ...counted once
+    assert await a.submit("acct", window, T, FIBO_PRICE, "z", {}) == (429, 60)
+    assert await a.submit("nobody", window, T, FIBO_PRICE, "w", {}) == (-2, 0)
+    assert await a.client.llen(f"{a.ns}:hits:nobody") == 0
+    assert await a.balance("acct") == Decimal(1) - 2 * FIBO_PRICE
+
+
+async def test_a_submit_too_poor_is_counted_as_the_front_door_counts_it(
+    pair: tuple[Atomics, Atomics],
+) -> None:
+    # The rate limit comes before the balance (402): a refused submit still used the window.
+    a, _ = pair
+    await a.set_balance("acct", Decimal("0.01"))
+    assert await a.submit("acct", (1, 60.0), T, FIBO_PRICE, "x", {}) == (0, 0)
+    assert await a.submit("acct", (1, 60.0), T, FIBO_PRICE, "y", {}) == (429, 60)
+    assert not await a.client.exists(f"{a.ns}:job:x")
+
+
 # -- scheduled work, done once -----------------------------------------------------------------
 
 T = 1_800_000_000.0
