@@ -210,6 +210,32 @@ class Gateway:
     ) -> Job:
         """Charge the wallet and accept a job whose whole timeline is planned now."""
         account.charge(model.price_usd)
+        job = self.plan(
+            account,
+            model,
+            params,
+            effects,
+            base_url,
+            webhook_url=webhook_url,
+            webhook_mode=webhook_mode,
+        )
+        self.accounts.put(account)
+        self.accepted(job)
+        return job
+
+    def plan(
+        self,
+        account: Account,
+        model: Model,
+        params: dict[str, Any],
+        effects: Effects,
+        base_url: str,
+        *,
+        webhook_url: str | None = None,
+        webhook_mode: str | None = None,
+    ) -> Job:
+        """A job with its whole timeline drawn now, not yet kept or charged. (A shared
+        store charges and keeps it in one step of its own, then calls `accepted`.)"""
         rng, scale, now = self.rng, self.settings.time_scale, self.clock.now()
         generation = self.generation_of(account)
         while True:  # a store kept from another run may hold this id already: draw again
@@ -223,7 +249,7 @@ class Gateway:
         # Microsecond steps: a tiny time scale still keeps QUEUED < PROCESSING < end.
         queued = round(rng.uniform(*model.queue_seconds) * scale, 6)
         processing = round(rng.uniform(*model.processing_seconds) * scale, 6)
-        job = Job(
+        return Job(
             request_id=request_id,
             model=model,
             key=account.key,
@@ -239,8 +265,11 @@ class Gateway:
             webhook_url=webhook_url,
             webhook_mode=webhook_mode,
         )
+
+    def accepted(self, job: Job) -> None:
+        """Keep a charged job, and schedule what its plan holds: a refund, its input's
+        fetch, its callbacks."""
         self.jobs.add(job)
-        self.accounts.put(account)
         self._accepted += 1
         if self._accepted % FREEZE_EVERY == 0:
             # Jobs live until reset, yet every full collection would walk all of them again:
@@ -249,12 +278,11 @@ class Gateway:
             gc.freeze()
         if job.forced is Status.ERROR:
             # A platform fault is not charged: the money comes back the moment the job ends.
-            self.dispatcher.schedule(REFUND, job.ended_at, request_id, job.ended_at)
-        elif model.input_field == "image_url" and job.forced is None:
-            self._start_input(job, base_url)
-        if webhook_url is not None and self.callbacks is not None:
+            self.dispatcher.schedule(REFUND, job.ended_at, job.request_id, job.ended_at)
+        elif job.model.input_field == "image_url" and job.forced is None:
+            self._start_input(job, job.base_url)
+        if job.webhook_url is not None and self.callbacks is not None:
             self.callbacks.plan(job)
-        return job
 
     def job_for(
         self, account: Account, request_id: str, *, generation: int, model: Model | None = None

@@ -455,3 +455,19 @@ async def test_close_cancels_inputs_in_flight(gw: Gateway) -> None:
     assert not gw._inputs, "the fetch was stopped, not left hanging"
     # Not settled: a store kept across a restart fetches the input again at the next start.
     assert job.settled is False and job.outcome is Status.COMPLETED
+
+
+# -- plan, then accept (the steps a shared store runs apart) ------------------------------------
+
+
+async def test_a_planned_job_is_neither_kept_nor_charged_until_accepted(gw: Gateway) -> None:
+    account = gw.authenticate("test-key")
+    before = account.balance_usd
+    job = gw.plan(account, FIBO, {"prompt": BALLOONS}, forced(Status.ERROR, DEFAULT_ERROR), BASE)
+    assert gw.jobs.get(job.request_id) is None
+    assert account.balance_usd == before
+    assert len(gw.dispatcher.events) == 0
+    gw.accepted(job)
+    assert gw.jobs.get(job.request_id) is job
+    assert account.balance_usd == before, "accepting keeps; the charge is the store's step"
+    assert [e.kind for e in gw.dispatcher.events.pending()] == ["refund"]
