@@ -95,7 +95,7 @@ end
 _ADMIT = _WINDOW + "return admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])"
 
 # A submit in one round trip (a round trip costs more than the rest of a poll: DESIGN.md):
-# {429, Retry-After} counted against the window and nothing else; else the charge's answer
+# {429, Retry-After}, neither counted nor charged (as SlidingWindow); else the charge's answer
 # and 0. A taken id or a gone key comes first and counts nothing, so drawing another id
 # and asking again never counts one request twice. ARGV: requests (0: no limit),
 # per_seconds, now, price, then the job's fields.
@@ -263,7 +263,7 @@ class Atomics:
         fields: dict[str, str],
     ) -> tuple[int, int]:
         """admit + accept in one round trip: (429, Retry-After) when the window is full
-        (counted, nothing charged), else (accept's answer, 0)."""
+        (neither counted nor charged, as in one process), else (accept's answer, 0)."""
         requests, per_seconds = limit if limit is not None else (0, 0.0)
         keys = [
             self._key("hits", account),
