@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -24,13 +24,6 @@ from mock_gateway.stores.redis_atoms import Atomics, from_micro, to_micro
 from tests.redis_server import RedisServer
 
 FIBO_PRICE = Decimal("0.04")
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.close()
 
 
 @pytest.fixture
