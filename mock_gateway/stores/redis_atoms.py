@@ -21,6 +21,8 @@ its key's digest, never by the key. Written `<ns>` below:
     <ns>:now                   a shared manual clock's instant (seconds, as text)
     <ns>:version               bumped by every change of keys or rules: a process reloads
                                them when it moved (read with the clock in one round trip)
+    <ns>:changes               a channel: "now <instant>" and "version <n>" as they move,
+                               so processes learn of them without asking (`Follower`)
 
 The store that uses these (`--store redis://...`) is the next step of issue 16; the scripts
 come first because every exactness promise rests on them (tests/stores/test_redis_atoms.py).
@@ -28,6 +30,7 @@ come first because every exactness promise rests on them (tests/stores/test_redi
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 from collections.abc import Awaitable, Callable
@@ -43,6 +46,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MICRO = 1_000_000  # micro-dollars per dollar
+RECONNECT_SECONDS = 0.2  # a Follower's pause before subscribing again after Redis went away
 NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ':' (keys would nest), no braces (the tag)
 RESERVED_FIELDS = frozenset({"charged", "refunded"})  # the scripts' own fields of a job
 
@@ -165,7 +169,14 @@ _ADVANCE = """
 local now = tonumber(redis.call('GET', KEYS[1]) or ARGV[2]) + tonumber(ARGV[1])
 local text = string.format('%.17g', now)
 redis.call('SET', KEYS[1], text)
+redis.call('PUBLISH', KEYS[2], 'now ' .. text)
 return text
+"""
+
+_BUMP = """
+local version = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2], 'version ' .. version)
+return version
 """
 
 
@@ -224,6 +235,7 @@ class Atomics:
         self._finish = client.register_script(_FINISH)
         self._advance = client.register_script(_ADVANCE)
         self._submit = client.register_script(_SUBMIT)
+        self._bump = client.register_script(_BUMP)
         self._work = [self._key("due"), self._key("claimed"), self._key("owners")]
 
     def _key(self, *parts: str) -> str:
@@ -315,15 +327,67 @@ class Atomics:
     async def advance(self, seconds: float, start: float) -> float:
         """Move the shared manual clock (from `start` if it has none yet); the new instant."""
         args = [repr(float(seconds)), repr(float(start))]
-        return float(await self._advance(keys=[self._key("now")], args=args))
+        keys = [self._key("now"), self._key("changes")]
+        return float(await self._advance(keys=keys, args=args))
 
     @_answered
     async def bump(self) -> int:
         """Say that keys or rules changed: every process reloads them at its next request."""
-        return int(await self.client.incr(self._key("version")))
+        return int(await self._bump(keys=[self._key("version"), self._key("changes")], args=[]))
 
     @_answered
     async def state(self) -> tuple[float | None, int]:
         """(the shared clock's instant or None, the config version), in one round trip."""
         now, version = await self.client.mget(self._key("now"), self._key("version"))
         return (None if now is None else float(now)), int(version or 0)
+
+
+class Follower:
+    """One process's view of the shared clock and config version, kept current by the
+    `changes` channel instead of a round trip per request (DESIGN.md: what a round trip
+    costs). It reads the state once on start and again after every reconnection, so what
+    was published while it was away is not missed; values only move forward."""
+
+    def __init__(self, atoms: Atomics) -> None:
+        self.atoms = atoms
+        self.now: float | None = None
+        self.version = 0
+        self.connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, timeout: float = 5.0) -> None:
+        """Follow from now on; returns once subscribed and caught up (TimeoutError if Redis
+        does not answer within `timeout` s: the follower goes on trying meanwhile)."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        await asyncio.wait_for(asyncio.shield(self.connected.wait()), timeout)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def _saw(self, now: float | None, version: int) -> None:
+        if now is not None and (self.now is None or now > self.now):
+            self.now = now
+        self.version = max(self.version, version)
+
+    async def _run(self) -> None:
+        while True:
+            pubsub = self.atoms.client.pubsub()
+            try:
+                await pubsub.subscribe(self.atoms._key("changes"))
+                self._saw(*await self.atoms.state())  # what came before the subscription
+                self.connected.set()
+                async for message in pubsub.listen():
+                    if message["type"] != "message":
+                        continue
+                    what, _, value = message["data"].decode().partition(" ")
+                    if what == "now":
+                        self._saw(float(value), 0)
+                    elif what == "version":
+                        self._saw(None, int(value))
+            except (RedisConnectionError, RedisTimeoutError, OSError, StoreUnavailable):
+                self.connected.clear()
+                await asyncio.sleep(RECONNECT_SECONDS)
+            finally:
+                await pubsub.aclose()

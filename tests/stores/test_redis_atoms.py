@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from mock_gateway.core.accounts import RateLimit, SlidingWindow
 from mock_gateway.core.clock import ManualClock
 from mock_gateway.core.errors import RateLimited, StoreUnavailable
-from mock_gateway.stores.redis_atoms import Atomics, from_micro, to_micro
+from mock_gateway.stores.redis_atoms import Atomics, Follower, from_micro, to_micro
 from tests.redis_server import RedisServer
 
 FIBO_PRICE = Decimal("0.04")
@@ -367,6 +367,59 @@ async def test_every_change_moves_the_version_all_processes_read(
     a, b = pair
     await asyncio.gather(*(pair[who].bump() for who in split(10)))
     assert (await a.state())[1] == (await b.state())[1] == 10
+
+
+# -- learning of changes without asking -------------------------------------------------------
+
+
+async def eventually(check: Callable[[], bool], seconds: float = 2.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the deadline"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_follower_learns_of_every_advance_and_change(pair: tuple[Atomics, Atomics]) -> None:
+    a, b = pair
+    await b.advance(1.0, T)  # before A follows: read at its start
+    await b.bump()
+    follower = Follower(a)
+    await follower.start()
+    try:
+        assert (follower.now, follower.version) == (T + 1, 1)
+        for _ in range(3):
+            await b.advance(0.5, T)
+        await b.bump()
+        await eventually(lambda: (follower.now, follower.version) == (T + 2.5, 2))
+    finally:
+        await follower.stop()
+
+
+async def test_a_follower_catches_up_after_redis_comes_back() -> None:
+    server = RedisServer().start()
+    clients = [aioredis.Redis.from_url(server.url, socket_connect_timeout=1) for _ in "AB"]
+    a, b = (Atomics(c, "follow") for c in clients)
+    follower = Follower(a)
+    await follower.start()
+    try:
+        await b.advance(10.0, T)
+        await eventually(lambda: follower.now == T + 10)
+        server.stop()
+        await eventually(lambda: not follower.connected.is_set())
+        server.start()  # empty: this Redis keeps nothing across a restart
+        await asyncio.wait_for(follower.connected.wait(), 5)
+        # B's pooled connection died with the server: its next call may be one 503 (a dead
+        # socket, nothing sent), the one after goes through. (The store will retry that.)
+        try:
+            await b.advance(20.0, T)  # starts again from T on the empty Redis
+        except StoreUnavailable:
+            await b.advance(20.0, T)
+        await eventually(lambda: follower.now == T + 20)
+    finally:
+        await follower.stop()
+        for client in clients:
+            await client.aclose()
+        server.close()
 
 
 # -- Redis going away -------------------------------------------------------------------------
