@@ -371,6 +371,17 @@ class Follower:
             self.now = now
         self.version = max(self.version, version)
 
+    def _read(self, data: bytes) -> None:
+        """One message; anything else on the channel (someone's PUBLISH by hand) is ignored."""
+        what, _, value = data.decode(errors="replace").partition(" ")
+        try:
+            if what == "now":
+                self._saw(float(value), 0)
+            elif what == "version":
+                self._saw(None, int(value))
+        except ValueError:
+            pass
+
     async def _run(self) -> None:
         while True:
             pubsub = self.atoms.client.pubsub()
@@ -381,11 +392,7 @@ class Follower:
                 async for message in pubsub.listen():
                     if message["type"] != "message":
                         continue
-                    what, _, value = message["data"].decode().partition(" ")
-                    if what == "now":
-                        self._saw(float(value), 0)
-                    elif what == "version":
-                        self._saw(None, int(value))
+                    self._read(message["data"])
             except (RedisConnectionError, RedisTimeoutError, OSError, StoreUnavailable):
                 self.connected.clear()
                 await asyncio.sleep(RECONNECT_SECONDS)

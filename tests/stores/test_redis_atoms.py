@@ -391,6 +391,12 @@ async def test_a_follower_learns_of_every_advance_and_change(pair: tuple[Atomics
             await b.advance(0.5, T)
         await b.bump()
         await eventually(lambda: (follower.now, follower.version) == (T + 2.5, 2))
+        # Stray messages on the channel (a PUBLISH by hand) change nothing and stop nothing.
+        for stray in (b"now soon", b"version x", b"\xff", b"hello"):
+            await b.client.publish(f"{b.ns}:changes", stray)
+        await b.advance(1.0, T)
+        await eventually(lambda: follower.now == T + 3.5)
+        assert follower.version == 2
     finally:
         await follower.stop()
 
