@@ -141,10 +141,14 @@ def _typed(value: Any) -> Any:
 _PLAIN: dict[int, Details] = {}
 
 
-def plain_details(options: Options) -> Details:
-    """The shared record of plain jobs (no rare field set) with these options."""
+def plain_details(options: Options, *, defaults: bool = False) -> Details:
+    """The shared record of plain jobs (no rare field set) with these options; a model's
+    `defaults` are kept whatever the cap (every request setting no option shares them)."""
     known = _PLAIN.get(id(options))
     if known is not None and known.options is options:
+        return known
+    if defaults:
+        known = _PLAIN[id(options)] = Details(options, shared=True)
         return known
     if any(type(v) is str and len(v) > _SHAREABLE_TEXT for _, v in options):
         return Details(options, shared=True)  # one of a kind: not worth a cache entry
@@ -153,14 +157,6 @@ def plain_details(options: Options) -> Details:
     if details.options is options and len(_PLAIN) < _SHARED_CAP:
         _PLAIN[id(options)] = details
     return details
-
-
-def model_details(model: Model) -> Details:
-    """The plain record of a model's jobs that send nothing but their input and seed."""
-    known = _PLAIN.get(id(model.defaults))
-    if known is None or known.options is not model.defaults:
-        known = _PLAIN[id(model.defaults)] = Details(model.defaults, shared=True)
-    return known
 
 
 _ORIGINS: dict[tuple[str, int, str, int], tuple[str, int, str, Model]] = {}
@@ -274,11 +270,9 @@ class Job:
                 settled,
             )
         else:
-            plain = _PLAIN.get(id(options))
+            plain = _PLAIN.get(id(options))  # plain_details' first step, inline: every submit
             if plain is None or plain.options is not options:
-                plain = (
-                    model_details(model) if options is model.defaults else plain_details(options)
-                )
+                plain = plain_details(options, defaults=options is model.defaults)
             self._more = plain
         if input is not None:
             self.input = input
@@ -418,32 +412,22 @@ class Job:
 
     # The three reads of the status path: one look at the plan each, no property calls.
 
-    def status_at(self, t: float) -> Status:
-        plan = self._plan
-        if t < plan.real:
-            return Status.QUEUED
-        if t < plan.imag or not self._more.settled:
-            # An input still in flight holds the job in PROCESSING: the outcome is unknown.
-            return Status.PROCESSING
-        return self.outcome
-
-    def updated_at(self, t: float) -> float:
-        plan = self._plan
-        if t < plan.real:
-            return self.created_at
-        if t < plan.imag or not self._more.settled:
-            return plan.real
-        return plan.imag
-
     def timeline(self, t: float) -> tuple[Status, float, float | None]:
-        """(status, updated_at, completed_at) at `t`: the status body's three in one read of
-        the plan (the status path's, and every callback's)."""
+        """(status, updated_at, completed_at) at `t`, all three from one read of the plan
+        (the status body's, and every callback's)."""
         plan = self._plan
         if t < plan.real:
             return Status.QUEUED, self.created_at, None
         if t < plan.imag or not self._more.settled:
+            # An input still in flight holds the job in PROCESSING: the outcome is unknown.
             return Status.PROCESSING, plan.real, None
         return self.outcome, plan.imag, plan.imag
+
+    def status_at(self, t: float) -> Status:
+        return self.timeline(t)[0]
+
+    def updated_at(self, t: float) -> float:
+        return self.timeline(t)[1]
 
     @property
     def output_size(self) -> tuple[int, int]:
@@ -455,7 +439,7 @@ class Job:
         return image.width, image.height
 
     def completed_at(self, t: float) -> float | None:
-        return self._plan.imag if self.status_at(t) in TERMINAL else None
+        return self.timeline(t)[2]
 
 
 @lru_cache(maxsize=65536)  # a polled job formats the same few instants again and again

@@ -50,27 +50,6 @@ RECONNECT_SECONDS = 0.2  # a Follower's pause before subscribing again after Red
 NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ':' (keys would nest), no braces (the tag)
 RESERVED_FIELDS = frozenset({"charged", "refunded"})  # the scripts' own fields of a job
 
-# The charge: -1 the request id is taken (draw another); -2 the key is gone; 0 not enough
-# balance; 1 charged, and the job written with what it was charged. DECRBY on the amount as
-# text (exact int64, never a Lua double), undone if it went below zero; the fields are
-# written in chunks (unpack has a limit) after the charge, and cannot fail then.
-_CHARGE = """
-local function charge(wallet, job, argv, at)
-  if redis.call('EXISTS', job) == 1 then return -1 end
-  if redis.call('EXISTS', wallet) == 0 then return -2 end
-  if redis.call('DECRBY', wallet, argv[at]) < 0 then
-    redis.call('INCRBY', wallet, argv[at])
-    return 0
-  end
-  redis.call('HSET', job, 'charged', argv[at])
-  for i = at + 1, #argv, 100 do
-    redis.call('HSET', job, unpack(argv, i, math.min(i + 99, #argv)))
-  end
-  return 1
-end
-"""
-_ACCEPT = _CHARGE + "return charge(KEYS[1], KEYS[2], ARGV, 1)"
-
 # 1: refunded now; 0: never charged or refunded before. A job whose key is gone is marked
 # refunded all the same: nothing back, now or if a key with that digest comes back.
 _REFUND = """
@@ -98,14 +77,17 @@ end
 """
 _ADMIT = _WINDOW + "return admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])"
 
-# A submit in one round trip (a round trip costs more than the rest of a poll: DESIGN.md):
-# {429, Retry-After}, neither counted nor charged (as SlidingWindow); else the charge's answer
-# and 0. A taken id or a gone key comes first and counts nothing, so drawing another id
-# and asking again never counts one request twice. ARGV: requests (0: no limit),
-# per_seconds, now, price, then the job's fields.
+# A submit in one round trip (a round trip costs more than the rest of a poll: DESIGN.md).
+# ARGV: requests (0: no limit), per_seconds, now, price in micro-dollars, the job's fields.
+# {-1, 0}: the request id is taken (draw another); {-2, 0}: the key is gone; both answered
+# before anything is counted, so asking again never counts one request twice. {429, s}:
+# the window is full, neither counted nor charged (as SlidingWindow). {0, 0}: not enough
+# balance (the request was counted: the window comes before the balance). {1, 0}: charged
+# and the job written with what it was charged. The charge is DECRBY on the amount as text
+# (exact int64, never a Lua double), undone if it went below zero; the fields are written
+# in chunks (unpack has a limit) after the charge, and cannot fail then.
 _SUBMIT = (
     _WINDOW
-    + _CHARGE
     + """
 if redis.call('EXISTS', KEYS[3]) == 1 then return {-1, 0} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-2, 0} end
@@ -113,7 +95,15 @@ if tonumber(ARGV[1]) > 0 then
   local wait = admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
   if wait > 0 then return {429, wait} end
 end
-return {charge(KEYS[2], KEYS[3], ARGV, 4), 0}
+if redis.call('DECRBY', KEYS[2], ARGV[4]) < 0 then
+  redis.call('INCRBY', KEYS[2], ARGV[4])
+  return {0, 0}
+end
+redis.call('HSET', KEYS[3], 'charged', ARGV[4])
+for i = 5, #ARGV, 100 do
+  redis.call('HSET', KEYS[3], unpack(ARGV, i, math.min(i + 99, #ARGV)))
+end
+return {1, 0}
 """
 )
 
@@ -227,7 +217,6 @@ class Atomics:
         self.client = client
         self.namespace = namespace
         self.ns = "{" + namespace + "}"
-        self._accept = client.register_script(_ACCEPT)
         self._refund = client.register_script(_REFUND)
         self._admit = client.register_script(_ADMIT)
         self._use = client.register_script(_USE)
@@ -260,9 +249,9 @@ class Atomics:
         self, account: str, price_usd: Decimal, request_id: str, fields: dict[str, str]
     ) -> int:
         """Charge the price and write the job, or neither: 1 accepted, 0 balance too low,
-        -1 request id taken, -2 key gone."""
-        keys = [self._key("wallet", account), self._key("job", request_id)]
-        return int(await self._accept(keys=keys, args=[to_micro(price_usd), *_flat(fields)]))
+        -1 request id taken, -2 key gone (a submit with no rate limit)."""
+        code, _ = await self.submit(account, None, 0.0, price_usd, request_id, fields)
+        return code
 
     @_answered
     async def submit(

@@ -304,16 +304,6 @@ def test_a_generated_picture_has_a_seed_and_no_input() -> None:
     assert job.seed == 0
 
 
-@given(plan=plans, offsets=offsets, settled=st.booleans())
-def test_timeline_is_status_updated_and_completed_in_one(
-    plan: dict[str, Any], offsets: list[float], settled: bool
-) -> None:
-    job = make_job(settled=settled, **plan)
-    for o in offsets:
-        t = job.created_at + o
-        assert job.timeline(t) == (job.status_at(t), job.updated_at(t), job.completed_at(t))
-
-
 def test_minus_zero_and_zero_are_not_shared() -> None:
     # Equal as floats, different on the wire: each job echoes its own.
     a = make_job(params={"image_url": "u", "strength": 0.0})
