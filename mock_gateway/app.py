@@ -7,11 +7,14 @@ import contextlib
 import logging
 import ssl
 from collections.abc import AsyncIterator
+from typing import cast
 
 import aiohttp
 from aiohttp import web
 
 from .core.clock import Clock
+from .core.errors import StoreUnavailable
+from .core.store import SharedStore
 from .gateway import Gateway
 from .http import control, gen1, gen2, media, openapi, submit
 from .http.front import front_door
@@ -44,8 +47,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     for module in (submit, gen2, gen1, control, media, openapi):
         module.add_routes(app)
     app.cleanup_ctx.append(_client_session)
-    app.cleanup_ctx.append(_scheduler_runner)
-    if store.durable:
+    if store.shared:
+        app.cleanup_ctx.append(_shared_runner)
+    else:
+        app.cleanup_ctx.append(_scheduler_runner)
+    if store.durable and not store.shared:
         app.cleanup_ctx.append(_state_flusher)
     app.on_shutdown.append(_drain)
     return app
@@ -131,6 +137,31 @@ async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def _shared_runner(app: web.Application) -> AsyncIterator[None]:
+    """On a shared store: follow the others, and run the work due now, whoever scheduled it
+    (each piece is claimed by one process). Every POLL_SECONDS, on any clock: another
+    process's `advance` or submit may have made work due here."""
+    from .stores.redis import POLL_SECONDS
+
+    service = app[SERVICE]
+    gateway = service.gateway
+    store = cast(SharedStore, service.store)
+    await store.start(gateway)
+
+    async def run() -> None:
+        while True:
+            with contextlib.suppress(StoreUnavailable):  # Redis away: try again next time
+                await store.run_due(gateway)
+            await asyncio.sleep(POLL_SECONDS)
+
+    task = asyncio.create_task(run())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await store.stop()
+
+
 async def _state_flusher(app: web.Application) -> AsyncIterator[None]:
     """With --state: journal and delivery-log lines reach the file within FLUSH_SECONDS even
     when no state-changing call commits them (status polls only read)."""
@@ -156,14 +187,18 @@ async def _drain(app: web.Application) -> None:
     service = app[SERVICE]
     settings = app[SETTINGS]
     finished, abandoned = await service.gateway.drain(settings.shutdown_grace_seconds)
-    left = service.gateway.dispatcher.undelivered()
+    try:
+        left = service.gateway.dispatcher.undelivered()
+    except StoreUnavailable:
+        left = 0
     if not (finished or abandoned or left):
         return
-    fate = (
-        f"kept in {settings.state}, delivered after the next start on it"
-        if settings.state
-        else "lost: without --state nothing outlives the process"
-    )
+    if settings.store:
+        fate = "kept in the shared store: a running process delivers them (after the lease)"
+    elif settings.state:
+        fate = f"kept in {settings.state}, delivered after the next start on it"
+    else:
+        fate = "lost: without --state nothing outlives the process"
     shutdown_log.log(
         logging.WARNING if left else logging.INFO,
         "shutdown: %d webhook deliveries in flight finished, %d abandoned after %g s; "

@@ -107,6 +107,18 @@ def parser() -> argparse.ArgumentParser:
         "in the SQLite file PATH: a restart on it goes on where the last run stopped",
     )
     serve.add_argument(
+        "--store",
+        metavar="URL",
+        help="share one gateway between processes: keep everything in Redis at URL "
+        "(redis://HOST:PORT/DB); every mock started on it answers as the same gateway",
+    )
+    serve.add_argument(
+        "--namespace",
+        metavar="NAME",
+        help="with --store: the gateway's name in that Redis (default mock-gateway); "
+        "independent gateways can share one Redis under different names",
+    )
+    serve.add_argument(
         "--shutdown-grace",
         type=_non_negative,
         metavar="S",
@@ -156,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             trust_forwarded=args.trust_forwarded,
             profile=args.profile,
             state=args.state,
+            store=args.store,
+            namespace=args.namespace,
             shutdown_grace_seconds=args.shutdown_grace,
             admin_token=args.admin_token or os.environ.get("MOCK_GATEWAY_ADMIN_TOKEN") or None,
             require_admin_token=args.require_admin_token,
@@ -245,6 +259,10 @@ async def _serve(settings: Settings) -> None:
         clock = "manual" if manual else f"real, time scale {settings.time_scale:g}"
         jobs = service.health()["jobs"]
         kept = f", state {settings.state}: {jobs} jobs kept" if settings.state else ""
+        shared = service.health().get("shared")
+        if shared is not None:
+            where = f"{shared['url']} as {shared['namespace']!r}"
+            kept = f", shared store {where} (process {shared['process']})"
         kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
         allocator = launch.allocator()
         print(

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import gc
 import random
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from .core.accounts import Account
 from .core.catalog import Model
@@ -29,7 +29,7 @@ from .core.events import REFUND, Dispatcher, Pending
 from .core.ids import uuid7
 from .core.jobs import NO_FLAGS, InputImage, Job, Status, forget_shared, iso, plain
 from .core.scenarios import Effects
-from .core.store import Store
+from .core.store import SharedStore, Store
 from .core.urls import url_parts
 from .core.validation import check
 from .settings import KeyConfig, Settings
@@ -127,6 +127,15 @@ class Gateway:
         self.store.save_clock(self.clock.state())
         self.store.commit()
 
+    def forget(self) -> None:
+        """Another process reset the shared gateway: drop this process's work and caches
+        of the old one (the store's parts are already empty or reloaded)."""
+        self.dispatcher.cancel()
+        for task in self._inputs.values():
+            task.cancel()
+        self._inputs = {}
+        self.rng = self.scenarios.rng = random.Random(self._seed)
+
     def resume(self) -> None:
         """After a restart on a durable store: fetch again the inputs a kill interrupted."""
         for job in self.jobs.newest_first():
@@ -137,6 +146,7 @@ class Gateway:
     def put_key(self, config: KeyConfig, fields: set[str]) -> Account:
         """Create a key, or update the given fields of an existing one (its jobs stay)."""
         account = self.accounts.get(config.key)
+        new = account is None
         if account is None:
             account = config.account()
         else:
@@ -148,7 +158,7 @@ class Gateway:
                 account.set_rate_limit(config.rate_limit)
             if "api_generation" in fields:
                 account.api_generation = config.api_generation
-        self.accounts.put(account)
+        self.accounts.put(account, balance=new or "balance_usd" in fields)
         return account
 
     def now(self) -> float:
@@ -204,7 +214,6 @@ class Gateway:
         params: dict[str, Any],
         effects: Effects,
         base_url: str,
-        *,
         webhook_url: str | None = None,
         webhook_mode: str | None = None,
     ) -> Job:
@@ -230,7 +239,6 @@ class Gateway:
         params: dict[str, Any],
         effects: Effects,
         base_url: str,
-        *,
         webhook_url: str | None = None,
         webhook_mode: str | None = None,
     ) -> Job:
@@ -316,8 +324,10 @@ class Gateway:
         if due is not None and due <= self.clock.now():
             self.dispatcher.run_due(self.clock.now())
 
-    def _refund(self, event: Pending) -> None:
+    def _refund(self, event: Pending) -> Any:
         job = self.jobs.get(event.request_id)
+        if self.store.shared and job is not None:
+            return cast(SharedStore, self.store).refund(job)  # once, in the shared wallet
         account = self.accounts.get(job.key) if job is not None else None
         if job is not None and account is not None:  # a deleted key gets nothing back
             account.refund(job.model.price_usd)

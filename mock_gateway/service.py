@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from . import __version__
 from .core.accounts import Account
@@ -23,11 +23,13 @@ from .core.errors import (
     GatewayError,
     InvalidParameters,
     RequestNotFound,
+    StoreUnavailable,
 )
 from .core.faults import Fault
 from .core.ids import uuid7
 from .core.jobs import Job, Status, iso
 from .core.scenarios import NO_EFFECTS, Effects, check_rule, parse_header
+from .core.store import SharedStore
 from .core.validation import check
 from .gateway import Gateway
 from .media.outputs import Outputs
@@ -119,6 +121,11 @@ class Service:
         self.settings: Settings = gateway.settings
         self.outputs = outputs
         self.store = gateway.store
+        # Several processes, one gateway: the few steps that must be exact across them are
+        # the shared store's (None otherwise, and the hot path pays one test for it).
+        self.shared: SharedStore | None = (
+            cast(SharedStore, self.store) if self.store.shared else None
+        )
         # Fire what fell due, so nothing a request reads is stale (the gateway's own method:
         # every request calls it, and a wrapper would be a frame on the hot path).
         self.catch_up: Callable[[], None] = gateway.catch_up
@@ -129,6 +136,8 @@ class Service:
     def admit(self, call: Call) -> Account:
         """Key then rate limit, the first two checks of every gateway call."""
         gateway = self.gateway
+        if self.shared is not None:
+            self.shared.follow()
         account = gateway.authenticate(call.key)
         call.trace.key = account.label
         call.trace.generation = gateway.generation_of(account)
@@ -143,7 +152,10 @@ class Service:
         asked for. Without a header or any rule (the hot path) it matches nothing at all."""
         if not call.scenario and not self.store.rules.rules:
             return NO_EFFECTS
-        rules = self.gateway.effects(key, model_id, input_text(subject), on)
+        if self.shared is not None:
+            rules = await self.shared.effects(key, model_id, input_text(subject), on)
+        else:
+            rules = self.gateway.effects(key, model_id, input_text(subject), on)
         if not call.scenario and not rules.rules:
             return rules  # nothing asked, nothing matched
         effects = parse_header(call.scenario) if call.scenario else Effects()
@@ -157,6 +169,13 @@ class Service:
         if effects.http is not None:
             raise ForcedError(effects.http)
         return effects
+
+    async def _shared_lookup(self, account: Account, request_id: str) -> None:
+        """On a shared store: count the request in the key's window, then bring in the job
+        (another process may have accepted it)."""
+        assert self.shared is not None
+        await self.shared.admit(account, self.gateway.now())
+        await self.shared.fetch(request_id, self.gateway.now())
 
     async def _on_job(self, call: Call, account: Account, job: Job, on: str) -> None:
         """Trace the job, apply the scenarios of this endpoint, and settle its input."""
@@ -213,6 +232,8 @@ class Service:
         if known is not None and action != f"{known.name}-request":
             raise EndpointNotFound()  # a real model with a made-up endpoint: routing fails first
         account = self.admit(call)
+        if self.shared is not None:
+            await self.shared.admit(account, gateway.now())
         model = gateway.model_for(account, model_id)
         call.trace.model_id = model.model_id
         params = gateway.validate(model, await body())
@@ -229,15 +250,11 @@ class Service:
             raise Faulted(gen2.submitted_as(stand_in, call.base_url), 202)
         # A latency scenario may have slept through a reset: act on the key as it is now.
         account = gateway.authenticate(call.key)
-        job = gateway.submit(
-            account,
-            model,
-            params,
-            effects,
-            call.base_url,
-            webhook_url=webhook_url,
-            webhook_mode=webhook_mode,
-        )
+        plan = (account, model, params, effects, call.base_url, webhook_url, webhook_mode)
+        if self.shared is not None:
+            job = await self.shared.submit(gateway, *plan)
+        else:
+            job = gateway.submit(*plan)
         if self.store.durable:  # on disk before the answer; concurrent submits share a commit
             await self.store.committed()
         call.trace.request_id = job.request_id
@@ -247,6 +264,8 @@ class Service:
     async def status(self, call: Call, request_id: str) -> dict[str, Any]:
         """Generation 2's status of the caller's job."""
         account = self.admit(call)
+        if self.shared is not None:
+            await self._shared_lookup(account, request_id)
         job = self.gateway.job_for(account, request_id, generation=2)
         await self._on_job(call, account, job, "status")
         settings = self.settings
@@ -261,9 +280,13 @@ class Service:
         if known is not None and action != f"{known.name}-request-result":
             raise EndpointNotFound()
         account = self.admit(call)
+        if self.shared is not None:
+            await self.shared.admit(account, gateway.now())
         model = gateway.model_for(account, model_id)
         try:
             asked = check("gen1/result_request", await body())
+            if self.shared is not None:
+                await self.shared.fetch(asked["request_id"].lower(), gateway.now())
             job = gateway.job_for(account, asked["request_id"].lower(), generation=1, model=model)
         except (InvalidParameters, RequestNotFound) as e:
             generation = gateway.generation_of(account)
@@ -280,6 +303,8 @@ class Service:
 
     async def _fal_job(self, call: Call, request_id: str) -> Job:
         account = self.admit(call)
+        if self.shared is not None:
+            await self._shared_lookup(account, request_id)
         job = self.gateway.job_for(account, request_id, generation=1)
         await self._on_job(call, account, job, "result")
         return job
@@ -302,6 +327,8 @@ class Service:
     async def output(self, call: Call, request_id: str) -> bytes:
         """A completed job's output PNG, as the mock's CDN serves it (no key, as on R2).
         Scenario rules `on: cdn` match by the job's key, model and input."""
+        if self.shared is not None:
+            await self.shared.fetch(request_id, self.gateway.now())
         job = self.store.jobs.get(request_id)
         if job is None:
             raise MediaNotFound()
@@ -315,15 +342,23 @@ class Service:
 
     def health(self) -> dict[str, Any]:
         gateway = self.gateway
-        return {
-            "status": "ok",
+        shared = self.shared.health() if self.shared is not None else None
+        try:
+            jobs = len(self.store.jobs)
+        except StoreUnavailable:  # health answers all the same, and says why
+            jobs = 0
+        found: dict[str, Any] = {
+            "status": "ok" if shared is None or shared["answers"] else "degraded",
             "version": __version__,
             "now": iso(gateway.now()),
             "manual_clock": gateway.clock.manual,
             "api_generation": self.settings.api_generation,
-            "jobs": len(self.store.jobs),
+            "jobs": jobs,
             "store": self.store.kind,
         }
+        if shared is not None:
+            found["shared"] = shared
+        return found
 
     def reset(self) -> dict[str, Any]:
         """Back to the configured keys and rules; no jobs, journal, deliveries or events."""
@@ -342,13 +377,18 @@ class Service:
         created = self.store.accounts.get(key) is None
         account = self.gateway.put_key(config, set(fields))
         self.store.commit()
-        return account.view(self.settings.api_generation), created
+        return self._view(account), created
+
+    def _view(self, account: Account) -> dict[str, Any]:
+        if self.shared is not None:  # the wallet as all processes have spent it
+            account.balance_usd = self.shared.balance(account)
+        return account.view(self.settings.api_generation)
 
     def get_key(self, key: str) -> dict[str, Any]:
         account = self.store.accounts.get(key)
         if account is None:
             raise KeyNotFound()
-        return account.view(self.settings.api_generation)
+        return self._view(account)
 
     def delete_key(self, key: str) -> dict[str, Any]:
         if not self.store.accounts.delete(key):
@@ -363,7 +403,10 @@ class Service:
     async def advance(self, body: Any) -> dict[str, Any]:
         """Move simulated time; answers once everything due by then has happened."""
         seconds = float(check("control/clock_advance", body)["seconds"])
-        await self.gateway.advance(seconds)
+        if self.shared is not None:
+            await self.shared.advance(self.gateway, seconds)
+        else:
+            await self.gateway.advance(seconds)
         return self.clock()
 
     def add_scenario(self, body: Any) -> dict[str, Any]:
@@ -372,6 +415,8 @@ class Service:
         return rule.view()
 
     def scenarios(self) -> dict[str, Any]:
+        if self.shared is not None:
+            self.shared.refresh()
         return {"scenarios": [r.view() for r in self.store.rules.rules]}
 
     def clear_scenarios(self) -> dict[str, Any]:
@@ -411,6 +456,8 @@ class Service:
         return {"jobs": found, "total": len(self.store.jobs)}
 
     def job(self, request_id: str) -> dict[str, Any]:
+        if self.shared is not None:
+            self.shared.load_job(request_id)
         found = self.store.jobs.get(request_id)
         if found is None:
             raise RequestNotFound(request_id)

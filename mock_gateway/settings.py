@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,8 @@ from .core.validation import check
 
 # Assumed checks (the contract suite's ids) whose request constraints a calibrated mock can
 # lift, because the live gateway was seen to accept what they forbid.
+# A shared store's namespace: no ':' (keys would nest), no braces (it is a hash tag).
+NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 RELAXABLE = frozenset(
     {
         "assumed.validation.guidance-range",
@@ -103,6 +106,10 @@ class Settings:
     admin_token: str | None = field(default=None, repr=False)  # Bearer token for /_mock/
     require_admin_token: bool = False  # refuse to start beyond loopback without one
     state: str | None = None  # SQLite file that keeps everything across restarts (None: memory)
+    # redis://HOST:PORT/DB: several processes serve one gateway (mock_gateway/stores/redis.py)
+    store: str | None = field(default=None, repr=False)  # the URL may carry a password
+    namespace: str = "mock-gateway"  # the gateway's keys in that Redis: `{namespace}:...`
+    claim_lease_seconds: float = 30.0  # a dead process's claimed work is taken over after it
     shutdown_grace_seconds: float = 5.0  # SIGTERM: how long deliveries in flight may finish
     keys: tuple[KeyConfig, ...] = DEFAULT_KEYS
     models: Mapping[str, Model] = field(default_factory=lambda: dict(DEFAULT_MODELS))
@@ -142,6 +149,9 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "allow_remote_webhooks": (bool, None),
     "webhook_allowlist": (list, lambda v: all(isinstance(h, str) for h in v)),
     "state": (str, lambda v: bool(v.strip())),
+    "store": (str, lambda v: v.startswith(("redis://", "rediss://", "unix://"))),
+    "namespace": (str, lambda v: bool(NAMESPACE.fullmatch(v))),
+    "claim_lease_seconds": ((int, float), lambda v: 0.1 <= v <= 3600),
     "admin_token": (str, lambda v: len(v.strip()) >= 8),
     "header_timeout_seconds": ((int, float), lambda v: 0 < v <= 600),
     "body_timeout_seconds": ((int, float), lambda v: 0 < v <= 3600),
@@ -195,7 +205,12 @@ def from_mapping(data: Mapping[str, Any], *, source: str = "config") -> Settings
         values[name] = tuple(value) if isinstance(value, list) else value
     if "relaxed" in values:
         values["relaxed"] = frozenset(values["relaxed"])
-    for name in ("time_scale", "webhook_timeout_seconds", "webhook_sync_interval_seconds"):
+    for name in (
+        "time_scale",
+        "webhook_timeout_seconds",
+        "webhook_sync_interval_seconds",
+        "claim_lease_seconds",
+    ):
         if name in values:
             values[name] = float(values[name])
     if "keys" in data:

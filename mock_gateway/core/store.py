@@ -6,27 +6,31 @@ the gateway changes in place and then hands back with `put`/`save`: a memory sto
 that (it holds the very objects), a durable one writes them at the next `commit`. Reads come
 from memory in every store, so the status path costs the same whatever keeps the state.
 
-Implementations: `mock_gateway.stores.memory` (the default) and `mock_gateway.stores.sqlite`
-(`--state PATH`).
+Implementations: `mock_gateway.stores.memory` (the default), `mock_gateway.stores.sqlite`
+(`--state PATH`) and `mock_gateway.stores.redis` (`--store redis://...`, a `SharedStore`:
+several processes, one gateway).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Awaitable, Iterator
+from decimal import Decimal
+from typing import Any, Protocol
 
 from .accounts import Account
+from .catalog import Model
 from .events import EventStore
 from .jobs import Job
 from .journal import DeliveryLog, Journal
-from .scenarios import ScenarioBook
+from .scenarios import Effects, ScenarioBook
 
 
 class AccountStore(Protocol):
     def get(self, key: str, /) -> Account | None: ...
 
-    def put(self, account: Account) -> None:
-        """Keep a new account, or the changes made to a kept one (balance, limits)."""
+    def put(self, account: Account, *, balance: bool = True) -> None:
+        """Keep a new account, or the changes made to a kept one (balance, limits);
+        `balance=False`: its wallet is not to be set (a shared store keeps it apart)."""
 
     def delete(self, key: str) -> bool: ...
 
@@ -84,6 +88,10 @@ class Store(Protocol):
         """Whether what is kept outlives the process."""
 
     @property
+    def shared(self) -> bool:
+        """Whether other processes serve the same gateway (then it is a SharedStore)."""
+
+    @property
     def incarnation(self) -> int:
         """How many times this store was opened before (0: a fresh store)."""
 
@@ -103,3 +111,50 @@ class Store(Protocol):
         """Forget everything (a reset); the clock and the incarnation stay."""
 
     def close(self) -> None: ...
+
+
+class SharedStore(Store, Protocol):
+    """A store several processes share: what must be exact across them (a charge, a rate
+    limit, a counted rule, the clock) is asked of it by the service, which otherwise runs
+    as on any store. `gateway` is the process's mock_gateway.gateway.Gateway."""
+
+    def follow(self) -> None:
+        """Take in keys and rules other processes changed (cheap when none did)."""
+
+    async def admit(self, account: Account, now: float) -> None:
+        """Count a request in the key's shared rate-limit window (raises RateLimited)."""
+
+    async def effects(
+        self, key: str, model_id: str | None, text: str | None, endpoint: str
+    ) -> Effects:
+        """The matching rules' effects, each counted rule's use taken once across all."""
+
+    async def submit(self, gateway: Any, account: Account, model: Model, *plan: Any) -> Job:
+        """Charge and keep a job planned by `gateway.plan(account, model, *plan)`."""
+
+    async def fetch(self, request_id: str, now: float) -> None:
+        """Bring the job in, as kept now, if another process accepted it."""
+
+    def refund(self, job: Job) -> Awaitable[Any]: ...
+
+    async def advance(self, gateway: Any, seconds: float) -> float:
+        """Move every process's clock; return once the work due by then is done."""
+
+    def refresh(self) -> None:
+        """Everything other processes changed, asked now (a control read: one round trip)."""
+
+    def load_job(self, request_id: str) -> None:
+        """`fetch` for a control read (blocking: control calls are rare)."""
+
+    def balance(self, account: Account) -> Decimal:
+        """The key's wallet as all processes have spent it."""
+
+    def health(self) -> dict[str, Any]:
+        """What /_mock/health says of the shared store (and whether it answers)."""
+
+    async def start(self, gateway: Any) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def run_due(self, gateway: Any) -> None:
+        """Claim the work due now (others' included) and start it."""

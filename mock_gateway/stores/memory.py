@@ -17,7 +17,7 @@ from ..core.scenarios import ScenarioBook
 
 
 class MemoryAccounts(dict[str, Account]):
-    def put(self, account: Account) -> None:
+    def put(self, account: Account, *, balance: bool = True) -> None:
         self[account.key] = account
 
     def delete(self, key: str) -> bool:
@@ -108,6 +108,7 @@ class MemoryEvents:
 class MemoryStore:
     kind = "memory"
     durable = False
+    shared = False
     incarnation = 0
 
     def __init__(self, journal_size: int) -> None:

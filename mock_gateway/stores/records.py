@@ -8,12 +8,21 @@ reader has; the key is kept as the store gives it (a digest, never the key itsel
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from ..core.catalog import Model
 from ..core.jobs import NO_FLAGS, InputImage, Job, Status
+
+DIGEST = "sha256:"
+
+
+def digest(key: str) -> str:
+    """How a store keeps a key: never the key itself."""
+    return DIGEST + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
 
 FIELDS = (
     "request_id",

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
@@ -41,13 +40,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.errors import StoreUnavailable
+from ..settings import NAMESPACE
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 MICRO = 1_000_000  # micro-dollars per dollar
 RECONNECT_SECONDS = 0.2  # a Follower's pause before subscribing again after Redis went away
-NAMESPACE = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # no ':' (keys would nest), no braces (the tag)
 RESERVED_FIELDS = frozenset({"charged", "refunded"})  # the scripts' own fields of a job
 
 # 1: refunded now; 0: never charged or refunded before. A job whose key is gone is marked
@@ -313,6 +312,25 @@ class Atomics:
         return bool(await self._finish(keys=self._work, args=[event_id, owner]))
 
     @_answered
+    async def fields(self, request_id: str) -> dict[bytes, bytes]:
+        """A job's hash as kept (empty: no such job)."""
+        found: dict[bytes, bytes] = await self.client.hgetall(self._key("job", request_id))
+        return found
+
+    @_answered
+    async def values(self, keys: list[str]) -> list[bytes | None]:
+        return list(await self.client.mget(keys))
+
+    @_answered
+    async def busy(self, now: float) -> bool:
+        """Whether any work due by `now` is still waiting or held by a claim."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zcount(self._key("due"), "-inf", repr(float(now)))
+        pipe.zcard(self._key("claimed"))
+        waiting, claimed = await pipe.execute()
+        return bool(waiting or claimed)
+
+    @_answered
     async def advance(self, seconds: float, start: float) -> float:
         """Move the shared manual clock (from `start` if it has none yet); the new instant."""
         args = [repr(float(seconds)), repr(float(start))]
@@ -342,6 +360,7 @@ class Follower:
         self.now: float | None = None
         self.version = 0
         self.connected = asyncio.Event()
+        self.on_change: Callable[[], None] | None = None  # told after either moved
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, timeout: float = 5.0) -> None:
@@ -359,6 +378,8 @@ class Follower:
         if now is not None and (self.now is None or now > self.now):
             self.now = now
         self.version = max(self.version, version)
+        if self.on_change is not None:
+            self.on_change()
 
     def _read(self, data: bytes) -> None:
         """One message; anything else on the channel (someone's PUBLISH by hand) is ignored."""

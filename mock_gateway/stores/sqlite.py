@@ -16,7 +16,6 @@ under `sha256:` of its key, with its redacted label for views.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import sqlite3
@@ -33,12 +32,12 @@ from ..core.journal import DeliveryLog, Journal
 from ..core.scenarios import Effects, ScenarioBook, rule_from_json
 from ..settings import ConfigError, Settings
 from .memory import MemoryAccounts, MemoryBlobs, MemoryEvents, MemoryJobs, MemoryStore
+from .records import digest
 
 log = logging.getLogger("mock_gateway.state")
 
 FLUSH_SECONDS = 0.25  # the longest a journal or delivery-log line waits for its commit
 SCHEMA_VERSION = 1
-DIGEST = "sha256:"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -81,11 +80,6 @@ _EVENT_UPSERT = (
     "status, final, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _MAX_DUE = 1e300  # how a held event's infinite due time is written
-
-
-def digest(key: str) -> str:
-    """How a key is kept: never the key itself."""
-    return DIGEST + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class _Changes:
@@ -145,7 +139,7 @@ class SqliteAccounts(MemoryAccounts):
     def get(self, key: str, default: Any = None, /) -> Any:
         return dict.get(self, self._digest(key), default)
 
-    def put(self, account: Account) -> None:
+    def put(self, account: Account, *, balance: bool = True) -> None:
         if dict.get(self, account.key) is not account:  # a new account: still its raw key
             account.key = self._digest(account.key)
         self[account.key] = account
@@ -356,6 +350,7 @@ class SqliteBlobs(MemoryBlobs):
 class SqliteStore(MemoryStore):
     kind = "sqlite"
     durable = True
+    shared = False
 
     # The memory store's parts, each noting its changes; loaded in place of its own.
     accounts: SqliteAccounts

@@ -1,0 +1,958 @@
+"""The shared store (`--store redis://HOST:PORT/DB`): one gateway across many processes.
+
+Every process keeps the memory store's parts as a cache and Redis holds the truth, under
+the namespace's keys (redis_atoms.py lists them; the rest are named below). What must be
+exact across processes is one script in Redis (charging, refunding, rate-limit windows, a
+counted rule's uses, claiming scheduled work); everything else is plain writes.
+
+What a request costs, so that the hot path stays cheap (DESIGN.md, "Next shape"):
+- a status poll of a settled job it has seen: no round trip (a job's plan never changes
+  once its input is settled); of a job not seen yet or still unsettled: one HGETALL;
+- a submit: the submit script (charge and write the job at once), then one pipeline with
+  its scheduled work, before the answer;
+- a rate-limited key: one more script per request; a counted scenario rule: one per use;
+- journal and delivery-log lines: none, they leave in the next pipeline (within
+  FLUSH_SECONDS), numbered by Redis so every process's lines share one sequence;
+- keys, rules and the clock: none; processes hear of changes on the `changes` channel
+  (`Follower`) and reload them then. The process that made a change sees it at once;
+  another within a pub/sub hop (an unknown key asks Redis before answering 401).
+
+Control calls (keys, rules, reset, the journal and the other listings) use a blocking
+client: they are rare, and a blocking call keeps the service's control methods as they are.
+
+More keys, all under `{<ns>}`:
+
+    keys         hash: account digest -> its settings (JSON; never the key itself)
+    gone         hash: digest -> label of deleted keys (their jobs still show it)
+    rules        hash: rule id -> its body (a key in it as its digest)
+    rule_number  the last rule number given
+    jobs         sorted set: request id by created_at (the listing, newest first)
+    event:<id>   a pending event (JSON); held callbacks in `held` (request id -> event id)
+    event_ids    the last event id given (blocks of IDS_BLOCK per process)
+    callbacks    the last callback number given (delivery ids; a reset starts it again)
+    journal      list of JSON lines; `journal:n` numbers them
+    deliveries   list of JSON entries; `deliveries:n` numbers them, `deliveries:dropped`
+    blob:<hash>  an input picture's bytes
+    epoch        bumped by a reset: every process drops its caches when it moves
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import functools
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import redis
+import redis.asyncio
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ..core.accounts import Account, RateLimit, redact
+from ..core.errors import (
+    InsufficientBalance,
+    InvalidParameters,
+    RateLimited,
+    StoreUnavailable,
+    Unauthorized,
+)
+from ..core.events import HELD, Pending
+from ..core.jobs import Job
+from ..core.journal import DeliveryLog, Journal
+from ..core.scenarios import NO_EFFECTS, Effects, ScenarioBook, rule_from_json
+from ..settings import ConfigError, Settings
+from .memory import MemoryAccounts, MemoryBlobs, MemoryEvents, MemoryJobs
+from .records import digest, job_fields, job_from_fields
+from .redis_atoms import Atomics, Follower, from_micro, to_micro
+
+if TYPE_CHECKING:
+    from ..core.catalog import Model
+    from ..gateway import Gateway
+
+log = logging.getLogger("mock_gateway.state")
+T = TypeVar("T")
+
+FLUSH_SECONDS = 0.05  # the longest a queued write (a log line, a finished event) waits
+POLL_SECONDS = 0.05  # how often a process looks for due work others scheduled
+IDS_BLOCK = 1000  # event ids and callback numbers a process takes from Redis at a time
+SETTLE_WAIT_SECONDS = 30.0  # how long a poll on another process waits for a fetched input
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+# Journal and delivery-log lines, numbered in Redis so all processes share one sequence.
+# ARGV: the kept size (0: all), then lines without their number: a JSON array for the
+# journal ("[" + n + "," + the rest), an object for the log ({"n": n, + the rest}).
+_LOG = """
+local n = tonumber(redis.call('INCRBY', KEYS[2], #ARGV - 1)) - (#ARGV - 1)
+for i = 2, #ARGV do
+  local line = ARGV[i]
+  local open = string.sub(line, 1, 1)
+  local rest = string.sub(line, 2)
+  local sep = (rest == ']' or rest == '}') and '' or ','
+  if open == '[' then
+    redis.call('RPUSH', KEYS[1], '[' .. (n + i - 1) .. sep .. rest)
+  else
+    redis.call('RPUSH', KEYS[1], '{"n":' .. (n + i - 1) .. sep .. rest)
+  end
+end
+local size = tonumber(ARGV[1])
+if size > 0 then
+  local over = redis.call('LLEN', KEYS[1]) - size
+  if over > 0 then
+    redis.call('LTRIM', KEYS[1], over, -1)
+    redis.call('INCRBY', KEYS[3], over)
+  end
+end
+return n
+"""
+
+# A held callback falls due: KEYS held, due; ARGV request id, instant.
+_RELEASE = """
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if not id then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], id)
+return 1
+"""
+
+
+def _sync(call: Callable[[], T]) -> T:
+    """A blocking call to Redis; Redis gone is a 503 StoreUnavailable, never a 500."""
+    try:
+        return call()
+    except UNREACHABLE as e:
+        raise StoreUnavailable(f"the shared store does not answer ({type(e).__name__})") from e
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def event_text(e: Pending) -> str:
+    return json.dumps(
+        [
+            e.event_id,
+            e.kind,
+            None if e.due == HELD else e.due,
+            e.request_id,
+            e.at,
+            e.delivery_id,
+            base64.b64encode(e.payload).decode(),
+            e.status,
+            e.final,
+            e.attempt,
+        ]
+    )
+
+
+def event_from(text: str | bytes) -> Pending:
+    i, kind, due, rid, at, delivery_id, payload, status, final, attempt = json.loads(text)
+    due = HELD if due is None else due
+    return Pending(
+        i, kind, due, rid, at, delivery_id, base64.b64decode(payload), status, final, attempt
+    )
+
+
+class _Ids:
+    """Numbers unique across processes, taken from a Redis counter IDS_BLOCK at a time."""
+
+    def __init__(self, store: RedisStore, name: str) -> None:
+        self._store, self._name = store, name
+        self._next = self._end = 0
+
+    def take(self) -> int:
+        if self._next >= self._end:
+            store = self._store
+            end = _sync(lambda: store.db.incrby(store.key(self._name), IDS_BLOCK))
+            self._next, self._end = int(end) - IDS_BLOCK + 1, int(end) + 1
+        self._next += 1
+        return self._next - 1
+
+    def forget(self) -> None:
+        self._next = self._end = 0
+
+
+class RedisAccounts(MemoryAccounts):
+    """The keys' settings by digest, as last loaded; balances live in Redis only."""
+
+    def __init__(self, store: RedisStore) -> None:
+        super().__init__()
+        self._store = store
+        self._digests: dict[str, str] = {}
+        self.gone: dict[str, str] = {}
+
+    def _digest(self, key: str) -> str:
+        found = self._digests.get(key)
+        if found is None:
+            if len(self._digests) > 4096:
+                self._digests.clear()
+            found = self._digests[key] = digest(key)
+        return found
+
+    def get(self, key: str, default: Any = None, /) -> Any:
+        found = dict.get(self, self._digest(key))
+        if found is None and self._store.stale():  # a key made on another process just now
+            found = dict.get(self, self._digest(key))
+        return found if found is not None else default
+
+    def put(self, account: Account, *, balance: bool = True) -> None:
+        if dict.get(self, account.key) is not account:
+            account.key = self._digest(account.key)
+        account.window = None  # counted in Redis (RedisStore.admit)
+        self[account.key] = account
+        store = self._store
+        settings = {
+            "label": account.label,
+            "models": sorted(account.models) if account.models is not None else None,
+            "rate_limit": (
+                [account.rate_limit.requests, account.rate_limit.per_seconds]
+                if account.rate_limit
+                else None
+            ),
+            "api_generation": account.api_generation,
+        }
+        try:
+            micro = to_micro(account.balance_usd) if balance else None
+        except ValueError as e:
+            raise InvalidParameters(f"balance_usd: {e}", field="balance_usd") from None
+
+        def write(pipe: Any) -> None:
+            pipe.hset(store.key("keys"), account.key, json.dumps(settings))
+            pipe.hdel(store.key("gone"), account.key)
+            pipe.delete(store.key("hits", account.key))  # a new limit starts a new window
+            if micro is not None:
+                pipe.set(store.key("wallet", account.key), micro)
+
+        store.write(write)
+
+    def delete(self, key: str) -> bool:
+        kept = self._digest(key)
+        store = self._store
+        store.stale()
+        account = self.pop(kept, None)
+        if account is None:
+            return False
+        self.gone[kept] = account.label
+
+        def write(pipe: Any) -> None:
+            pipe.hdel(store.key("keys"), kept)
+            pipe.delete(store.key("wallet", kept), store.key("hits", kept))
+            pipe.hset(store.key("gone"), kept, account.label)
+
+        store.write(write)
+        return True
+
+    def label(self, key: str) -> str:
+        account = dict.get(self, key)
+        if account is not None:
+            return str(account.label)
+        return self.gone.get(key) or redact(key)
+
+    def balance(self, account: Account) -> Decimal:
+        """The wallet as Redis has it now."""
+        store = self._store
+        micro = _sync(lambda: store.db.get(store.key("wallet", account.key)))
+        return from_micro(int(micro)) if micro is not None else account.balance_usd
+
+    def load(self, settings: dict[bytes, bytes], gone: dict[bytes, bytes]) -> None:
+        self.clear()
+        for name, text in settings.items():
+            v = json.loads(text)
+            limit = RateLimit(*v["rate_limit"]) if v["rate_limit"] else None
+            models = frozenset(v["models"]) if v["models"] is not None else None
+            account = Account(name.decode(), Decimal(0), models, limit, v["api_generation"])
+            account.window = None
+            account.label = v["label"]
+            self[account.key] = account
+        self.gone = {k.decode(): v.decode() for k, v in gone.items()}
+
+
+class RedisJobs(MemoryJobs):
+    """The jobs this process has seen; `fetch` brings in the others' from Redis."""
+
+    def __init__(self, store: RedisStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def add(self, job: Job) -> None:
+        self[job.request_id] = job  # written by the submit script; indexed by `accepted`
+        created = job.created_at
+        self._store.queue(
+            lambda pipe: pipe.zadd(self._store.key("jobs"), {job.request_id: created})
+        )
+
+    def save(self, job: Job) -> None:
+        fields = job_fields(job)
+        store = self._store
+        store.queue(lambda pipe: pipe.hset(store.key("job", job.request_id), mapping=fields))
+
+    async def fetch(self, request_id: str, now: float) -> None:
+        """Have the job current in this process's cache, if Redis has it: a settled job
+        never changes again; an unsettled one is read again, and once it is due, waited
+        for (its input is being fetched by the process that accepted it)."""
+        job = dict.get(self, request_id)
+        if job is not None and job.settled:
+            return
+        store = self._store
+        deadline = time.monotonic() + SETTLE_WAIT_SECONDS
+        while True:
+            fields = await store.atoms.fields(request_id)
+            if not fields:
+                self.pop(request_id, None)
+                return
+            job = job_from_fields(fields, store.models)
+            self[request_id] = job
+            if job.settled or now < job.ended_at or store.fetching(request_id):
+                return
+            if time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.05)
+
+    def newest_first(self) -> Iterator[Job]:
+        store = self._store
+        ids = _sync(lambda: store.db.zrevrange(store.key("jobs"), 0, -1))
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+
+            def read(pipe: Any, part: list[bytes] = part) -> None:
+                for rid in part:
+                    pipe.hgetall(store.key("job", rid.decode()))
+
+            for fields in store.read(read):
+                if fields:
+                    yield job_from_fields(fields, store.models)
+
+    def __len__(self) -> int:
+        store = self._store
+        return int(_sync(lambda: store.db.zcard(store.key("jobs"))))
+
+
+class RedisBlobs(MemoryBlobs):
+    def __init__(self, store: RedisStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def get(self, name: str, default: Any = None, /) -> Any:
+        found = dict.get(self, name)
+        if found is None:
+            store = self._store
+            found = _sync(lambda: store.db.get(store.key("blob", name)))
+            if found is not None:
+                self[name] = found
+        return found if found is not None else default
+
+    def put(self, name: str, data: bytes) -> None:
+        if name not in self:
+            self[name] = data
+            store = self._store
+            store.queue(lambda pipe: pipe.set(store.key("blob", name), data, nx=True))
+
+
+class RedisRules(ScenarioBook):
+    """The rules as last loaded; a counted rule's uses are taken in Redis (`shared_effects`)."""
+
+    def __init__(self, store: RedisStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def add(self, body: dict[str, Any]) -> Any:
+        store = self._store
+        match = body.get("match") or {}
+        label = None
+        if match.get("key"):  # rules match accounts by their kept key: the digest
+            label = redact(match["key"])
+            body = {**body, "match": {**match, "key": store.accounts._digest(match["key"])}}
+        self.next_number = int(_sync(lambda: store.db.incr(store.key("rule_number"))))
+        rule = super().add(body)
+        rule.key_label = label
+        kept = {**body, "key_label": label} if label else body
+
+        def write(pipe: Any) -> None:
+            pipe.hset(store.key("rules"), rule.rule_id, json.dumps(kept))
+            if rule.times is not None:
+                pipe.set(store.key("rule", rule.rule_id, "left"), rule.times)
+
+        store.write(write)
+        return rule
+
+    def remove(self, rule_id: str) -> bool:
+        store = self._store
+        removed = int(_sync(lambda: store.db.hdel(store.key("rules"), rule_id)))
+        store.write(lambda pipe: pipe.delete(store.key("rule", rule_id, "left")))
+        return removed > 0
+
+    def clear(self) -> None:
+        super().clear()
+        store = self._store
+        if store.loaded:  # a reset clears Redis itself
+            store.write(lambda pipe: pipe.delete(store.key("rules"), store.key("rule_number")))
+
+    def load(self, bodies: dict[bytes, bytes], left: dict[str, int]) -> None:
+        self.rules = []
+        for rule_id in sorted((k.decode() for k in bodies), key=_rule_order):
+            body = json.loads(bodies[rule_id.encode()])
+            rule = rule_from_json(rule_id, body)
+            rule.key_label = body.get("key_label")
+            if rule.times is not None:
+                rule.times = left.get(rule_id, 0)
+            self.rules.append(rule)
+
+    def refresh_counts(self) -> None:
+        counted = [r for r in self.rules if r.times is not None]
+        if counted:
+            store = self._store
+            lefts = _sync(
+                lambda: store.db.mget([store.key("rule", r.rule_id, "left") for r in counted])
+            )
+            for rule, left in zip(counted, lefts, strict=True):
+                rule.times = int(left or 0)
+
+    async def shared_effects(
+        self, key: str, model_id: str | None, text: str | None, endpoint: str
+    ) -> Effects:
+        """effects_for, with each counted rule's use taken in Redis: a rule with `times = 3`
+        fires three times across all processes."""
+        if not self.rules:
+            return NO_EFFECTS
+        out = Effects()
+        for rule in self.rules:
+            if rule.times == 0 or not rule.match.fits(key, model_id, text, endpoint):
+                continue
+            if rule.probability is not None and self.rng.random() >= rule.probability:
+                continue
+            if rule.times is not None:
+                if not await self._store.atoms.use(rule.rule_id):
+                    rule.times = 0  # used up elsewhere: no round trip for it any more
+                    continue
+                rule.times = max(0, rule.times - 1)
+            out.merge(rule.effects)
+        return out
+
+
+def _rule_order(rule_id: str) -> tuple[int, str]:
+    number = rule_id.rpartition("-")[2]
+    return (int(number) if number.isdigit() else 0, rule_id)
+
+
+class RedisJournal(Journal):
+    def __init__(self, store: RedisStore, size: int) -> None:
+        super().__init__(size)
+        self._store = store
+
+    def record(self, *fields: Any) -> None:
+        if self._size:
+            time_, method, path, status, key, model_id, request_id, rules, fault = fields
+            line = json.dumps(
+                [time_, method, path, status, key, model_id, request_id, list(rules), fault]
+            )
+            self._store.log_line("journal", line)
+
+    def entries(self, *, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        self._entries.clear()
+        for text in self._store.read_list("journal"):
+            e = json.loads(text)
+            self._entries.append((*e[:8], tuple(e[8]), e[9]))
+        return super().entries(since=since, limit=limit)
+
+    def __len__(self) -> int:
+        store = self._store
+        return int(_sync(lambda: store.db.llen(store.key("journal"))))
+
+
+class RedisDeliveries(DeliveryLog):
+    def __init__(self, store: RedisStore, size: int) -> None:
+        super().__init__(size)
+        self._store = store
+        self._size = size
+        self._numbers = _Ids(store, "callbacks")
+
+    def new_delivery_id(self, request_id: str) -> str:
+        return f"dlv_{self._numbers.take():06d}_{request_id[-12:]}"
+
+    def append(self, entry: dict[str, Any]) -> dict[str, Any]:
+        self._store.log_line("deliveries", json.dumps(entry))
+        return entry
+
+    def page(
+        self, request_id: str | None = None, since: int = 0, limit: int | None = None
+    ) -> dict[str, Any]:
+        store = self._store
+        self._entries.clear()
+        self.evicted = 0
+        for text in store.read_list("deliveries"):
+            DeliveryLog.load(self, json.loads(text))
+        dropped = _sync(lambda: store.db.get(store.key("deliveries", "dropped")))
+        self.evicted = int(dropped or 0)
+        number = _sync(lambda: store.db.get(store.key("deliveries", "n")))
+        self.next_n = max(self.next_n, int(number or 0) + 1)
+        return super().page(request_id, since, limit)
+
+    def clear(self) -> None:
+        super().clear()
+        self._numbers.forget()
+
+    def __len__(self) -> int:
+        store = self._store
+        return int(_sync(lambda: store.db.llen(store.key("deliveries"))))
+
+
+class RedisEvents:
+    """Scheduled work in Redis; this process runs what it claimed (`pull`), from a local
+    heap the dispatcher reads as it reads the memory store's."""
+
+    def __init__(self, store: RedisStore) -> None:
+        self._store = store
+        self.local = MemoryEvents()  # the events this process claimed and has not finished
+        self._ids = _Ids(store, "event_ids")
+        self.owner = ""  # set once the process has joined
+
+    def new_id(self) -> int:
+        return self._ids.take()
+
+    def add(self, event: Pending) -> Pending:
+        store, text = self._store, event_text(event)
+
+        def write(pipe: Any) -> None:
+            pipe.set(store.key("event", str(event.event_id)), text)
+            pipe.sadd(store.key("events"), event.event_id)
+            if event.due == HELD:
+                pipe.hset(store.key("held"), event.request_id, event.event_id)
+            else:
+                pipe.zadd(store.key("due"), {str(event.event_id): event.due})
+
+        store.queue(write)
+        return event
+
+    @property
+    def next_due(self) -> float | None:
+        return self.local.next_due
+
+    def take_due(self, now: float) -> list[Pending]:
+        return self.local.take_due(now)
+
+    def _finisher(self, name: str) -> Callable[[Any], None]:
+        """The write that lets go of this process's claim on an event."""
+        store = self._store
+
+        def write(pipe: Any) -> None:
+            store.script(pipe, store.atoms._finish, store.atoms._work, [name, self.owner])
+
+        return write
+
+    def done(self, event: Pending) -> None:
+        self.local.done(event)
+        store, name = self._store, str(event.event_id)
+        finish = self._finisher(name)
+
+        def write(pipe: Any) -> None:
+            finish(pipe)
+            pipe.delete(store.key("event", name))
+            pipe.srem(store.key("events"), name)
+
+        store.queue(write)
+
+    def release(self, request_id: str, at: float) -> Pending | None:
+        store = self._store
+        keys = [store.key("held"), store.key("due")]
+        store.queue(
+            lambda pipe: store.script(pipe, store.release_script, keys, [request_id, repr(at)])
+        )
+        return None
+
+    async def pull(self, now: float, lease_ms: int) -> int:
+        """Claim what is due by `now` (and what a dead process left), with the jobs it is
+        about; the number claimed."""
+        store = self._store
+        ids = await store.atoms.claim(now, self.owner, lease_ms)
+        if not ids:
+            return 0
+        texts = await store.atoms.values([store.key("event", i) for i in ids])
+        for event_id, text in zip(ids, texts, strict=True):
+            if text is None:  # a reset removed it meanwhile: nothing to do but let go
+                store.queue(self._finisher(event_id))
+                continue
+            event = event_from(text)
+            event.due = min(event.due, now)  # a released held callback: due now
+            await store.jobs.fetch(event.request_id, now)
+            self.local.add(event)
+        return len(ids)
+
+    def pending(self) -> list[Pending]:
+        store = self._store
+        store.flush_now()
+        ids = _sync(lambda: store.db.smembers(store.key("events")))
+        names = [store.key("event", i.decode()) for i in ids]
+        texts = _sync(lambda: store.db.mget(names)) if names else []
+        events = [event_from(t) for t in texts if t is not None]
+        return sorted(events, key=lambda e: (e.due, e.event_id))
+
+    def clear(self) -> None:
+        self.local.clear()
+        self._ids.forget()
+
+    def __len__(self) -> int:
+        store = self._store
+        return int(_sync(lambda: store.db.scard(store.key("events"))))
+
+
+class RedisStore:
+    kind = "redis"
+    durable = True  # the answer to a submit waits for its writes (`committed`)
+    shared = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.store or ""
+        self.settings = settings
+        self.models: dict[str, Model] = dict(settings.models)
+        try:
+            self.db: Any = redis.Redis.from_url(
+                self.url, socket_timeout=5, socket_connect_timeout=2
+            )
+            self.atoms = Atomics(self.db, settings.namespace)  # the asyncio one from `start`
+        except ValueError as e:
+            raise ConfigError(f"store {_shown(self.url)}: {e}") from None
+        self.ns = self.atoms.ns
+        self.loaded = False
+        self.release_script = self.db.register_script(_RELEASE)
+        self._log_script = self.db.register_script(_LOG)
+        self._outbox: list[Callable[[Any], None]] = []
+        self._lines: dict[str, list[str]] = {"journal": [], "deliveries": []}
+        self._flushing: asyncio.Task[None] | None = None
+        self._waiters: list[asyncio.Future[None]] = []
+        self.accounts = RedisAccounts(self)
+        self.jobs = RedisJobs(self)
+        self.rules = RedisRules(self)
+        self.journal = RedisJournal(self, settings.journal_size)
+        self.deliveries = RedisDeliveries(self, settings.journal_size)
+        self.events = RedisEvents(self)
+        self.blobs = RedisBlobs(self)
+        self.follower: Follower | None = None
+        self.gateway: Gateway | None = None
+        self._version = -1  # of keys and rules as loaded
+        self._epoch: int | None = None
+        try:
+            self.db.ping()
+            self.number = int(self.db.incr(self.key("processes")))
+        except UNREACHABLE as e:
+            raise ConfigError(
+                f"store {_shown(self.url)}: Redis does not answer ({e}); start it first "
+                "(e.g. `redis-server --port 6379`)"
+            ) from None
+        self.incarnation = self.number - 1  # the first process sets the namespace up
+        self.events.owner = f"{self.number}"
+        if self.incarnation:
+            self.reload()
+        self.loaded = True
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.ns, *parts))
+
+    # -- starting and stopping (needs the event loop) -------------------------------------
+
+    async def start(self, gateway: Gateway) -> None:
+        """Connect the asyncio client and follow the shared clock and config."""
+        self.gateway = gateway
+        client = redis.asyncio.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=2)
+        self.atoms = Atomics(client, self.settings.namespace)
+        self.follower = Follower(self.atoms)
+        self.follower.on_change = self._heard
+        await self.follower.start()
+
+    def _heard(self) -> None:
+        follower, gateway = self.follower, self.gateway
+        if follower is None or gateway is None:
+            return
+        if follower.now is not None:
+            gateway.clock.restore(max(follower.now, gateway.clock.state()))
+
+    async def stop(self) -> None:
+        if self.follower is not None:
+            await self.follower.stop()
+        with contextlib.suppress(StoreUnavailable):
+            await self.flush()
+        with contextlib.suppress(*UNREACHABLE):
+            await self.atoms.client.aclose()
+
+    # -- reading what others changed --------------------------------------------------------
+
+    def stale(self) -> bool:
+        """Reload keys and rules if another process changed them; whether it did."""
+        version = int(_sync(lambda: self.db.get(self.key("version"))) or 0)
+        if version == self._version:
+            return False
+        self.reload()
+        return True
+
+    def follow(self) -> None:
+        """Cheap, at every gateway call: reload when the channel said something changed."""
+        follower = self.follower
+        if follower is not None and follower.version != self._version:
+            self.reload()
+
+    def reload(self) -> None:
+        def read(pipe: Any) -> None:
+            pipe.get(self.key("version"))
+            pipe.get(self.key("epoch"))
+            pipe.hgetall(self.key("keys"))
+            pipe.hgetall(self.key("gone"))
+            pipe.hgetall(self.key("rules"))
+
+        version, epoch, keys, gone, rules = self.read(read)
+        ids = [k.decode() for k in rules]
+        lefts = (
+            _sync(lambda: self.db.mget([self.key("rule", i, "left") for i in ids])) if ids else []
+        )
+        self.accounts.load(keys, gone)
+        self.rules.load(
+            rules, {i: int(v) for i, v in zip(ids, lefts, strict=True) if v is not None}
+        )
+        self._version = int(version or 0)
+        epoch = int(epoch or 0)
+        if self._epoch is not None and epoch != self._epoch:  # another process reset it
+            MemoryJobs.clear(self.jobs)
+            self.events.clear()
+            self.deliveries.clear()
+            self.blobs.clear()
+            if self.gateway is not None:
+                self.gateway.forget()
+        self._epoch = epoch
+
+    def fetching(self, request_id: str) -> bool:
+        """Whether this process is fetching the job's input (it settles it then)."""
+        return self.gateway is not None and request_id in self.gateway._inputs
+
+    # -- the gateway's shared steps ---------------------------------------------------------
+
+    async def admit(self, account: Account, now: float) -> None:
+        limit = account.rate_limit
+        if limit is not None:
+            wait = await self.atoms.admit(account.key, limit.requests, limit.per_seconds, now)
+            if wait:
+                raise RateLimited(wait)
+
+    async def submit(self, gateway: Gateway, account: Account, model: Model, *plan: Any) -> Job:
+        """Charge and keep the job in one script (draw another id if it is taken)."""
+        while True:
+            job = gateway.plan(account, model, *plan)
+            code = await self.atoms.accept(
+                account.key, model.price_usd, job.request_id, job_fields(job)
+            )
+            if code == 1:
+                break
+            if code == 0:
+                raise InsufficientBalance()
+            if code == -2:
+                raise Unauthorized()
+        gateway.accepted(job)
+        if model.input_field == "image_url":
+            self.jobs.save(job)  # its input, known now or being fetched
+        return job
+
+    async def effects(
+        self, key: str, model_id: str | None, text: str | None, endpoint: str
+    ) -> Effects:
+        return await self.rules.shared_effects(key, model_id, text, endpoint)
+
+    async def fetch(self, request_id: str, now: float) -> None:
+        await self.jobs.fetch(request_id, now)
+
+    def refresh(self) -> None:
+        self.stale()
+        self.rules.refresh_counts()
+
+    def load_job(self, request_id: str) -> None:
+        fields = _sync(lambda: self.db.hgetall(self.key("job", request_id)))
+        if fields:
+            self.jobs[request_id] = job_from_fields(fields, self.models)
+
+    def balance(self, account: Account) -> Decimal:
+        return self.accounts.balance(account)
+
+    def health(self) -> dict[str, Any]:
+        """The store's URL (no password), namespace and process number; whether Redis
+        answers now (health itself always answers)."""
+        try:
+            answers = bool(self.db.ping())
+        except UNREACHABLE:
+            answers = False
+        return {
+            "url": _shown(self.url),
+            "namespace": self.settings.namespace,
+            "process": self.number,
+            "answers": answers,
+        }
+
+    def refund(self, job: Job) -> Any:
+        return self.atoms.refund(job.key, job.request_id)
+
+    async def advance(self, gateway: Gateway, seconds: float) -> float:
+        """Move the shared clock; return once the work due by then is done, wherever."""
+        new = await self.atoms.advance(seconds, gateway.clock.state())
+        gateway.clock.restore(max(new, gateway.clock.state()))
+        now = gateway.now()
+        while True:
+            await self.run_due(gateway)
+            await self.flush()
+            idle = not gateway.dispatcher.running and not gateway._inputs
+            if idle and not await self.atoms.busy(now):
+                return now
+            await asyncio.sleep(0.01)
+
+    async def run_due(self, gateway: Gateway) -> None:
+        lease_ms = int(self.settings.claim_lease_seconds * 1000)
+        await self.events.pull(gateway.now(), lease_ms)
+        gateway.catch_up()
+        if gateway.dispatcher.running:
+            await asyncio.sleep(0)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, command: Callable[[Any], None]) -> None:
+        """A control change, written before the call returns; every process hears of it."""
+        pipe = self.db.pipeline(transaction=True)
+        command(pipe)
+        pipe.incr(self.key("version"))
+        _sync(pipe.execute)
+        version = int(_sync(lambda: self.db.get(self.key("version"))) or 0)
+        _sync(lambda: self.db.publish(self.key("changes"), f"version {version}"))
+        self._version = version
+
+    def read(self, command: Callable[[Any], None]) -> list[Any]:
+        pipe = self.db.pipeline(transaction=False)
+        command(pipe)
+        return list(_sync(pipe.execute))
+
+    def read_list(self, name: str) -> list[bytes]:
+        self.flush_now()
+        return list(_sync(lambda: self.db.lrange(self.key(name), 0, -1)))
+
+    @staticmethod
+    def script(pipe: Any, script: Any, keys: list[str], args: list[Any]) -> None:
+        pipe.scripts.add(script)
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+
+    def queue(self, command: Callable[[Any], None]) -> None:
+        """A write that leaves with the next flush (before a submit is answered)."""
+        self._outbox.append(command)
+        self._soon()
+
+    def log_line(self, name: str, line: str) -> None:
+        self._lines[name].append(line)
+        self._soon()
+
+    def _soon(self) -> None:
+        if self._flushing is None and self.gateway is not None:
+            with contextlib.suppress(RuntimeError):  # no loop: written by the next flush
+                self._flushing = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        try:
+            await asyncio.sleep(FLUSH_SECONDS)
+            self._flushing = None
+            await self.flush()
+        except StoreUnavailable:
+            log.warning("the shared store does not answer: writes wait for it")
+        finally:
+            self._flushing = None
+
+    def _take(self) -> tuple[list[Callable[[Any], None]], dict[str, list[str]]]:
+        outbox, self._outbox = self._outbox, []
+        lines, self._lines = self._lines, {"journal": [], "deliveries": []}
+        return outbox, lines
+
+    def _put_back(self, outbox: list[Callable[[Any], None]], lines: dict[str, list[str]]) -> None:
+        self._outbox[:0] = outbox
+        for name, kept in lines.items():
+            self._lines[name][:0] = kept
+
+    def _fill(
+        self, pipe: Any, outbox: list[Callable[[Any], None]], lines: dict[str, list[str]]
+    ) -> None:
+        for command in outbox:
+            command(pipe)
+        size = self.settings.journal_size
+        for name, kept in lines.items():
+            if kept:
+                keys = [self.key(name), self.key(name, "n"), self.key(name, "dropped")]
+                self.script(pipe, self._log_script, keys, [size if name == "journal" else 0, *kept])
+
+    async def flush(self) -> None:
+        """Send every queued write in one pipeline; kept for the next try if Redis is gone."""
+        outbox, lines = self._take()
+        if not outbox and not any(lines.values()):
+            return
+        pipe = self.atoms.client.pipeline(transaction=False)
+        self._fill(pipe, outbox, lines)
+        try:
+            await pipe.execute()
+        except UNREACHABLE as e:
+            self._put_back(outbox, lines)
+            raise StoreUnavailable(f"the shared store does not answer ({type(e).__name__})") from e
+
+    def flush_now(self) -> None:
+        """The queued writes, sent with the blocking client (before a control read)."""
+        outbox, lines = self._take()
+        if not outbox and not any(lines.values()):
+            return
+        pipe = self.db.pipeline(transaction=False)
+        self._fill(pipe, outbox, lines)
+        try:
+            pipe.execute()
+        except UNREACHABLE as e:
+            self._put_back(outbox, lines)
+            raise StoreUnavailable(f"the shared store does not answer ({type(e).__name__})") from e
+
+    # -- the Store protocol ------------------------------------------------------------------
+
+    def clock_state(self) -> float | None:
+        value = _sync(lambda: self.db.get(self.key("now")))
+        return float(value) if value is not None else None
+
+    def save_clock(self, value: float) -> None:
+        # The first process's clock becomes everyone's; a reset leaves it as it is.
+        _sync(lambda: self.db.set(self.key("now"), repr(value), nx=True))
+
+    def commit(self) -> None:
+        self._soon()
+
+    async def committed(self) -> None:
+        await self.flush()
+
+    def clear(self) -> None:
+        """A reset: everything in the namespace but the clock, the process count and the
+        numbers that never start again (journal, delivery log, events); every process
+        drops its caches when it hears of the new epoch."""
+        self._take()
+        keep = {
+            self.key(k)
+            for k in ("now", "processes", "journal:n", "deliveries:n", "event_ids", "epoch")
+        }
+        found = _sync(lambda: list(self.db.scan_iter(match=self.key("*"), count=1000)))
+        names = [n for n in found if n.decode() not in keep]
+        for chunk in range(0, len(names), 1000):
+            part = names[chunk : chunk + 1000]
+            _sync(functools.partial(self.db.unlink, *part))
+        self.accounts.clear()
+        self.accounts.gone.clear()
+        MemoryJobs.clear(self.jobs)
+        self.rules.rules = []
+        self.events.clear()
+        self.deliveries.clear()
+        self.blobs.clear()
+        self._epoch = int(_sync(lambda: self.db.incr(self.key("epoch"))))
+
+    def close(self) -> None:
+        with contextlib.suppress(StoreUnavailable):
+            self.flush_now()
+        self.db.close()
+
+
+def _shown(url: str) -> str:
+    """The URL without a password (redis://user:secret@host: the secret is never shown)."""
+    head, at, tail = url.rpartition("@")
+    return f"{head.split('//')[0]}//…@{tail}" if at else url
