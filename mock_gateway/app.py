@@ -148,14 +148,20 @@ async def _shared_runner(app: web.Application) -> AsyncIterator[None]:
     store = cast(SharedStore, service.store)
     await store.start(gateway)
 
+    stopping = asyncio.Event()
+
     async def run() -> None:
-        while True:
+        # A flag as well as the cancel: redis-py may turn a cancel that lands inside one of
+        # its reads into a connection error (a 503 here), and the loop would go on.
+        while not stopping.is_set():
             with contextlib.suppress(StoreUnavailable):  # Redis away: try again next time
                 await store.run_due(gateway)
-            await asyncio.sleep(POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), POLL_SECONDS)
 
     task = asyncio.create_task(run())
     yield
+    stopping.set()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

@@ -80,6 +80,7 @@ T = TypeVar("T")
 
 FLUSH_SECONDS = 0.05  # the longest a queued write (a log line, a finished event) waits
 POLL_SECONDS = 0.05  # how often a process looks for due work others scheduled
+POOL_SIZE = 32  # connections to Redis per process (the pub/sub one aside)
 IDS_BLOCK = 1000  # event ids and callback numbers a process takes from Redis at a time
 SETTLE_WAIT_SECONDS = 30.0  # how long a poll on another process waits for a fetched input
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -657,7 +658,16 @@ class RedisStore:
     async def start(self, gateway: Gateway) -> None:
         """Connect the asyncio client and follow the shared clock and config."""
         self.gateway = gateway
-        client = redis.asyncio.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=2)
+        # A bounded pool: a burst of requests waits for a connection (as a burst waits for
+        # the CPU anyway) instead of opening one each, which would run out of descriptors.
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            self.url,
+            max_connections=POOL_SIZE,
+            timeout=5,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+        )
+        client = redis.asyncio.Redis(connection_pool=pool)
         self.atoms = Atomics(client, self.settings.namespace)
         self.follower = Follower(self.atoms)
         self.follower.on_change = self._heard
@@ -930,7 +940,15 @@ class RedisStore:
         self._take()
         keep = {
             self.key(k)
-            for k in ("now", "processes", "journal:n", "deliveries:n", "event_ids", "epoch")
+            for k in (
+                "now",
+                "processes",
+                "journal:n",
+                "deliveries:n",
+                "event_ids",
+                "epoch",
+                "version",
+            )
         }
         found = _sync(lambda: list(self.db.scan_iter(match=self.key("*"), count=1000)))
         names = [n for n in found if n.decode() not in keep]

@@ -361,6 +361,7 @@ class Follower:
         self.version = 0
         self.connected = asyncio.Event()
         self.on_change: Callable[[], None] | None = None  # told after either moved
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, timeout: float = 5.0) -> None:
@@ -370,6 +371,7 @@ class Follower:
         await asyncio.wait_for(asyncio.shield(self.connected.wait()), timeout)
 
     async def stop(self) -> None:
+        self._stopping = True  # a cancel redis-py turned into a connection error ends it too
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -393,7 +395,7 @@ class Follower:
             pass
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             pubsub = self.atoms.client.pubsub()
             try:
                 await pubsub.subscribe(self.atoms._key("changes"))
