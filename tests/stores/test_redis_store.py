@@ -126,9 +126,7 @@ async def test_1000_concurrent_submits_against_a_balance_for_600_accept_exactly_
     a, b = pair
     await a.put_key("wallet-key", balance_usd=float(FIBO_PRICE * 600), rate_limit=None)
     sides = itertools.cycle((a, b))
-    answers = await asyncio.gather(
-        *(submit(next(sides), key="wallet-key") for _ in range(1000))
-    )
+    answers = await asyncio.gather(*(submit(next(sides), key="wallet-key") for _ in range(1000)))
     codes = [status for status, _ in answers]
     assert codes.count(202) == 600 and codes.count(402) == 400, sorted(set(codes))
     refused = [body for status, body in answers if status == 402]
