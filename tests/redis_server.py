@@ -1,9 +1,9 @@
 """A real `redis-server` of the tests' own, on a free loopback port.
 
 Installed from Debian's package when missing and the tests run as root (a fresh machine:
-the project's own files install what it needs), started with no persistence, stopped
-afterwards. `stop()` and `start()` again on the same port stand for Redis going away and
-coming back.
+the project's own files install what it needs), started with no persistence (or with
+every write on disk, `persistent=True`), stopped afterwards. `stop()` and `start()` again
+on the same port stand for Redis going away and coming back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ STARTUP_SECONDS = 10.0
 
 
 class RedisServer:
-    def __init__(self) -> None:
+    def __init__(self, *, persistent: bool = False) -> None:
+        """`persistent`: every write is in the append-only file before Redis answers it, so
+        a stop and start again loses nothing (as a production Redis would be set up)."""
         binary = find_or_install("redis-server", "redis-server")
         if binary is None:
             raise RuntimeError(
@@ -31,6 +33,7 @@ class RedisServer:
         self.port = free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="redis-test-")
         self._proc: subprocess.Popen[bytes] | None = None
+        self.persistent = persistent
 
     @property
     def url(self) -> str:
@@ -42,7 +45,8 @@ class RedisServer:
             "--bind", "127.0.0.1",
             "--port", str(self.port),
             "--save", "",
-            "--appendonly", "no",
+            "--appendonly", "yes" if self.persistent else "no",
+            "--appendfsync", "always",
             "--dir", self._dir.name,
             "--logfile", str(Path(self._dir.name) / "redis.log"),
         ]  # fmt: skip

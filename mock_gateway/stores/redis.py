@@ -82,6 +82,8 @@ FLUSH_SECONDS = 0.05  # the longest a queued write (a log line, a finished event
 POLL_SECONDS = 0.05  # how often a process looks for due work others scheduled
 POOL_SIZE = 32  # connections to Redis per process (the pub/sub one aside)
 IDS_BLOCK = 1000  # event ids and callback numbers a process takes from Redis at a time
+BEAT_SECONDS = 1.0  # how often a process says it is alive
+ALIVE_SECONDS = 3.0  # a process silent for longer is not waited for (it may have died)
 SETTLE_WAIT_SECONDS = 30.0  # how long a poll on another process waits for a fetched input
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -635,6 +637,9 @@ class RedisStore:
         self.follower: Follower | None = None
         self.gateway: Gateway | None = None
         self._version = -1  # of keys and rules as loaded
+        self._heard_now: float | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._beaten = 0.0  # monotonic time of the last beat
         self._epoch: int | None = None
         try:
             self.db.ping()
@@ -672,17 +677,31 @@ class RedisStore:
         self.follower = Follower(self.atoms)
         self.follower.on_change = self._heard
         await self.follower.start()
+        await self.atoms.beat(self.number)
+        self._beaten = time.monotonic()
 
     def _heard(self) -> None:
+        """The channel (or a re-read after reconnecting) moved the clock or the config:
+        take the clock at once, and tell the others it was heard (an advance waits)."""
         follower, gateway = self.follower, self.gateway
-        if follower is None or gateway is None:
+        if follower is None or gateway is None or follower.now is None:
             return
-        if follower.now is not None:
+        if follower.now != self._heard_now:
+            self._heard_now = follower.now
             gateway.clock.restore(max(follower.now, gateway.clock.state()))
+            task = asyncio.get_running_loop().create_task(self._saw(follower.now))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _saw(self, now: float) -> None:
+        with contextlib.suppress(StoreUnavailable):  # said again after the next reconnect
+            await self.atoms.saw(self.number, now)
 
     async def stop(self) -> None:
         if self.follower is not None:
             await self.follower.stop()
+        with contextlib.suppress(StoreUnavailable):
+            await self.atoms.leave(self.number)
         with contextlib.suppress(StoreUnavailable):
             await self.flush()
         with contextlib.suppress(*UNREACHABLE):
@@ -805,15 +824,25 @@ class RedisStore:
         new = await self.atoms.advance(seconds, gateway.clock.state())
         gateway.clock.restore(max(new, gateway.clock.state()))
         now = gateway.now()
+        await self.atoms.saw(self.number, new)
+        deadline = time.monotonic() + max(ALIVE_SECONDS, self.settings.claim_lease_seconds)
         while True:
             await self.run_due(gateway)
             await self.flush()
             idle = not gateway.dispatcher.running and not gateway._inputs
             if idle and not await self.atoms.busy(now):
-                return now
+                break
             await asyncio.sleep(0.01)
+        # Every live process has the new time before the answer: a poll of another one
+        # right after it sees what this advance made due.
+        while await self.atoms.lagging(new, ALIVE_SECONDS) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        return now
 
     async def run_due(self, gateway: Gateway) -> None:
+        if time.monotonic() - self._beaten > BEAT_SECONDS:
+            await self.atoms.beat(self.number)
+            self._beaten = time.monotonic()
         lease_ms = int(self.settings.claim_lease_seconds * 1000)
         await self.events.pull(gateway.now(), lease_ms)
         gateway.catch_up()
@@ -896,10 +925,10 @@ class RedisStore:
         outbox, lines = self._take()
         if not outbox and not any(lines.values()):
             return
-        pipe = self.atoms.client.pipeline(transaction=False)
-        self._fill(pipe, outbox, lines)
         try:
-            await pipe.execute()
+            async with self.atoms.client.pipeline(transaction=False) as pipe:
+                self._fill(pipe, outbox, lines)
+                await pipe.execute()
         except UNREACHABLE as e:
             self._put_back(outbox, lines)
             raise StoreUnavailable(f"the shared store does not answer ({type(e).__name__})") from e

@@ -23,6 +23,8 @@ its key's digest, never by the key. Written `<ns>` below:
                                them when it moved (read with the clock in one round trip)
     <ns>:changes               a channel: "now <instant>" and "version <n>" as they move,
                                so processes learn of them without asking (`Follower`)
+    <ns>:alive                 process number -> its last beat (Redis's clock, seconds)
+    <ns>:seen                  process number -> the shared clock as it last heard it
 
 The store that uses these (`--store redis://...`) is the next step of issue 16; the scripts
 come first because every exactness promise rests on them (tests/stores/test_redis_atoms.py).
@@ -162,6 +164,24 @@ redis.call('PUBLISH', KEYS[2], 'now ' .. text)
 return text
 """
 
+# Which processes are alive (each beats every second or so, on Redis's clock) and which
+# of them have not yet seen the shared clock at ARGV[1]: an advance waits for them.
+_BEAT = """
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], tonumber(t[1]), ARGV[1])
+return 1
+"""
+_LAGGING = """
+local t = tonumber(redis.call('TIME')[1])
+local alive = redis.call('ZRANGEBYSCORE', KEYS[1], t - tonumber(ARGV[2]), '+inf')
+local behind = 0
+for _, p in ipairs(alive) do
+  local seen = redis.call('HGET', KEYS[2], p)
+  if not seen or tonumber(seen) < tonumber(ARGV[1]) then behind = behind + 1 end
+end
+return behind
+"""
+
 _BUMP = """
 local version = redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', KEYS[2], 'version ' .. version)
@@ -224,6 +244,8 @@ class Atomics:
         self._advance = client.register_script(_ADVANCE)
         self._submit = client.register_script(_SUBMIT)
         self._bump = client.register_script(_BUMP)
+        self._beat = client.register_script(_BEAT)
+        self._lagging = client.register_script(_LAGGING)
         self._work = [self._key("due"), self._key("claimed"), self._key("owners")]
 
     def _key(self, *parts: str) -> str:
@@ -324,10 +346,10 @@ class Atomics:
     @_answered
     async def busy(self, now: float) -> bool:
         """Whether any work due by `now` is still waiting or held by a claim."""
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zcount(self._key("due"), "-inf", repr(float(now)))
-        pipe.zcard(self._key("claimed"))
-        waiting, claimed = await pipe.execute()
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.zcount(self._key("due"), "-inf", repr(float(now)))
+            pipe.zcard(self._key("claimed"))
+            waiting, claimed = await pipe.execute()
         return bool(waiting or claimed)
 
     @_answered
@@ -336,6 +358,27 @@ class Atomics:
         args = [repr(float(seconds)), repr(float(start))]
         keys = [self._key("now"), self._key("changes")]
         return float(await self._advance(keys=keys, args=args))
+
+    @_answered
+    async def beat(self, process: int) -> None:
+        """Say this process is alive (see `lagging`)."""
+        await self._beat(keys=[self._key("alive")], args=[process])
+
+    @_answered
+    async def leave(self, process: int) -> None:
+        """This process stops: no advance waits for it any more."""
+        await self.client.zrem(self._key("alive"), str(process))
+
+    @_answered
+    async def saw(self, process: int, now: float) -> None:
+        """Say this process's clock is at `now` (the shared clock's, as heard)."""
+        await self.client.hset(self._key("seen"), str(process), repr(float(now)))
+
+    @_answered
+    async def lagging(self, now: float, alive_seconds: float) -> int:
+        """How many processes that beat within `alive_seconds` have not seen `now` yet."""
+        keys = [self._key("alive"), self._key("seen")]
+        return int(await self._lagging(keys=keys, args=[repr(float(now)), alive_seconds]))
 
     @_answered
     async def bump(self) -> int:

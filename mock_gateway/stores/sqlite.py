@@ -405,7 +405,13 @@ class SqliteStore(MemoryStore):
         try:
             if c.cleared:
                 for table in (
-                    "accounts", "jobs", "rules", "journal", "deliveries", "events", "labels"
+                    "accounts",
+                    "jobs",
+                    "rules",
+                    "journal",
+                    "deliveries",
+                    "events",
+                    "labels",
                 ):
                     db.execute(f"DELETE FROM {table}")
                 db.execute("DELETE FROM blobs")

@@ -1,0 +1,169 @@
+"""The shared store with real processes: one killed while it holds claims, and Redis
+itself stopped and started again under two running mocks.
+
+Broken gateways caught: claimed work that dies with its process (never delivered), work
+taken over under a new delivery id (a receiver cannot tell it is the same callback), a
+mock that answers 500 or hangs while Redis is away, or one that never reconnects, or a
+job answered 202 that is gone after Redis came back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import signal
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from contract_tests.serving import ServedApp
+from mock_gateway.sink import WebhookSink, local_tls
+from tests.conftest import FIBO_SUBMIT, KEY, Gw
+from tests.redis_server import RedisServer
+from tests.test_cli import Server, http
+
+AUTH = {"Ocp-Apim-Subscription-Key": KEY}
+LEASE = 1.0
+
+
+def eventually(check: Any, what: str, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_killing_a_process_that_holds_delivery_claims_lets_another_deliver_them(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    tls, ca_file = local_tls(tmp_path / "sink")
+    hook = WebhookSink(delay=4.0)  # A's attempts wait on the receiver until A is killed
+    busy = [0]
+
+    @web.middleware
+    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
+        busy[0] += 1
+        try:
+            response: web.StreamResponse = await handler(request)
+            return response
+        finally:
+            busy[0] -= 1
+
+    hook.app.middlewares.append(count)
+    config = tmp_path / "mock.toml"
+    config.write_text(f"[server]\nclaim_lease_seconds = {LEASE}\nwebhook_timeout_seconds = 90\n")
+    shared = (
+        "--store", redis_server.url,
+        "--namespace", f"kill-{uuid.uuid4().hex[:8]}",
+        "--config", str(config),
+        "--webhook-ca", str(ca_file),
+        "--quiet",
+    )  # fmt: skip
+    servers: list[Server] = []
+    try:
+        with ServedApp(hook.app, tls) as served:
+            a = Server(*shared, cwd=tmp_path)
+            servers.append(a)
+            ids = []
+            for _ in range(5):
+                status, answer = http(
+                    "POST",
+                    a.url + FIBO_SUBMIT,
+                    {"prompt": "a lighthouse"},
+                    {**AUTH, "X-Webhook-URL": served.url + "/hook"},
+                )
+                assert status == 202, answer
+                ids.append(answer["request_id"])
+            # The advance answers only once the deliveries are done: it is left waiting.
+            threading.Thread(
+                target=_quietly, args=(a.url + "/_mock/clock/advance",), daemon=True
+            ).start()
+            eventually(lambda: busy[0] >= 5, "A's five attempts at the receiver")
+            pending = http("GET", a.url + "/_mock/events")[1]["events"]
+            attempts = {e["delivery_id"] for e in pending if e["kind"] == "deliver"}
+            assert len(attempts) == 5, pending
+            a.proc.send_signal(signal.SIGKILL)
+            a.proc.wait(10)
+            hook.delay = 0.0
+            b = Server(*shared, cwd=tmp_path)
+            servers.append(b)
+
+            def delivered() -> list[Any]:
+                ok = [r for r in list(hook.received) if 200 <= r.answered < 300]
+                return ok if len(ok) >= 5 else []
+
+            taken_over = eventually(delivered, "B's deliveries, after the lease")
+            assert sorted(r.body["request_id"] for r in taken_over) == sorted(ids)
+            assert {r.delivery_id for r in taken_over} == attempts, "the same delivery ids"
+            log = http("GET", b.url + "/_mock/webhooks")[1]["deliveries"]
+            assert sorted(e["request_id"] for e in log if e["outcome"] == "delivered") == sorted(
+                ids
+            )
+            assert http("GET", b.url + "/_mock/events")[1]["total"] == 0
+            eventually(lambda: busy[0] == 0, "the receiver's slow answers to A, ended")
+    finally:
+        for s in servers:
+            s.kill()
+        hook.delay = 0.0
+
+
+async def fibo(gw: Gw) -> tuple[int, Any]:
+    return await gw.submit(FIBO_SUBMIT, {"prompt": "a lighthouse"})
+
+
+def _quietly(url: str) -> None:
+    with contextlib.suppress(Exception):  # the server is killed under it
+        http("POST", url, {"seconds": 60})
+
+
+async def test_redis_stopped_and_started_again_gives_503s_then_recovers_with_no_job_lost(
+    make_client: Any,
+) -> None:
+    server = RedisServer(persistent=True).start()
+    try:
+        shared = {"store": server.url, "namespace": "restart"}
+        a, b = Gw(await make_client(**shared)), Gw(await make_client(**shared))
+        sides = itertools.cycle((a, b))
+        accepted = []
+        for _ in range(20):
+            status, answer = await fibo(next(sides))
+            assert status == 202
+            accepted.append(answer["request_id"])
+
+        server.stop()
+        for gw in (a, b):
+            resp = await gw.client.post(FIBO_SUBMIT, json={"prompt": "a lighthouse"}, headers=AUTH)
+            assert resp.status == 503
+            assert resp.headers["Retry-After"] == "1"
+            body = await resp.json()
+            assert body["error"] == "Service temporarily unavailable"
+            seen = await (await gw.client.get("/_mock/health")).json()
+            assert seen["status"] == "degraded" and seen["shared"]["answers"] is False
+
+        server.start()
+        for gw in (a, b):
+            for _ in range(50):  # a stale pooled connection may answer one more 503
+                status, answer = await fibo(gw)
+                if status == 202:
+                    accepted.append(answer["request_id"])
+                    break
+                assert status == 503, answer
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("no recovery after Redis came back")
+        await a.advance(60)
+        for rid in accepted:
+            assert (await b.status(rid))["status"] == "COMPLETED"
+            assert (await a.status(rid))["status"] == "COMPLETED"
+        price = 0.04
+        assert await a.balance() == round(100 - price * len(accepted), 6)
+    finally:
+        server.close()
