@@ -1,4 +1,10 @@
-"""The stores' tests share one redis-server of their own (tests/redis_server.py)."""
+"""The stores' tests share one redis-server of their own (tests/redis_server.py).
+
+The Redis store's tests import mock_gateway.stores.redis when collected: imported first
+deep inside a test's stack instead, pytest's assertion rewriting (the mock's package is a
+pytest plugin) compiles it there, and CPython 3.11.7 may fail that compile with
+"SystemError: AST constructor recursion depth mismatch" (fixed in later 3.11 releases).
+"""
 
 from __future__ import annotations
 

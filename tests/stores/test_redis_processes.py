@@ -21,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
 from contract_tests.serving import ServedApp
 from mock_gateway.sink import WebhookSink, local_tls
 from tests.conftest import FIBO_SUBMIT, KEY, Gw
@@ -68,8 +69,8 @@ def test_killing_a_process_that_holds_delivery_claims_lets_another_deliver_them(
         "--quiet",
     )  # fmt: skip
     servers: list[Server] = []
-    try:
-        with ServedApp(hook.app, tls) as served:
+    with ServedApp(hook.app, tls) as served:
+        try:
             a = Server(*shared, cwd=tmp_path)
             servers.append(a)
             ids = []
@@ -108,11 +109,12 @@ def test_killing_a_process_that_holds_delivery_claims_lets_another_deliver_them(
                 ids
             )
             assert http("GET", b.url + "/_mock/events")[1]["total"] == 0
-            eventually(lambda: busy[0] == 0, "the receiver's slow answers to A, ended")
-    finally:
-        for s in servers:
-            s.kill()
-        hook.delay = 0.0
+        finally:  # the mocks go first, then the receiver's slow answers end, then it stops
+            for s in servers:
+                s.kill()
+            hook.delay = 0.0
+            with contextlib.suppress(AssertionError):
+                eventually(lambda: busy[0] == 0, "the receiver's answers", timeout=6)
 
 
 async def fibo(gw: Gw) -> tuple[int, Any]:

@@ -20,6 +20,7 @@ import pytest
 import trustme
 from aiohttp.test_utils import TestClient
 
+import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
 from mock_gateway.stores.records import digest
 from tests.conftest import FIBO_SUBMIT, KEY, RMBG_SUBMIT, Gw
 from tests.http.test_webhooks import Receiver, server_context
