@@ -20,7 +20,7 @@ from types import FrameType
 
 import aiohttp
 
-from . import memory, plugin, slow_clients, startup, throughput, webhooks
+from . import memory, plugin, shared, slow_clients, startup, throughput, webhooks
 from .load import LoadGenerator, PythonClient, Wrk, find_wrk
 from .procs import HarnessError, Reaper
 from .report import Targets, note, say, section
@@ -139,6 +139,11 @@ def main() -> int:
         run_section(
             "1. Throughput: mock vs bare-aiohttp ceiling",
             lambda: throughput.run(reaper, gen, load, targets),
+            failures,
+        )
+        run_section(
+            "1b. The shared store: the flow in memory, on Redis, on Redis with 2 workers",
+            lambda: shared.run(reaper, gen, load, targets),
             failures,
         )
         run_section(

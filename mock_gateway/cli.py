@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__, launch, sink
+from . import __version__, launch, sink, workers
 from .app import create_app
 from .http.keys import SERVICE
 from .http.listen import GreedySite
@@ -119,6 +119,15 @@ def parser() -> argparse.ArgumentParser:
         "independent gateways can share one Redis under different names",
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --store: N processes on one port (SO_REUSEPORT), one gateway; the road "
+        "to more cores (default 1)",
+    )
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument(
         "--shutdown-grace",
         type=_non_negative,
         metavar="S",
@@ -189,15 +198,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if settings.admin_token is not None and len(settings.admin_token.strip()) < 8:
             raise ConfigError("the admin token must be at least 8 characters")
+        workers.check(settings, args.workers)
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
+    if args.workers > 1:
+        try:
+            return workers.run(settings, args.workers, sys.argv[1:] if argv is None else list(argv))
+        except OSError as e:
+            where = f"{settings.host}:{settings.port}"
+            print(f"mock-gateway: cannot listen on {where}: {e.strerror or e}", file=sys.stderr)
+            return 1
     try:
         factory = loop_factory(args.loop)
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
-    return serve(settings, factory)
+    return serve(settings, factory, reuse_port=args.reuse_port)
 
 
 LOOPS = ("asyncio", "uvloop")
@@ -223,11 +240,13 @@ def loop_factory(choice: str | None) -> Callable[[], asyncio.AbstractEventLoop]:
 def serve(
     settings: Settings,
     loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+    *,
+    reuse_port: bool = False,  # a worker of `--workers N`: the port is shared
 ) -> int:
     """Run the mock until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot listen."""
     try:
         with asyncio.Runner(loop_factory=loop) as runner:
-            runner.run(_serve(settings))
+            runner.run(_serve(settings, reuse_port))
     except ConfigError as e:  # found while building the app, e.g. an unreadable --webhook-ca
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
@@ -242,7 +261,7 @@ def serve(
     return 0
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, reuse_port: bool = False) -> None:
     app = create_app(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -251,7 +270,7 @@ async def _serve(settings: Settings) -> None:
     runner = GuardedRunner(app, settings, access_log=None)
     await runner.setup()
     try:
-        site = GreedySite(runner, settings.host, settings.port)
+        site = GreedySite(runner, settings.host, settings.port, reuse_port=reuse_port)
         await site.start()
         host, port = runner.addresses[0][:2]
         service = app[SERVICE]

@@ -186,9 +186,7 @@ class Gateway:
             raise Forbidden()
         return model
 
-    def effects(
-        self, key: str, model_id: str | None, text: str | None, endpoint: str
-    ) -> Effects:
+    def effects(self, key: str, model_id: str | None, text: str | None, endpoint: str) -> Effects:
         """The effects of the rules matching a request (its account's kept key, or "" for the
         CDN, which takes no key)."""
         return self.scenarios.effects_for(key, model_id, text, endpoint)
@@ -214,6 +212,7 @@ class Gateway:
         params: dict[str, Any],
         effects: Effects,
         base_url: str,
+        *,
         webhook_url: str | None = None,
         webhook_mode: str | None = None,
     ) -> Job:
@@ -239,6 +238,7 @@ class Gateway:
         params: dict[str, Any],
         effects: Effects,
         base_url: str,
+        *,
         webhook_url: str | None = None,
         webhook_mode: str | None = None,
     ) -> Job:
@@ -288,7 +288,7 @@ class Gateway:
             # A platform fault is not charged: the money comes back the moment the job ends.
             self.dispatcher.schedule(REFUND, job.ended_at, job.request_id, job.ended_at)
         elif job.model.input_field == "image_url" and job.forced is None:
-            self._start_input(job, job.base_url)
+            self._start_input(job)
         if job.webhook_url is not None and self.callbacks is not None:
             self.callbacks.plan(job)
 
@@ -356,19 +356,26 @@ class Gateway:
 
     # -- inputs ------------------------------------------------------------------------------
 
-    def _start_input(self, job: Job, base_url: str) -> None:
-        url = job.subject
+    def read_input_now(self, job: Job) -> None:
+        """What can be known of an RMBG job's input without I/O (a stand-in, the mock's
+        own samples, a data: URL), or that it is to be fetched (`settled` False). A shared
+        store calls it before writing the job, so the job is written once, whole."""
         try:
-            ready = self.resolver.resolve_now(url, base_url)
+            ready = self.resolver.resolve_now(job.subject, job.base_url)
         except ValueError as e:  # never a charged 500: the job fails, as a bad input does
             job.error = f"image_url could not be read: {e}"
             return
         if ready is not None:
             job.input = ready
-            return
-        job.settled = False
-        task = asyncio.get_running_loop().create_task(self._fetch_input(job, url))
-        self._inputs[job.request_id] = task
+        else:
+            job.settled = False
+
+    def _start_input(self, job: Job) -> None:
+        if job.settled and job.input is None and job.error is None:  # not read yet
+            self.read_input_now(job)
+        if not job.settled:
+            task = asyncio.get_running_loop().create_task(self._fetch_input(job, job.subject))
+            self._inputs[job.request_id] = task
 
     async def _fetch_input(self, job: Job, url: str) -> None:
         try:

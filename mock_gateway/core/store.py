@@ -129,8 +129,10 @@ class SharedStore(Store, Protocol):
     ) -> Effects:
         """The matching rules' effects, each counted rule's use taken once across all."""
 
-    async def submit(self, gateway: Any, account: Account, model: Model, *plan: Any) -> Job:
-        """Charge and keep a job planned by `gateway.plan(account, model, *plan)`."""
+    async def submit(
+        self, gateway: Any, account: Account, model: Model, *plan: Any, **options: Any
+    ) -> Job:
+        """Charge and keep a job planned by `gateway.plan(account, model, *plan, **options)`."""
 
     async def fetch(self, request_id: str, now: float) -> None:
         """Bring the job in, as kept now, if another process accepted it."""

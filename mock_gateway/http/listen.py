@@ -53,8 +53,10 @@ class GreedySite(web.TCPSite):
 
     __slots__ = ("_adopting",)
 
-    def __init__(self, runner: web.BaseRunner, host: str | None, port: int) -> None:
-        super().__init__(runner, host, port, backlog=BACKLOG)
+    def __init__(
+        self, runner: web.BaseRunner, host: str | None, port: int, *, reuse_port: bool = False
+    ) -> None:
+        super().__init__(runner, host, port, backlog=BACKLOG, reuse_port=reuse_port or None)
         self._adopting: set[asyncio.Task[Any]] = set()  # accepted, not yet the server's
 
     async def start(self) -> None:

@@ -283,11 +283,7 @@ class RedisJobs(MemoryJobs):
         self._store = store
 
     def add(self, job: Job) -> None:
-        self[job.request_id] = job  # written by the submit script; indexed by `accepted`
-        created = job.created_at
-        self._store.queue(
-            lambda pipe: pipe.zadd(self._store.key("jobs"), {job.request_id: created})
-        )
+        self[job.request_id] = job  # written and listed by the submit script
 
     def save(self, job: Job) -> None:
         fields = job_fields(job)
@@ -323,8 +319,8 @@ class RedisJobs(MemoryJobs):
             part = ids[chunk : chunk + 500]
 
             def read(pipe: Any, part: list[bytes] = part) -> None:
-                for rid in part:
-                    pipe.hgetall(store.key("job", rid.decode()))
+                for name in part:  # each a job's key, `{ns}:job:<request id>`
+                    pipe.hgetall(name)
 
             for fields in store.read(read):
                 if fields:
@@ -764,12 +760,18 @@ class RedisStore:
             if wait:
                 raise RateLimited(wait)
 
-    async def submit(self, gateway: Gateway, account: Account, model: Model, *plan: Any) -> Job:
+    async def submit(
+        self, gateway: Gateway, account: Account, model: Model, *plan: Any, **options: Any
+    ) -> Job:
         """Charge and keep the job in one script (draw another id if it is taken)."""
         while True:
-            job = gateway.plan(account, model, *plan)
+            job = gateway.plan(account, model, *plan, **options)
+            if model.input_field == "image_url" and job.forced is None:
+                gateway.read_input_now(job)  # written with the job, not after it
+            fields = job_fields(job)
+            rid = job.request_id
             code = await self.atoms.accept(
-                account.key, model.price_usd, job.request_id, job_fields(job)
+                account.key, model.price_usd, rid, fields, created_at=job.created_at
             )
             if code == 1:
                 break
@@ -778,8 +780,6 @@ class RedisStore:
             if code == -2:
                 raise Unauthorized()
         gateway.accepted(job)
-        if model.input_field == "image_url":
-            self.jobs.save(job)  # its input, known now or being fetched
         return job
 
     async def effects(
@@ -960,7 +960,10 @@ class RedisStore:
         self._soon()
 
     async def committed(self) -> None:
-        await self.flush()
+        """The state a submit queued (its scheduled work, a blob), in Redis before its
+        answer; nothing to send, no round trip (log lines wait for the timer)."""
+        if self._outbox:
+            await self.flush()
 
     def clear(self) -> None:
         """A reset: everything in the namespace but the clock, the process count and the

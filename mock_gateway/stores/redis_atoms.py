@@ -12,6 +12,7 @@ its key's digest, never by the key. Written `<ns>` below:
 
     <ns>:wallet:<account>      the balance, micro-dollars
     <ns>:job:<request_id>      a hash: the job's fields, plus `charged` and `refunded`
+    <ns>:jobs                  the jobs' keys by created_at (written by an accept that asks)
     <ns>:hits:<account>        the rate-limit window: the last `requests` hit times, newest first
     <ns>:rule:<rule_id>:left   a counted rule's remaining uses
     <ns>:processes             how many processes have joined (each one's number seeds its ids)
@@ -84,9 +85,10 @@ _ADMIT = _WINDOW + "return admit(KEYS[1], ARGV[1], ARGV[2], ARGV[3])"
 # before anything is counted, so asking again never counts one request twice. {429, s}:
 # the window is full, neither counted nor charged (as SlidingWindow). {0, 0}: not enough
 # balance (the request was counted: the window comes before the balance). {1, 0}: charged
-# and the job written with what it was charged. The charge is DECRBY on the amount as text
-# (exact int64, never a Lua double), undone if it went below zero; the fields are written
-# in chunks (unpack has a limit) after the charge, and cannot fail then.
+# and the job written with what it was charged (and, with KEYS[4], its key added to that
+# sorted set, scored by ARGV[3], now: the listing of jobs). The charge is DECRBY on the
+# amount as text (exact int64, never a Lua double), undone if it went below zero; the
+# fields are written in chunks (unpack has a limit) after the charge, and cannot fail then.
 _SUBMIT = (
     _WINDOW
     + """
@@ -104,6 +106,7 @@ redis.call('HSET', KEYS[3], 'charged', ARGV[4])
 for i = 5, #ARGV, 100 do
   redis.call('HSET', KEYS[3], unpack(ARGV, i, math.min(i + 99, #ARGV)))
 end
+if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[3], KEYS[3]) end
 return {1, 0}
 """
 )
@@ -267,12 +270,21 @@ class Atomics:
 
     @_answered
     async def accept(
-        self, account: str, price_usd: Decimal, request_id: str, fields: dict[str, str]
+        self,
+        account: str,
+        price_usd: Decimal,
+        request_id: str,
+        fields: dict[str, str],
+        created_at: float | None = None,
     ) -> int:
         """Charge the price and write the job, or neither: 1 accepted, 0 balance too low,
-        -1 request id taken, -2 key gone (a submit with no rate limit)."""
-        code, _ = await self.submit(account, None, 0.0, price_usd, request_id, fields)
-        return code
+        -1 request id taken, -2 key gone (a submit with no rate limit). With `created_at`,
+        the job joins the `jobs` listing, scored by it, in the same step."""
+        now = 0.0 if created_at is None else created_at
+        found = await self.submit(
+            account, None, now, price_usd, request_id, fields, listed=created_at is not None
+        )
+        return found[0]
 
     @_answered
     async def submit(
@@ -283,15 +295,20 @@ class Atomics:
         price_usd: Decimal,
         request_id: str,
         fields: dict[str, str],
+        *,
+        listed: bool = False,
     ) -> tuple[int, int]:
         """admit + accept in one round trip: (429, Retry-After) when the window is full
-        (neither counted nor charged, as in one process), else (accept's answer, 0)."""
+        (neither counted nor charged, as in one process), else (accept's answer, 0).
+        `listed`: add the job's key to the `jobs` sorted set, scored by `now`."""
         requests, per_seconds = limit if limit is not None else (0, 0.0)
         keys = [
             self._key("hits", account),
             self._key("wallet", account),
             self._key("job", request_id),
         ]
+        if listed:
+            keys.append(self._key("jobs"))
         args = [requests, repr(float(per_seconds)), repr(float(now)), to_micro(price_usd)]
         code, wait = await self._submit(keys=keys, args=[*args, *_flat(fields)])
         return int(code), int(wait)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
+import re
 import signal
 import threading
 import time
@@ -25,6 +27,7 @@ import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
 from contract_tests.serving import ServedApp
 from mock_gateway.sink import WebhookSink, local_tls
 from tests.conftest import FIBO_SUBMIT, KEY, Gw
+from tests.processes import run
 from tests.redis_server import RedisServer
 from tests.test_cli import Server, http
 
@@ -169,3 +172,46 @@ async def test_redis_stopped_and_started_again_gives_503s_then_recovers_with_no_
         assert await a.balance() == round(100 - price * len(accepted), 6)
     finally:
         server.close()
+
+
+def test_workers_share_one_port_and_one_gateway_and_stop_together(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """Broken gateways caught: workers that each keep their own state (a job submitted
+    through one connection unknown on another), or a parent that leaves workers behind."""
+    namespace = f"workers-{uuid.uuid4().hex[:8]}"
+    server = Server("--store", redis_server.url, "--namespace", namespace, "--workers", "2",
+                    cwd=tmp_path)  # fmt: skip
+    try:
+        server.wait_for(r"2 workers on http://127\.0\.0\.1:\d+ \(pids (\d+), (\d+)\)")
+        pids = [int(p) for p in re.findall(r"pids (\d+), (\d+)", "\n".join(server.lines))[0]]
+        # Each request is a new connection: the kernel spreads them over both workers.
+        seen = {
+            http("GET", server.url + "/_mock/health")[1]["shared"]["process"] for _ in range(40)
+        }
+        assert seen == {1, 2}
+        status, answer = http("POST", server.url + FIBO_SUBMIT, {"prompt": "a lighthouse"}, AUTH)
+        assert status == 202, answer
+        for _ in range(10):
+            status, body = http("GET", server.url + f"/v2/requests/status/{answer['request_id']}",
+                                headers=AUTH)  # fmt: skip
+            assert status == 200 and body["status"] == "QUEUED", body
+        assert server.stop() == 0
+        for pid in pids:
+            eventually(lambda pid=pid: not _alive(pid), f"worker {pid} to exit", timeout=10)
+    finally:
+        server.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has exited
+
+
+def test_workers_without_a_shared_store_are_refused(tmp_path: Path) -> None:
+    done = run(tmp_path, "serve", "--workers", "2", "--port", "0")
+    assert done.returncode == 2
+    assert "--workers 2 needs --store redis://HOST:PORT/DB" in done.stderr
