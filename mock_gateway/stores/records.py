@@ -1,9 +1,11 @@
-"""A job as flat text fields and back: the form a shared store keeps it in (a Redis hash).
+"""A job as text fields and back: the form a shared store keeps it in (a Redis hash).
 
-Each field is the JSON of one attribute, so types survive the trip (7, 7.0 and True stay
-apart, a float comes back bit for bit since JSON writes Python's repr), and None stays
-apart from "". The model is kept by its model_id and found again in the catalog the
-reader has; the key is kept as the store gives it (a digest, never the key itself).
+One field, `job`, holds the JSON array of its attributes in the order of FIELDS (one field
+rather than one per attribute: a submit sends the job in the accept script's arguments,
+and each argument costs the client time to pack). JSON keeps types across the trip (7, 7.0
+and True stay apart, a float comes back bit for bit since JSON writes Python's repr), and
+None stays apart from "". The model is kept by its model_id and found again in the catalog
+the reader has; the key is kept as the store gives it (a digest, never the key itself).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..core.catalog import Model
 from ..core.jobs import NO_FLAGS, InputImage, Job, Status
 
 DIGEST = "sha256:"
+JOB = "job"  # the hash field that holds the job
 
 
 def digest(key: str) -> str:
@@ -65,15 +68,15 @@ def job_fields(job: Job) -> dict[str, str]:
         "webhook_url": job.webhook_url,
         "webhook_mode": job.webhook_mode,
     }
-    return {name: json.dumps(values[name]) for name in FIELDS}
+    return {JOB: json.dumps([values[name] for name in FIELDS])}
 
 
 def job_from_fields(fields: Mapping[Any, str | bytes], models: Mapping[str, Model]) -> Job:
     """The job written by `job_fields`, as written or as a Redis hash comes back (bytes);
     other fields (a store's own) are ignored. KeyError for a missing field or a model this
     reader does not sell."""
-    text = {k.decode() if isinstance(k, bytes) else k: value for k, value in fields.items()}
-    v = {name: json.loads(text[name]) for name in FIELDS}
+    text = fields.get(JOB) or fields[JOB.encode()]
+    v = dict(zip(FIELDS, json.loads(text), strict=True))
     image = v["input"]
     return Job(
         request_id=v["request_id"],

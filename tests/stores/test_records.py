@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal
 from typing import Any
@@ -78,8 +79,8 @@ def seen(job: Job) -> dict[str, Any]:
 @given(job=jobs())
 def test_a_job_comes_back_from_its_fields_as_it_was(job: Job) -> None:
     fields = job_fields(job)
-    assert set(fields) == set(FIELDS)
-    assert all(isinstance(v, str) for v in fields.values())
+    assert set(fields) == {"job"} and isinstance(fields["job"], str)
+    assert len(json.loads(fields["job"])) == len(FIELDS)
     assert seen(job_from_fields(fields, DEFAULT_MODELS)) == seen(job)
 
 
