@@ -73,7 +73,6 @@ from .redis_atoms import Atomics, Follower, from_micro, to_micro
 
 if TYPE_CHECKING:
     from ..core.catalog import Model
-    from ..gateway import Gateway
 
 log = logging.getLogger("mock_gateway.state")
 T = TypeVar("T")
@@ -631,7 +630,7 @@ class RedisStore:
         self.events = RedisEvents(self)
         self.blobs = RedisBlobs(self)
         self.follower: Follower | None = None
-        self.gateway: Gateway | None = None
+        self.gateway: Any | None = None
         self._version = -1  # of keys and rules as loaded
         self._heard_now: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -656,7 +655,7 @@ class RedisStore:
 
     # -- starting and stopping (needs the event loop) -------------------------------------
 
-    async def start(self, gateway: Gateway) -> None:
+    async def start(self, gateway: Any) -> None:
         """Connect the asyncio client and follow the shared clock and config."""
         self.gateway = gateway
         # A bounded pool: a burst of requests waits for a connection (as a burst waits for
@@ -761,11 +760,11 @@ class RedisStore:
                 raise RateLimited(wait)
 
     async def submit(
-        self, gateway: Gateway, account: Account, model: Model, *plan: Any, **options: Any
+        self, gateway: Any, account: Account, model: Model, *plan: Any, **options: Any
     ) -> Job:
         """Charge and keep the job in one script (draw another id if it is taken)."""
         while True:
-            job = gateway.plan(account, model, *plan, **options)
+            job: Job = gateway.plan(account, model, *plan, **options)
             if model.input_field == "image_url" and job.forced is None:
                 gateway.read_input_now(job)  # written with the job, not after it
             fields = job_fields(job)
@@ -819,11 +818,11 @@ class RedisStore:
     def refund(self, job: Job) -> Any:
         return self.atoms.refund(job.key, job.request_id)
 
-    async def advance(self, gateway: Gateway, seconds: float) -> float:
+    async def advance(self, gateway: Any, seconds: float) -> float:
         """Move the shared clock; return once the work due by then is done, wherever."""
         new = await self.atoms.advance(seconds, gateway.clock.state())
         gateway.clock.restore(max(new, gateway.clock.state()))
-        now = gateway.now()
+        now: float = gateway.now()
         await self.atoms.saw(self.number, new)
         deadline = time.monotonic() + max(ALIVE_SECONDS, self.settings.claim_lease_seconds)
         while True:
@@ -839,7 +838,7 @@ class RedisStore:
             await asyncio.sleep(0.005)
         return now
 
-    async def run_due(self, gateway: Gateway) -> None:
+    async def run_due(self, gateway: Any) -> None:
         if time.monotonic() - self._beaten > BEAT_SECONDS:
             await self.atoms.beat(self.number)
             self._beaten = time.monotonic()
