@@ -34,9 +34,12 @@ class SystemClock:
 
     def __init__(self) -> None:
         self._offset = 0.0
+        # Seconds to add to this machine's clock to read the one all processes share: a
+        # shared store sets it from Redis's TIME, so machines agree without relying on NTP.
+        self.skew = 0.0
 
     def now(self) -> float:
-        return time.time() + self._offset
+        return time.time() + self._offset + self.skew
 
     def advance(self, seconds: float) -> float:
         if seconds < 0:

@@ -55,6 +55,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core.accounts import Account, RateLimit, redact
+from ..core.clock import SystemClock
 from ..core.errors import (
     InsufficientBalance,
     InvalidParameters,
@@ -639,6 +640,7 @@ class RedisStore:
         try:
             self.db.ping()
             self.number = int(self.db.incr(self.key("processes")))
+            self.skew = self._skew()
         except UNREACHABLE as e:
             raise ConfigError(
                 f"store {_shown(self.url)}: Redis does not answer ({e}); start it first "
@@ -653,11 +655,21 @@ class RedisStore:
     def key(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
 
+    def _skew(self) -> float:
+        """Redis's clock minus this machine's (halfway through the round trip): a running
+        clock is then the same on every process, whatever machine it runs on."""
+        before = time.time()
+        seconds, micros = self.db.time()
+        after = time.time()
+        return float(seconds + micros / 1e6 - (before + after) / 2)
+
     # -- starting and stopping (needs the event loop) -------------------------------------
 
     async def start(self, gateway: Any) -> None:
         """Connect the asyncio client and follow the shared clock and config."""
         self.gateway = gateway
+        if isinstance(gateway.clock, SystemClock):
+            gateway.clock.skew = self.skew
         # A bounded pool: a burst of requests waits for a connection (as a burst waits for
         # the CPU anyway) instead of opening one each, which would run out of descriptors.
         pool = redis.asyncio.BlockingConnectionPool.from_url(

@@ -287,3 +287,25 @@ async def test_no_key_is_kept_in_redis(
         assert db.hexists(f"{{{namespace}}}:keys", digest(secret))
     finally:
         db.close()
+
+
+async def test_a_running_clock_is_redis_time_whatever_this_machine_says(
+    make_client: Any, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken gateway caught: machines whose clocks disagree each run their own running
+    clock (here this 'machine' is 1,000 s fast; the gateway's clock must not be)."""
+    import time
+
+    import redis
+
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 1000)
+    gw = Gw(await make_client(store=redis_server.url, namespace=f"clock-{uuid.uuid4().hex[:8]}",
+                              manual_clock=False))  # fmt: skip
+    shown = (await (await gw.client.get("/_mock/clock")).json())["epoch"]
+    db = redis.Redis.from_url(redis_server.url)
+    try:
+        seconds, micros = db.time()
+    finally:
+        db.close()
+    assert abs(shown - (seconds + micros / 1e6)) < 1.0
