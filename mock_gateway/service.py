@@ -250,27 +250,13 @@ class Service:
             raise Faulted(gen2.submitted_as(stand_in, call.base_url), 202)
         # A latency scenario may have slept through a reset: act on the key as it is now.
         account = gateway.authenticate(call.key)
+        plan = (account, model, params, effects, call.base_url)
         if self.shared is not None:
             job = await self.shared.submit(
-                gateway,
-                account,
-                model,
-                params,
-                effects,
-                call.base_url,
-                webhook_url=webhook_url,
-                webhook_mode=webhook_mode,
+                gateway, *plan, webhook_url=webhook_url, webhook_mode=webhook_mode
             )
         else:
-            job = gateway.submit(
-                account,
-                model,
-                params,
-                effects,
-                call.base_url,
-                webhook_url=webhook_url,
-                webhook_mode=webhook_mode,
-            )
+            job = gateway.submit(*plan, webhook_url=webhook_url, webhook_mode=webhook_mode)
         if self.store.durable:  # on disk before the answer; concurrent submits share a commit
             await self.store.committed()
         call.trace.request_id = job.request_id

@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from aiohttp import web
 
 TIMEOUT = 20.0
 
@@ -32,3 +35,21 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=child_env(),
         stdin=subprocess.DEVNULL,
     )
+
+
+def count_in_flight(app: web.Application) -> list[int]:
+    """Count the requests `app` is answering: the list's one item, read at any time (a
+    receiver's slow answers must end before its loop closes)."""
+    busy = [0]
+
+    @web.middleware
+    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
+        busy[0] += 1
+        try:
+            response: web.StreamResponse = await handler(request)
+            return response
+        finally:
+            busy[0] -= 1
+
+    app.middlewares.append(count)
+    return busy

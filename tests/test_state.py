@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from PIL import Image
 
 from contract_tests.serving import ServedApp
 from mock_gateway.sink import Received, WebhookSink, local_tls
 from tests.conftest import FIBO_SUBMIT, RMBG_SUBMIT, _epoch
-from tests.processes import TIMEOUT, run
+from tests.processes import TIMEOUT, count_in_flight, run
 from tests.test_cli import Server, http
 
 KEY = "sk-state-7f3a9c1e5b2d4f6a8c0e-raw-secret"
@@ -160,18 +159,7 @@ def sink(tmp_path: Path, servers: list[Server]) -> Iterator[tuple[WebhookSink, s
     """
     tls, ca_file = local_tls(tmp_path / "sink")
     hook = WebhookSink()
-    busy = [0]
-
-    @web.middleware
-    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
-        busy[0] += 1
-        try:
-            response: web.StreamResponse = await handler(request)
-            return response
-        finally:
-            busy[0] -= 1
-
-    hook.app.middlewares.append(count)
+    busy = count_in_flight(hook.app)
     with ServedApp(hook.app, tls) as served:
         yield hook, served.url + "/hook", ca_file
         for s in servers:

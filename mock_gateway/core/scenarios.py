@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,12 +228,20 @@ class ScenarioBook:
         if not self.rules:
             return NO_EFFECTS
         out = Effects()
-        for rule in self.rules:
-            if rule.times == 0 or not rule.match.fits(key, model_id, text, endpoint):
-                continue
-            if rule.probability is not None and self.rng.random() >= rule.probability:
-                continue  # drawn from the seeded generator: the same requests under --seed
+        for rule in self.matching(key, model_id, text, endpoint):
             if rule.times is not None:
                 rule.times -= 1
             out.merge(rule.effects)  # merge changes `out` only, never the rule
         return out
+
+    def matching(
+        self, key: str, model_id: str | None, text: str | None, endpoint: str
+    ) -> Iterator[Rule]:
+        """The rules that apply to a request, in order: not used up, matching, and drawn
+        (a rule's probability) from the seeded generator: the same requests under --seed."""
+        for rule in self.rules:
+            if rule.times == 0 or not rule.match.fits(key, model_id, text, endpoint):
+                continue
+            if rule.probability is not None and self.rng.random() >= rule.probability:
+                continue
+            yield rule

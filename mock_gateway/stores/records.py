@@ -10,6 +10,7 @@ the reader has; the key is kept as the store gives it (a digest, never the key i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ DIGEST = "sha256:"
 JOB = "job"  # the hash field that holds the job
 
 
+@functools.lru_cache(maxsize=4096)  # a hot key is hashed once
 def digest(key: str) -> str:
     """How a store keeps a key: never the key itself."""
     return DIGEST + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()

@@ -186,16 +186,8 @@ class RedisAccounts(MemoryAccounts):
     def __init__(self, store: RedisStore) -> None:
         super().__init__()
         self._store = store
-        self._digests: dict[str, str] = {}
         self.gone: dict[str, str] = {}
-
-    def _digest(self, key: str) -> str:
-        found = self._digests.get(key)
-        if found is None:
-            if len(self._digests) > 4096:
-                self._digests.clear()
-            found = self._digests[key] = digest(key)
-        return found
+        self._digest = digest
 
     def get(self, key: str, default: Any = None, /) -> Any:
         found = dict.get(self, self._digest(key))
@@ -419,11 +411,7 @@ class RedisRules(ScenarioBook):
         if not self.rules:
             return NO_EFFECTS
         out = Effects()
-        for rule in self.rules:
-            if rule.times == 0 or not rule.match.fits(key, model_id, text, endpoint):
-                continue
-            if rule.probability is not None and self.rng.random() >= rule.probability:
-                continue
+        for rule in list(self.matching(key, model_id, text, endpoint)):
             if rule.times is not None:
                 if not await self._store.atoms.use(rule.rule_id):
                     rule.times = 0  # used up elsewhere: no round trip for it any more

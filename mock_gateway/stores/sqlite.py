@@ -125,16 +125,8 @@ class SqliteAccounts(MemoryAccounts):
     def __init__(self, changes: _Changes) -> None:
         super().__init__()
         self._changes = changes
-        self._digests: dict[str, str] = {}  # key -> digest, so a hot key is hashed once
         self.gone: dict[str, str] = {}  # digest -> label of deleted keys, for their jobs
-
-    def _digest(self, key: str) -> str:
-        found = self._digests.get(key)
-        if found is None:
-            if len(self._digests) > 4096:
-                self._digests.clear()
-            found = self._digests[key] = digest(key)
-        return found
+        self._digest = digest
 
     def get(self, key: str, default: Any = None, /) -> Any:
         return dict.get(self, self._digest(key), default)

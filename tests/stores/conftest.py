@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.http.test_webhooks import ca, receiver  # noqa: F401  (fixtures: a CA, an HTTPS hook)
 from tests.redis_server import RedisServer
 
 

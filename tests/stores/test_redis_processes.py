@@ -21,13 +21,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
 from contract_tests.serving import ServedApp
 from mock_gateway.sink import WebhookSink, local_tls
 from tests.conftest import FIBO_SUBMIT, KEY, Gw
-from tests.processes import run
+from tests.processes import count_in_flight, run
 from tests.redis_server import RedisServer
 from tests.test_cli import Server, http
 
@@ -50,18 +48,7 @@ def test_killing_a_process_that_holds_delivery_claims_lets_another_deliver_them(
 ) -> None:
     tls, ca_file = local_tls(tmp_path / "sink")
     hook = WebhookSink(delay=4.0)  # A's attempts wait on the receiver until A is killed
-    busy = [0]
-
-    @web.middleware
-    async def count(request: web.Request, handler: Any) -> web.StreamResponse:
-        busy[0] += 1
-        try:
-            response: web.StreamResponse = await handler(request)
-            return response
-        finally:
-            busy[0] -= 1
-
-    hook.app.middlewares.append(count)
+    busy = count_in_flight(hook.app)
     config = tmp_path / "mock.toml"
     config.write_text(f"[server]\nclaim_lease_seconds = {LEASE}\nwebhook_timeout_seconds = 90\n")
     shared = (

@@ -23,7 +23,7 @@ from aiohttp.test_utils import TestClient
 import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
 from mock_gateway.stores.records import digest
 from tests.conftest import FIBO_SUBMIT, KEY, RMBG_SUBMIT, Gw
-from tests.http.test_webhooks import Receiver, server_context
+from tests.http.test_webhooks import Receiver
 from tests.redis_server import RedisServer
 
 FIBO_PRICE = Decimal("0.04")
@@ -50,18 +50,6 @@ async def pair(
     a = await make_client(**shared)
     b = await make_client(**shared)
     return Gw(a), Gw(b)
-
-
-@pytest.fixture
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-async def receiver(ca: trustme.CA, aiohttp_server: Any) -> tuple[Receiver, str]:
-    hook = Receiver()
-    server = await aiohttp_server(hook.app, ssl=server_context(ca))
-    return hook, str(server.make_url("/hook"))
 
 
 async def submit(gw: Gw, headers: dict[str, str] | None = None, key: str = KEY) -> tuple[int, Any]:
