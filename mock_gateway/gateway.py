@@ -139,9 +139,23 @@ class Gateway:
     def resume(self) -> None:
         """After a restart on a durable store: fetch again the inputs a kill interrupted."""
         for job in self.jobs.newest_first():
-            if not job.settled and job.request_id not in self._inputs:
-                task = asyncio.get_running_loop().create_task(self._fetch_input(job, job.subject))
-                self._inputs[job.request_id] = task
+            if not job.settled:
+                self.refetch(job)
+
+    def refetch(self, job: Job) -> None:
+        """Fetch a kept job's input again: its fetch was cut off (a restart; on a shared
+        store, the death of the process that was fetching it)."""
+        if job.request_id not in self._inputs:
+            task = asyncio.get_running_loop().create_task(self._fetch_input(job, job.subject))
+            self._inputs[job.request_id] = task
+
+    def fetching(self, request_id: str) -> bool:
+        """Whether this process is fetching the job's input now."""
+        return request_id in self._inputs
+
+    def fetches(self) -> list[str]:
+        """The request ids whose inputs this process is fetching now."""
+        return list(self._inputs)
 
     def put_key(self, config: KeyConfig, fields: set[str]) -> Account:
         """Create a key, or update the given fields of an existing one (its jobs stay)."""

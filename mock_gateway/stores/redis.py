@@ -45,6 +45,7 @@ import functools
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -70,7 +71,7 @@ from ..core.scenarios import NO_EFFECTS, Effects, ScenarioBook, rule_from_json
 from ..settings import ConfigError, Settings
 from .memory import MemoryAccounts, MemoryBlobs, MemoryEvents, MemoryJobs
 from .records import digest, job_fields, job_from_fields
-from .redis_atoms import Atomics, Follower, from_micro, to_micro
+from .redis_atoms import BUMP, Atomics, Follower, from_micro, to_micro
 
 if TYPE_CHECKING:
     from ..core.catalog import Model
@@ -80,6 +81,7 @@ T = TypeVar("T")
 
 FLUSH_SECONDS = 0.05  # the longest a queued write (a log line, a finished event) waits
 POLL_SECONDS = 0.05  # how often a process looks for due work others scheduled
+RETRY_SECONDS = 0.5  # between two tries of a write Redis did not take
 POOL_SIZE = 32  # connections to Redis per process (the pub/sub one aside)
 IDS_BLOCK = 1000  # event ids and callback numbers a process takes from Redis at a time
 BEAT_SECONDS = 1.0  # how often a process says it is alive
@@ -88,19 +90,22 @@ SETTLE_WAIT_SECONDS = 30.0  # how long a poll on another process waits for a fet
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 # Journal and delivery-log lines, numbered in Redis so all processes share one sequence.
-# ARGV: the kept size (0: all), then lines without their number: a JSON array for the
-# journal ("[" + n + "," + the rest), an object for the log ({"n": n, + the rest}).
+# ARGV: the kept size (0: all), the epoch the lines belong to (lines of a gateway reset
+# meanwhile are dropped: KEYS[4] moved), then lines without their number: a JSON array for
+# the journal ("[" + n + "," + the rest), an object for the log ({"n": n, + the rest}).
 _LOG = """
-local n = tonumber(redis.call('INCRBY', KEYS[2], #ARGV - 1)) - (#ARGV - 1)
-for i = 2, #ARGV do
+if (redis.call('GET', KEYS[4]) or '0') ~= ARGV[2] then return -1 end
+local count = #ARGV - 2
+local n = tonumber(redis.call('INCRBY', KEYS[2], count)) - count
+for i = 3, #ARGV do
   local line = ARGV[i]
   local open = string.sub(line, 1, 1)
   local rest = string.sub(line, 2)
   local sep = (rest == ']' or rest == '}') and '' or ','
   if open == '[' then
-    redis.call('RPUSH', KEYS[1], '[' .. (n + i - 1) .. sep .. rest)
+    redis.call('RPUSH', KEYS[1], '[' .. (n + i - 2) .. sep .. rest)
   else
-    redis.call('RPUSH', KEYS[1], '{"n":' .. (n + i - 1) .. sep .. rest)
+    redis.call('RPUSH', KEYS[1], '{"n":' .. (n + i - 2) .. sep .. rest)
   end
 end
 local size = tonumber(ARGV[1])
@@ -188,6 +193,7 @@ class RedisAccounts(MemoryAccounts):
         self._store = store
         self.gone: dict[str, str] = {}
         self._digest = digest
+        self._limits: dict[str, RateLimit | None] = {}  # digest -> the limit as kept
 
     def get(self, key: str, default: Any = None, /) -> Any:
         found = dict.get(self, self._digest(key))
@@ -216,10 +222,14 @@ class RedisAccounts(MemoryAccounts):
         except ValueError as e:
             raise InvalidParameters(f"balance_usd: {e}", field="balance_usd") from None
 
+        new_limit = self._limits.get(account.key, False) != account.rate_limit
+        self._limits[account.key] = account.rate_limit
+
         def write(pipe: Any) -> None:
             pipe.hset(store.key("keys"), account.key, json.dumps(settings))
             pipe.hdel(store.key("gone"), account.key)
-            pipe.delete(store.key("hits", account.key))  # a new limit starts a new window
+            if new_limit:  # a new limit starts a new window (as SlidingWindow is made anew)
+                pipe.delete(store.key("hits", account.key))
             if micro is not None:
                 pipe.set(store.key("wallet", account.key), micro)
 
@@ -256,6 +266,7 @@ class RedisAccounts(MemoryAccounts):
 
     def load(self, settings: dict[bytes, bytes], gone: dict[bytes, bytes]) -> None:
         self.clear()
+        self._limits = {}
         for name, text in settings.items():
             v = json.loads(text)
             limit = RateLimit(*v["rate_limit"]) if v["rate_limit"] else None
@@ -264,6 +275,7 @@ class RedisAccounts(MemoryAccounts):
             account.window = None
             account.label = v["label"]
             self[account.key] = account
+            self._limits[account.key] = limit
         self.gone = {k.decode(): v.decode() for k, v in gone.items()}
 
 
@@ -282,14 +294,16 @@ class RedisJobs(MemoryJobs):
         store = self._store
         store.queue(lambda pipe: pipe.hset(store.key("job", job.request_id), mapping=fields))
 
-    async def fetch(self, request_id: str, now: float) -> None:
-        """Have the job current in this process's cache, if Redis has it: a settled job
-        never changes again; an unsettled one is read again, and once it is due, waited
-        for (its input is being fetched by the process that accepted it)."""
+    async def fetch(self, request_id: str, now: float, *, wait: bool = True) -> None:
+        """Have the job current in this process's cache, if Redis has it. A settled job
+        never changes again; a job whose input this process fetches is the one it keeps;
+        any other unsettled one is read again and, once due (`wait`), waited for while the
+        process that fetches its input holds that fetch's lease, or its fetch taken over
+        here once the lease ran out (that process died)."""
         job = dict.get(self, request_id)
-        if job is not None and job.settled:
-            return
         store = self._store
+        if job is not None and (job.settled or store.fetching(request_id)):
+            return
         deadline = time.monotonic() + SETTLE_WAIT_SECONDS
         while True:
             fields = await store.atoms.fields(request_id)
@@ -298,10 +312,10 @@ class RedisJobs(MemoryJobs):
                 return
             job = job_from_fields(fields, store.models)
             self[request_id] = job
-            if job.settled or now < job.ended_at or store.fetching(request_id):
+            if job.settled or now < job.ended_at or not wait or time.monotonic() > deadline:
                 return
-            if time.monotonic() > deadline:
-                return
+            if await store.take_fetch(job):
+                return  # fetched here now: the caller's settle waits for it
             await asyncio.sleep(0.05)
 
     def newest_first(self) -> Iterator[Job]:
@@ -373,9 +387,16 @@ class RedisRules(ScenarioBook):
 
     def remove(self, rule_id: str) -> bool:
         store = self._store
-        removed = int(_sync(lambda: store.db.hdel(store.key("rules"), rule_id)))
-        store.write(lambda pipe: pipe.delete(store.key("rule", rule_id, "left")))
-        return removed > 0
+        store.stale()  # a rule another process added may be the one asked for
+        if not super().remove(rule_id):
+            return False
+
+        def write(pipe: Any) -> None:
+            pipe.hdel(store.key("rules"), rule_id)
+            pipe.delete(store.key("rule", rule_id, "left"))
+
+        store.write(write)
+        return True
 
     def clear(self) -> None:
         super().clear()
@@ -565,7 +586,7 @@ class RedisEvents:
                 continue
             event = event_from(text)
             event.due = min(event.due, now)  # a released held callback: due now
-            await store.jobs.fetch(event.request_id, now)
+            await store.jobs.fetch(event.request_id, now, wait=False)  # never stall the runner
             self.local.add(event)
         return len(ids)
 
@@ -606,6 +627,7 @@ class RedisStore:
         self.ns = self.atoms.ns
         self.loaded = False
         self.release_script = self.db.register_script(_RELEASE)
+        self._bump_script = self.db.register_script(BUMP)
         self._log_script = self.db.register_script(_LOG)
         self._outbox: list[Callable[[Any], None]] = []
         self._lines: dict[str, list[str]] = {"journal": [], "deliveries": []}
@@ -624,6 +646,7 @@ class RedisStore:
         self._heard_now: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._beaten = 0.0  # monotonic time of the last beat
+        self._renewed = 0.0  # ... and of the last renewal of this process's claims
         self._epoch: int | None = None
         try:
             self.db.ping()
@@ -635,7 +658,9 @@ class RedisStore:
                 "(e.g. `redis-server --port 6379`)"
             ) from None
         self.incarnation = self.number - 1  # the first process sets the namespace up
-        self.events.owner = f"{self.number}"
+        # The owner of this process's claims: its number (which starts again if Redis lost
+        # its data) and a token of its own, so two live processes never share one.
+        self.events.owner = f"{self.number}.{uuid.uuid4().hex[:8]}"
         if self.incarnation:
             self.reload()
         self.loaded = True
@@ -695,12 +720,18 @@ class RedisStore:
     async def stop(self) -> None:
         if self.follower is not None:
             await self.follower.stop()
+        if self.gateway is not None:  # inputs this process will not finish: others take over
+            leases = [self.key("fetching", rid) for rid in self.gateway.fetches()]
+            if leases:
+                self.queue(lambda pipe: pipe.delete(*leases))
         with contextlib.suppress(StoreUnavailable):
             await self.atoms.leave(self.number)
         with contextlib.suppress(StoreUnavailable):
             await self.flush()
+        for task in [*self._tasks, *([self._flushing] if self._flushing else [])]:
+            task.cancel()
         with contextlib.suppress(*UNREACHABLE):
-            await self.atoms.client.aclose()
+            await self.atoms.client.aclose(close_connection_pool=True)
 
     # -- reading what others changed --------------------------------------------------------
 
@@ -738,6 +769,7 @@ class RedisStore:
         self._version = int(version or 0)
         epoch = int(epoch or 0)
         if self._epoch is not None and epoch != self._epoch:  # another process reset it
+            self._take()  # the old gateway's queued writes
             MemoryJobs.clear(self.jobs)
             self.events.clear()
             self.deliveries.clear()
@@ -748,7 +780,23 @@ class RedisStore:
 
     def fetching(self, request_id: str) -> bool:
         """Whether this process is fetching the job's input (it settles it then)."""
-        return self.gateway is not None and request_id in self.gateway._inputs
+        return self.gateway is not None and bool(self.gateway.fetching(request_id))
+
+    def _fetch_lease(self) -> int:
+        """How long a process may take to fetch an input (ms) before another takes over."""
+        s = self.settings
+        return int((s.fetch_timeout_seconds + s.fetch_connect_timeout_seconds + 5) * 1000)
+
+    async def take_fetch(self, job: Job) -> bool:
+        """Take over the fetch of an unsettled job's input whose lease ran out (the process
+        fetching it died): whether this process fetches it now."""
+        name = self.key("fetching", job.request_id)
+        if not await self.atoms.lease(name, self.events.owner, self._fetch_lease()):
+            return False
+        log.warning("taking over the input fetch of %s (its process went away)", job.request_id)
+        assert self.gateway is not None  # started: requests come in
+        self.gateway.refetch(job)
+        return True
 
     # -- the gateway's shared steps ---------------------------------------------------------
 
@@ -779,6 +827,9 @@ class RedisStore:
             if code == -2:
                 raise Unauthorized()
         gateway.accepted(job)
+        if not job.settled:  # its input is fetched here: others wait while this lease lasts
+            name, owner, ms = self.key("fetching", rid), self.events.owner, self._fetch_lease()
+            self.queue(lambda pipe: pipe.set(name, owner, px=ms))
         return job
 
     async def effects(
@@ -815,8 +866,15 @@ class RedisStore:
             "answers": answers,
         }
 
-    def refund(self, job: Job) -> Any:
-        return self.atoms.refund(job.key, job.request_id)
+    async def refund(self, job: Job) -> None:
+        """Pay a platform fault back, once. Redis away: try again until it is back (the
+        script pays at most once, and this claim is renewed meanwhile), never drop it."""
+        while True:
+            try:
+                await self.atoms.refund(job.key, job.request_id)
+                return
+            except StoreUnavailable:
+                await asyncio.sleep(RETRY_SECONDS)
 
     async def advance(self, gateway: Any, seconds: float) -> float:
         """Move the shared clock; return once the work due by then is done, wherever."""
@@ -824,8 +882,9 @@ class RedisStore:
         gateway.clock.restore(max(new, gateway.clock.state()))
         now: float = gateway.now()
         await self.atoms.saw(self.number, new)
-        deadline = time.monotonic() + max(ALIVE_SECONDS, self.settings.claim_lease_seconds)
-        while True:
+        wait = max(ALIVE_SECONDS, self.settings.claim_lease_seconds) + SETTLE_WAIT_SECONDS
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:  # a running clock's work may never all be done
             await self.run_due(gateway)
             await self.flush()
             idle = not gateway.dispatcher.running and not gateway._inputs
@@ -839,10 +898,15 @@ class RedisStore:
         return now
 
     async def run_due(self, gateway: Any) -> None:
+        self.follow()  # a reset elsewhere stops this process's work of the old gateway
+        lease_ms = int(self.settings.claim_lease_seconds * 1000)
         if time.monotonic() - self._beaten > BEAT_SECONDS:
             await self.atoms.beat(self.number)
             self._beaten = time.monotonic()
-        lease_ms = int(self.settings.claim_lease_seconds * 1000)
+        if time.monotonic() - self._renewed > self.settings.claim_lease_seconds / 3:
+            held = [str(i) for i in self.events.local._by_id]  # claimed, not done yet
+            await self.atoms.renew(held, self.events.owner, lease_ms)
+            self._renewed = time.monotonic()
         await self.events.pull(gateway.now(), lease_ms)
         gateway.catch_up()
         if gateway.dispatcher.running:
@@ -851,14 +915,23 @@ class RedisStore:
     # -- writing ---------------------------------------------------------------------------
 
     def write(self, command: Callable[[Any], None]) -> None:
-        """A control change, written before the call returns; every process hears of it."""
+        """A control change, written before the call returns, with the version bumped and
+        published in the same transaction. This process took its change in already; if
+        the version moved by more than this change, others changed something meanwhile,
+        so it reloads. A write that fails leaves this process to reload at its next call
+        (its cache may hold a change Redis never got)."""
         pipe = self.db.pipeline(transaction=True)
         command(pipe)
-        pipe.incr(self.key("version"))
-        _sync(pipe.execute)
-        version = int(_sync(lambda: self.db.get(self.key("version"))) or 0)
-        _sync(lambda: self.db.publish(self.key("changes"), f"version {version}"))
-        self._version = version
+        self.script(pipe, self._bump_script, [self.key("version"), self.key("changes")], [])
+        try:
+            version = int(_sync(pipe.execute)[-1])
+        except StoreUnavailable:
+            self._version = -1
+            raise
+        if version == self._version + 1:
+            self._version = version
+        else:
+            self.reload()
 
     def read(self, command: Callable[[Any], None]) -> list[Any]:
         pipe = self.db.pipeline(transaction=False)
@@ -889,12 +962,16 @@ class RedisStore:
                 self._flushing = asyncio.get_running_loop().create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
+        """Send what is queued after FLUSH_SECONDS, and again until none is left: Redis
+        away, every RETRY_SECONDS until it is back (an idle process too)."""
         try:
             await asyncio.sleep(FLUSH_SECONDS)
-            self._flushing = None
-            await self.flush()
-        except StoreUnavailable:
-            log.warning("the shared store does not answer: writes wait for it")
+            while self._outbox or any(self._lines.values()):
+                try:
+                    await self.flush()
+                except StoreUnavailable:
+                    log.warning("the shared store does not answer: writes wait for it")
+                    await asyncio.sleep(RETRY_SECONDS)
         finally:
             self._flushing = None
 
@@ -916,11 +993,18 @@ class RedisStore:
         size = self.settings.journal_size
         for name, kept in lines.items():
             if kept:
-                keys = [self.key(name), self.key(name, "n"), self.key(name, "dropped")]
-                self.script(pipe, self._log_script, keys, [size if name == "journal" else 0, *kept])
+                keys = [
+                    self.key(name),
+                    self.key(name, "n"),
+                    self.key(name, "dropped"),
+                    self.key("epoch"),
+                ]
+                self.script(pipe, self._log_script, keys, [size, self._epoch or 0, *kept])
 
     async def flush(self) -> None:
-        """Send every queued write in one pipeline; kept for the next try if Redis is gone."""
+        """Send every queued write in one pipeline; kept for the next try if Redis is gone.
+        A reset another process made since drops them first (they were the old gateway's)."""
+        self.follow()
         outbox, lines = self._take()
         if not outbox and not any(lines.values()):
             return
@@ -988,6 +1072,7 @@ class RedisStore:
             _sync(functools.partial(self.db.unlink, *part))
         self.accounts.clear()
         self.accounts.gone.clear()
+        self.accounts._limits.clear()
         MemoryJobs.clear(self.jobs)
         self.rules.rules = []
         self.events.clear()

@@ -147,6 +147,21 @@ end
 return taken
 """
 
+# A process still working on events it claimed keeps them: each lease (ARGV[3..]) whose
+# owner is ARGV[1] is extended to ARGV[2] ms from now on Redis's clock.
+_RENEW = """
+local t = redis.call('TIME')
+local wall = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local renewed = 0
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[1] then
+    redis.call('ZADD', KEYS[1], 'XX', wall + tonumber(ARGV[2]), ARGV[i])
+    renewed = renewed + 1
+  end
+end
+return renewed
+"""
+
 # 1: the event was this process's to finish, and is done; 0: its lease ran out and another
 # process took it over (that one finishes it).
 _FINISH = """
@@ -185,7 +200,7 @@ end
 return behind
 """
 
-_BUMP = """
+BUMP = """
 local version = redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', KEYS[2], 'version ' .. version)
 return version
@@ -244,9 +259,10 @@ class Atomics:
         self._use = client.register_script(_USE)
         self._claim = client.register_script(_CLAIM)
         self._finish = client.register_script(_FINISH)
+        self._renew = client.register_script(_RENEW)
         self._advance = client.register_script(_ADVANCE)
         self._submit = client.register_script(_SUBMIT)
-        self._bump = client.register_script(_BUMP)
+        self._bump = client.register_script(BUMP)
         self._beat = client.register_script(_BEAT)
         self._lagging = client.register_script(_LAGGING)
         self._work = [self._key("due"), self._key("claimed"), self._key("owners")]
@@ -344,6 +360,19 @@ class Atomics:
         """Up to `limit` events due by `now`, each now this owner's alone for `lease_ms`."""
         args = [repr(float(now)), lease_ms, limit, owner]
         return [i.decode() for i in await self._claim(keys=self._work, args=args)]
+
+    @_answered
+    async def lease(self, name: str, owner: str, ms: int) -> bool:
+        """Take the lease `name` for `ms` if nobody holds it (a plain SET NX PX)."""
+        return bool(await self.client.set(name, owner, nx=True, px=ms))
+
+    @_answered
+    async def renew(self, event_ids: list[str], owner: str, lease_ms: int) -> int:
+        """Extend this owner's claims on `event_ids` (work still running): how many."""
+        if not event_ids:
+            return 0
+        keys = [self._key("claimed"), self._key("owners")]
+        return int(await self._renew(keys=keys, args=[owner, lease_ms, *event_ids]))
 
     @_answered
     async def finish(self, event_id: str, owner: str) -> bool:
@@ -459,7 +488,9 @@ class Follower:
             pubsub = self.atoms.client.pubsub()
             try:
                 await pubsub.subscribe(self.atoms._key("changes"))
-                self._saw(*await self.atoms.state())  # what came before the subscription
+                now, version = await self.atoms.state()  # what came before the subscription
+                self.version = version  # Redis's word is final here: it may have restarted empty
+                self._saw(now, version)
                 self.connected.set()
                 async for message in pubsub.listen():
                     if message["type"] != "message":

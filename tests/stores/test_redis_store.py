@@ -13,11 +13,9 @@ import asyncio
 import itertools
 import uuid
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from aiohttp.test_utils import TestClient
 
 import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
@@ -27,29 +25,6 @@ from tests.http.test_webhooks import Receiver
 from tests.redis_server import RedisServer
 
 FIBO_PRICE = Decimal("0.04")
-
-
-@pytest.fixture
-def namespace() -> str:
-    return f"t-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-async def pair(
-    make_client: Any, redis_server: RedisServer, namespace: str, tmp_path: Path, ca: trustme.CA
-) -> tuple[Gw, Gw]:
-    """A and B: two gateways on one Redis namespace (B joins after A set it up)."""
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    shared = {
-        "store": redis_server.url,
-        "namespace": namespace,
-        "webhook_ca": str(ca_file),
-        "webhook_timeout_seconds": 5.0,
-    }
-    a = await make_client(**shared)
-    b = await make_client(**shared)
-    return Gw(a), Gw(b)
 
 
 async def submit(gw: Gw, headers: dict[str, str] | None = None, key: str = KEY) -> tuple[int, Any]:
