@@ -15,14 +15,12 @@ each drains its deliveries as one `serve` does) and waits for them.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Sequence
 
 from .settings import ConfigError, Settings
@@ -82,6 +80,8 @@ def _die_with_parent() -> None:
     """In a worker, before it runs: end (SIGTERM: a clean stop) when this process dies, even
     by SIGKILL, so no worker outlives it holding the port (Linux; elsewhere a no-op)."""
     if sys.platform.startswith("linux"):
+        import ctypes  # here, not at the top: `serve` alone never needs it (start-up time)
+
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -93,6 +93,8 @@ def _start(argv: list[str]) -> subprocess.Popen[bytes]:
 def _answering(host: str, port: int) -> int | None:
     """The process number of the worker that answered a health check on a new connection
     (the kernel picks the worker), or None if none answered."""
+    import urllib.request  # only with --workers (start-up time)
+
     shown = f"[{host}]" if ":" in host else host
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
