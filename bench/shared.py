@@ -71,10 +71,10 @@ def report(results: dict[tuple[str, str], LoadResult], options: Options, targets
     one, two = results[WORKLOAD, "redis x1"], results[WORKLOAD, "redis x2"]
     say(f"  a second worker on Redis: {two.rps / one.rps:.2f}x one (2 cores shared by 2 workers,")
     say("  redis-server and wrk). Per core, a worker on Redis makes about")
-    say(f"  {one.rps:,.0f} flow req/s; a 16-core machine with Redis on a core of its own should")
-    say("  scale near-linearly in workers until Redis's one thread saturates (about 100k")
-    say("  simple commands/s; the flow sends about one per request), i.e. tens of thousands")
-    say("  of flow requests/s, bounded by Redis rather than by the mock.")
+    say(f"  {one.rps:,.0f} flow req/s; on a 16-core machine with Redis on a core of its own,")
+    say("  workers should add up nearly linearly until Redis's one thread saturates (the")
+    say("  flow sends it about 1.5 commands per request): a few times one process in memory,")
+    say("  bounded by Redis rather than by the mock (README, Performance).")
     say()
     targets.check(
         "redis: 2 workers answer the flow without errors",
