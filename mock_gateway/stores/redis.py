@@ -648,15 +648,27 @@ class RedisStore:
         self._beaten = 0.0  # monotonic time of the last beat
         self._renewed = 0.0  # ... and of the last renewal of this process's claims
         self._epoch: int | None = None
+        # The shared clock's value means an instant on a manual clock and the jumps made on a
+        # running one: a namespace keeps one kind, and a process of the other is refused.
+        kind = "manual" if settings.manual_clock else "running"
         try:
             self.db.ping()
-            self.number = int(self.db.incr(self.key("processes")))
-            self.skew = self._skew()
+            self.db.set(self.key("clock_kind"), kind, nx=True)
+            kept = _text(self.db.get(self.key("clock_kind"))) or ""
+            if kept == kind:
+                self.number = int(self.db.incr(self.key("processes")))
+                self.skew = self._skew()
         except UNREACHABLE as e:
             raise ConfigError(
                 f"store {_shown(self.url)}: Redis does not answer ({e}); start it first "
                 "(e.g. `redis-server --port 6379`)"
             ) from None
+        if kept != kind:
+            flag = "with --manual-clock" if kept == "manual" else "without --manual-clock"
+            raise ConfigError(
+                f"namespace {settings.namespace!r} on {_shown(self.url)} runs a {kept} clock: "
+                f"start {flag}, or use another --namespace"
+            )
         self.incarnation = self.number - 1  # the first process sets the namespace up
         # The owner of this process's claims: its number (which starts again if Redis lost
         # its data) and a token of its own, so two live processes never share one.
@@ -1063,6 +1075,7 @@ class RedisStore:
                 "event_ids",
                 "epoch",
                 "version",
+                "clock_kind",
             )
         }
         found = _sync(lambda: list(self.db.scan_iter(match=self.key("*"), count=1000)))

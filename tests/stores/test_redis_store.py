@@ -272,3 +272,15 @@ async def test_a_running_clock_is_redis_time_whatever_this_machine_says(
     finally:
         db.close()
     assert abs(shown - (seconds + micros / 1e6)) < 1.0
+
+
+async def test_a_namespace_keeps_its_kind_of_clock(
+    make_client: Any, redis_server: RedisServer, namespace: str
+) -> None:
+    """Broken gateway caught: a running-clock process joining a manual-clock namespace reads
+    the manual instant as a jump, and its time runs decades ahead."""
+    from mock_gateway.settings import ConfigError
+
+    await make_client(store=redis_server.url, namespace=namespace)  # a manual clock
+    with pytest.raises(ConfigError, match="runs a manual clock: start with --manual-clock"):
+        await make_client(store=redis_server.url, namespace=namespace, manual_clock=False)
