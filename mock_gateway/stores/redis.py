@@ -83,6 +83,7 @@ FLUSH_SECONDS = 0.05  # the longest a queued write (a log line, a finished event
 POLL_SECONDS = 0.05  # how often a process looks for due work others scheduled
 RETRY_SECONDS = 0.5  # between two tries of a write Redis did not take
 POOL_SIZE = 32  # connections to Redis per process (the pub/sub one aside)
+PAGE = 500  # jobs read from Redis at a time by a listing
 IDS_BLOCK = 1000  # event ids and callback numbers a process takes from Redis at a time
 BEAT_SECONDS = 1.0  # how often a process says it is alive
 ALIVE_SECONDS = 3.0  # a process silent for longer is not waited for (it may have died)
@@ -319,10 +320,18 @@ class RedisJobs(MemoryJobs):
             await asyncio.sleep(0.05)
 
     def newest_first(self) -> Iterator[Job]:
-        store = self._store
-        ids = _sync(lambda: store.db.zrevrange(store.key("jobs"), 0, -1))
-        for chunk in range(0, len(ids), 500):
-            part = ids[chunk : chunk + 500]
+        """Read page by page as the caller goes (a listing of 1,000 of a million jobs reads
+        two pages). Jobs accepted meanwhile push the older ones down a rank: those read
+        again are skipped, none is missed."""
+        store, start, seen = self._store, 0, set()
+        while True:
+            rank = functools.partial(store.db.zrevrange, store.key("jobs"), start, start + PAGE - 1)
+            part = _sync(rank)
+            if not part:
+                return
+            start += len(part)
+            part = [name for name in part if name not in seen]
+            seen.update(part)
 
             def read(pipe: Any, part: list[bytes] = part) -> None:
                 for name in part:  # each a job's key, `{ns}:job:<request id>`
