@@ -324,13 +324,21 @@ class Gateway:
             raise RequestNotFound(request_id)
         return job
 
-    async def settle(self, job: Job) -> None:
-        """Wait for the job's input if its outcome is due and still depends on it."""
-        task = self._inputs.get(job.request_id)
-        if task is not None and self.clock.now() >= job.ended_at:
+    async def settle(self, job: Job) -> Job:
+        """Wait for the job's input if its outcome is due and still depends on it; the job
+        as settled (on a shared store, another process may have fetched its input: the
+        job is read again, and its fetch taken over if that process went away)."""
+        rid, now = job.request_id, self.clock.now()
+        shared = self.store.shared
+        if shared and not job.settled and now >= job.ended_at and rid not in self._inputs:
+            await cast(SharedStore, self.store).fetch(rid, now)
+            job = self.jobs.get(rid) or job
+        task = self._inputs.get(rid)
+        if task is not None and now >= job.ended_at:
             await asyncio.wait({task})  # never raises: a reset may cancel the fetch meanwhile
-            if self.jobs.get(job.request_id) is not job:
-                raise RequestNotFound(job.request_id)
+            if self.jobs.get(rid) is not job:
+                raise RequestNotFound(rid)
+        return job
 
     def catch_up(self) -> None:
         """Run every scheduled event due by now (cheap when none is); I/O goes on in tasks."""

@@ -376,6 +376,8 @@ class Service:
             config = key_config(key, fields, source=source)
         except ConfigError as e:
             raise InvalidParameters(str(e).removeprefix(f"{source}: ")) from None
+        if self.shared is not None:  # change the key as it is now, not as last heard of
+            self.shared.refresh()
         created = self.store.accounts.get(key) is None
         account = self.gateway.put_key(config, set(fields))
         self.store.commit()
@@ -387,6 +389,8 @@ class Service:
         return account.view(self.settings.api_generation)
 
     def get_key(self, key: str) -> dict[str, Any]:
+        if self.shared is not None:
+            self.shared.refresh()
         account = self.store.accounts.get(key)
         if account is None:
             raise KeyNotFound()
@@ -422,6 +426,8 @@ class Service:
         return {"scenarios": [r.view() for r in self.store.rules.rules]}
 
     def clear_scenarios(self) -> dict[str, Any]:
+        if self.shared is not None:
+            self.shared.refresh()
         rules = self.store.rules
         count = len(rules.rules)
         rules.clear()

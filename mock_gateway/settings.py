@@ -151,7 +151,7 @@ _SERVER: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "state": (str, lambda v: bool(v.strip())),
     "store": (str, lambda v: v.startswith(("redis://", "rediss://", "unix://"))),
     "namespace": (str, lambda v: bool(NAMESPACE.fullmatch(v))),
-    "claim_lease_seconds": ((int, float), lambda v: 0.1 <= v <= 3600),
+    "claim_lease_seconds": ((int, float), lambda v: 1 <= v <= 3600),
     "admin_token": (str, lambda v: len(v.strip()) >= 8),
     "header_timeout_seconds": ((int, float), lambda v: 0 < v <= 600),
     "body_timeout_seconds": ((int, float), lambda v: 0 < v <= 3600),

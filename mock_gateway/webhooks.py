@@ -151,7 +151,7 @@ class Webhooks:
         job = self.gateway.jobs.get(event.request_id)
         if job is None:
             return
-        await self.gateway.settle(job)  # an RMBG input still in flight decides the outcome
+        job = await self.gateway.settle(job)  # an RMBG input in flight decides the outcome
         self._callback(job, max(event.at, job.ended_at), final=True, due=event.at)
 
     def _callback(self, job: Job, at: float, *, final: bool, due: float) -> None:

@@ -52,8 +52,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
 import redis.asyncio
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from ..core.accounts import Account, RateLimit, redact
 from ..core.clock import SystemClock
@@ -88,7 +87,8 @@ IDS_BLOCK = 1000  # event ids and callback numbers a process takes from Redis at
 BEAT_SECONDS = 1.0  # how often a process says it is alive
 ALIVE_SECONDS = 3.0  # a process silent for longer is not waited for (it may have died)
 SETTLE_WAIT_SECONDS = 30.0  # how long a poll on another process waits for a fetched input
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Redis gone, or refusing (e.g. OOM under maxmemory): a 503, and queued writes kept.
+UNREACHABLE = (RedisError, OSError)
 
 # Journal and delivery-log lines, numbered in Redis so all processes share one sequence.
 # ARGV: the kept size (0: all), the epoch the lines belong to (lines of a gateway reset
@@ -118,6 +118,14 @@ if size > 0 then
   end
 end
 return n
+"""
+
+# Leases (KEYS) this process (ARGV[1]) holds, let go; another's are left alone.
+_LET_GO = """
+for _, name in ipairs(KEYS) do
+  if redis.call('GET', name) == ARGV[1] then redis.call('DEL', name) end
+end
+return 1
 """
 
 # A held callback falls due: KEYS held, due; ARGV request id, instant.
@@ -308,6 +316,8 @@ class RedisJobs(MemoryJobs):
         deadline = time.monotonic() + SETTLE_WAIT_SECONDS
         while True:
             fields = await store.atoms.fields(request_id)
+            if store.fetching(request_id):  # taken over here meanwhile: keep that job
+                return
             if not fields:
                 self.pop(request_id, None)
                 return
@@ -637,6 +647,7 @@ class RedisStore:
         self.loaded = False
         self.release_script = self.db.register_script(_RELEASE)
         self._bump_script = self.db.register_script(BUMP)
+        self._let_go = self.db.register_script(_LET_GO)
         self._log_script = self.db.register_script(_LOG)
         self._outbox: list[Callable[[Any], None]] = []
         self._lines: dict[str, list[str]] = {"journal": [], "deliveries": []}
@@ -744,7 +755,8 @@ class RedisStore:
         if self.gateway is not None:  # inputs this process will not finish: others take over
             leases = [self.key("fetching", rid) for rid in self.gateway.fetches()]
             if leases:
-                self.queue(lambda pipe: pipe.delete(*leases))
+                owner = self.events.owner
+                self.queue(lambda pipe: self.script(pipe, self._let_go, leases, [owner]))
         with contextlib.suppress(StoreUnavailable):
             await self.atoms.leave(self.number)
         with contextlib.suppress(StoreUnavailable):
@@ -1101,6 +1113,12 @@ class RedisStore:
         self.deliveries.clear()
         self.blobs.clear()
         self._epoch = int(_sync(lambda: self.db.incr(self.key("epoch"))))
+        # Heard by every process (they reload on a version change): a reset of a gateway
+        # with no configured keys or rules would otherwise bump nothing after it.
+        bump = functools.partial(
+            self._bump_script, keys=[self.key("version"), self.key("changes")], args=[]
+        )
+        self._version = int(_sync(bump))
 
     def close(self) -> None:
         with contextlib.suppress(StoreUnavailable):

@@ -39,8 +39,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from ..core.errors import StoreUnavailable
 from ..settings import NAMESPACE
@@ -217,7 +216,7 @@ def _answered(operation: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]
     async def call(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await operation(*args, **kwargs)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as e:
+        except (RedisError, OSError) as e:  # gone, or refusing (e.g. OOM under maxmemory)
             raise StoreUnavailable(f"the shared store does not answer ({type(e).__name__})") from e
 
     return call
@@ -496,7 +495,7 @@ class Follower:
                     if message["type"] != "message":
                         continue
                     self._read(message["data"])
-            except (RedisConnectionError, RedisTimeoutError, OSError, StoreUnavailable):
+            except (RedisError, OSError, StoreUnavailable):
                 self.connected.clear()
                 await asyncio.sleep(RECONNECT_SECONDS)
             finally:

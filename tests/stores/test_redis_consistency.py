@@ -207,3 +207,111 @@ async def test_stopping_a_process_closes_its_redis_connections(
         assert len(db.client_list()) - before <= 1  # this test's own
     finally:
         db.close()
+
+
+async def test_concurrent_polls_of_a_job_whose_fetch_is_taken_over_all_see_it_done(
+    make_pair: MakePair, aiohttp_server: Any
+) -> None:
+    """Broken gateway caught: each waiting poll replaces the cached job, so the taken-over
+    fetch is lost (404s) and the input fetched again and again."""
+    calls = [0]
+
+    async def picture(request: web.Request) -> web.StreamResponse:
+        calls[0] += 1
+        if calls[0] == 1:
+            await asyncio.sleep(3600)
+        return web.Response(body=small_png(), content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/in.png", picture)
+    server: TestServer = await aiohttp_server(app)
+    a, b = await make_pair(fetch_timeout_seconds=1.0, fetch_connect_timeout_seconds=1.0)
+    status, answer = await a.submit(RMBG_SUBMIT, {"image_url": str(server.make_url("/in.png"))})
+    assert status == 202, answer
+    await asyncio.sleep(0.2)
+    await a.client.close()
+    await b.advance(60)
+
+    async def poll() -> tuple[int, Any]:
+        resp = await b.client.get(f"/v2/requests/status/{answer['request_id']}", headers=AUTH)
+        return resp.status, await resp.json()
+
+    polls = await asyncio.gather(*(poll() for _ in range(4)))
+    assert [(code, body["status"]) for code, body in polls] == [(200, "COMPLETED")] * 4
+    assert calls[0] == 2, "the input fetched once more, by one poll"
+
+
+async def test_a_final_callback_waits_for_an_input_fetched_on_another_process(
+    make_pair: MakePair, aiohttp_server: Any, receiver: tuple[Receiver, str]
+) -> None:
+    """Broken gateway caught: the process that runs the terminal callback is not the one
+    fetching the input, builds the callback from the unsettled job and says PROCESSING."""
+
+    async def picture(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(1.5)
+        return web.Response(body=small_png(), content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/in.png", picture)
+    server: TestServer = await aiohttp_server(app)
+    hook, url = receiver
+    a, b = await make_pair()
+    for _ in range(4):
+        status, answer = await a.submit(
+            RMBG_SUBMIT,
+            {"image_url": str(server.make_url("/in.png"))},
+            headers={"X-Webhook-URL": url},
+        )
+        assert status == 202, answer
+    await b.advance(120)
+    assert sorted(body["status"] for body in hook.bodies) == ["COMPLETED"] * 4
+
+
+async def test_a_key_changed_on_one_process_is_not_undone_by_a_change_on_another(
+    pair: tuple[Gw, Gw],
+) -> None:
+    """Broken gateway caught: A writes back its stale copy of the key's settings with its
+    balance change, and B's new rate limit is lost."""
+    a, b = pair
+    await b.put_key(KEY, rate_limit={"requests": 2, "per_seconds": 60})
+    await a.put_key(KEY, balance_usd=50)
+    for gw in (a, b):
+        seen = await (await gw.client.get(f"/_mock/keys/{KEY}")).json()
+        assert seen["rate_limit"] == {"requests": 2, "per_seconds": 60}
+        assert seen["balance_usd"] == 50.0
+
+
+async def test_a_reset_is_heard_even_with_no_configured_keys_or_rules(
+    make_pair: MakePair,
+) -> None:
+    """Broken gateway caught: a reset that bumps nothing leaves the other process serving
+    the old gateway's keys and jobs."""
+    a, b = await make_pair(keys=())
+    await a.put_key("runtime-key")
+    status, answer = await b.submit(FIBO_SUBMIT, {"prompt": "a lighthouse"}, key="runtime-key")
+    assert status == 202
+    assert (await a.client.post("/_mock/reset")).status == 200
+    await asyncio.sleep(0.2)
+    resp = await b.client.get(
+        f"/v2/requests/status/{answer['request_id']}",
+        headers={"Ocp-Apim-Subscription-Key": "runtime-key"},
+    )
+    assert resp.status == 401
+
+
+async def test_a_redis_that_refuses_writes_gets_503s_not_500s(
+    pair: tuple[Gw, Gw], redis_server: RedisServer
+) -> None:
+    """Broken gateway caught: an error other than a lost connection (here OOM under
+    maxmemory) escapes as a 500 on a submit."""
+    a, _ = pair
+    db = redis.Redis.from_url(redis_server.url)
+    try:
+        db.config_set("maxmemory-policy", "noeviction")
+        db.config_set("maxmemory", 1)
+        status, body = await submit(a)
+        assert status == 503 and body["error"] == "Service temporarily unavailable"
+    finally:
+        db.config_set("maxmemory", 0)
+        db.close()
+    assert (await submit(a))[0] == 202
