@@ -28,6 +28,31 @@ from tests.test_state import small_png
 AUTH = {"Ocp-Apim-Subscription-Key": KEY}
 
 
+async def fetching_process_gone(
+    make_pair: MakePair, aiohttp_server: Any
+) -> tuple[Gw, str, list[int]]:
+    """A accepts an RMBG job whose input's first fetch never ends, and stops mid-fetch; B
+    advances past the job's end. (B, the request id, the count of fetches so far.)"""
+    calls = [0]
+
+    async def picture(request: web.Request) -> web.StreamResponse:
+        calls[0] += 1
+        if calls[0] == 1:
+            await asyncio.sleep(3600)  # the first fetch never ends: its process goes away
+        return web.Response(body=small_png(), content_type="image/png")
+
+    app = web.Application()
+    app.router.add_get("/in.png", picture)
+    server: TestServer = await aiohttp_server(app)
+    a, b = await make_pair(fetch_timeout_seconds=1.0, fetch_connect_timeout_seconds=1.0)
+    status, answer = await a.submit(RMBG_SUBMIT, {"image_url": str(server.make_url("/in.png"))})
+    assert status == 202, answer
+    await asyncio.sleep(0.2)
+    await a.client.close()  # A stops mid-fetch; its lease goes with it
+    await b.advance(60)
+    return b, str(answer["request_id"]), calls
+
+
 async def submit(gw: Gw, **headers: str) -> tuple[int, Any]:
     return await gw.submit(FIBO_SUBMIT, {"prompt": "a lighthouse"}, headers=headers)
 
@@ -143,24 +168,7 @@ async def test_an_input_fetch_is_taken_over_when_the_process_fetching_it_goes_aw
 ) -> None:
     """Broken gateway caught: a job whose fetching process died stays unsettled for good,
     and every poll of it anywhere waits out the settle timeout."""
-    calls = [0]
-
-    async def picture(request: web.Request) -> web.StreamResponse:
-        calls[0] += 1
-        if calls[0] == 1:
-            await asyncio.sleep(3600)  # the first fetch never ends: its process goes away
-        return web.Response(body=small_png(), content_type="image/png")
-
-    app = web.Application()
-    app.router.add_get("/in.png", picture)
-    server: TestServer = await aiohttp_server(app)
-    a, b = await make_pair(fetch_timeout_seconds=1.0, fetch_connect_timeout_seconds=1.0)
-    status, answer = await a.submit(RMBG_SUBMIT, {"image_url": str(server.make_url("/in.png"))})
-    assert status == 202, answer
-    rid = answer["request_id"]
-    await asyncio.sleep(0.2)
-    await a.client.close()  # A stops mid-fetch; its lease goes with it
-    await b.advance(60)
+    b, rid, calls = await fetching_process_gone(make_pair, aiohttp_server)
     started = time.monotonic()
     seen = await b.status(rid)
     assert seen["status"] == "COMPLETED" and calls[0] == 2, seen
@@ -214,26 +222,10 @@ async def test_concurrent_polls_of_a_job_whose_fetch_is_taken_over_all_see_it_do
 ) -> None:
     """Broken gateway caught: each waiting poll replaces the cached job, so the taken-over
     fetch is lost (404s) and the input fetched again and again."""
-    calls = [0]
-
-    async def picture(request: web.Request) -> web.StreamResponse:
-        calls[0] += 1
-        if calls[0] == 1:
-            await asyncio.sleep(3600)
-        return web.Response(body=small_png(), content_type="image/png")
-
-    app = web.Application()
-    app.router.add_get("/in.png", picture)
-    server: TestServer = await aiohttp_server(app)
-    a, b = await make_pair(fetch_timeout_seconds=1.0, fetch_connect_timeout_seconds=1.0)
-    status, answer = await a.submit(RMBG_SUBMIT, {"image_url": str(server.make_url("/in.png"))})
-    assert status == 202, answer
-    await asyncio.sleep(0.2)
-    await a.client.close()
-    await b.advance(60)
+    b, rid, calls = await fetching_process_gone(make_pair, aiohttp_server)
 
     async def poll() -> tuple[int, Any]:
-        resp = await b.client.get(f"/v2/requests/status/{answer['request_id']}", headers=AUTH)
+        resp = await b.client.get(f"/v2/requests/status/{rid}", headers=AUTH)
         return resp.status, await resp.json()
 
     polls = await asyncio.gather(*(poll() for _ in range(4)))
