@@ -172,19 +172,19 @@ class Service:
 
     async def _shared_lookup(self, account: Account, request_id: str) -> None:
         """On a shared store: count the request in the key's window, then bring in the job
-        (another process may have accepted it)."""
+        as kept now (another process may have accepted it; `settle` waits for its input)."""
         assert self.shared is not None
         await self.shared.admit(account, self.gateway.now())
-        await self.shared.fetch(request_id, self.gateway.now())
+        await self.shared.fetch(request_id, self.gateway.now(), wait=False)
 
-    async def _on_job(self, call: Call, account: Account, job: Job, on: str) -> None:
-        """Trace the job, apply the scenarios of this endpoint, and settle its input."""
+    async def _on_job(self, call: Call, account: Account, job: Job, on: str) -> Job:
+        """Trace the job, apply the scenarios of this endpoint, and settle its input: the
+        job to answer about."""
         trace = call.trace
         model_id = trace.model_id = job.model.model_id
         trace.request_id = job.request_id
         await self._scenarios(call, account.key, model_id, job.subject, on)
-        if not job.settled:
-            await self.gateway.settle(job)
+        return job if job.settled else await self.gateway.settle(job)
 
     def noise(self, size: int) -> bytes:
         """Bytes for `fault-garbage`, from the seeded generator: the same under --seed."""
@@ -269,7 +269,7 @@ class Service:
         if self.shared is not None:
             await self._shared_lookup(account, request_id)
         job = self.gateway.job_for(account, request_id, generation=2)
-        await self._on_job(call, account, job, "status")
+        job = await self._on_job(call, account, job, "status")
         settings = self.settings
         return gen2.status(
             job, self.gateway.now(), settings.media_type, settings.timestamps == "mixed"
@@ -288,7 +288,7 @@ class Service:
         try:
             asked = check("gen1/result_request", await body())
             if self.shared is not None:
-                await self.shared.fetch(asked["request_id"].lower(), gateway.now())
+                await self.shared.fetch(asked["request_id"].lower(), gateway.now(), wait=False)
             job = gateway.job_for(account, asked["request_id"].lower(), generation=1, model=model)
         except (InvalidParameters, RequestNotFound) as e:
             generation = gateway.generation_of(account)
@@ -300,7 +300,7 @@ class Service:
                     "GET /v2/requests/status/<request_id> (this result endpoint is generation 1's)"
                 )
             raise
-        await self._on_job(call, account, job, "result")
+        job = await self._on_job(call, account, job, "result")
         return gen1.result(job, gateway.now())
 
     async def _fal_job(self, call: Call, request_id: str) -> Job:
@@ -308,8 +308,7 @@ class Service:
         if self.shared is not None:
             await self._shared_lookup(account, request_id)
         job = self.gateway.job_for(account, request_id, generation=1)
-        await self._on_job(call, account, job, "result")
-        return job
+        return await self._on_job(call, account, job, "result")
 
     async def fal_status(self, call: Call, request_id: str) -> dict[str, Any]:
         """The fal-style queue status a generation-1 `response_url` points into."""
@@ -330,12 +329,12 @@ class Service:
         """A completed job's output PNG, as the mock's CDN serves it (no key, as on R2).
         Scenario rules `on: cdn` match by the job's key, model and input."""
         if self.shared is not None:
-            await self.shared.fetch(request_id, self.gateway.now())
+            await self.shared.fetch(request_id, self.gateway.now(), wait=False)
         job = self.store.jobs.get(request_id)
         if job is None:
             raise MediaNotFound()
         await self._scenarios(call, job.key, job.model.model_id, job.subject, "cdn")
-        await self.gateway.settle(job)
+        job = await self.gateway.settle(job)
         if job.status_at(self.gateway.now()) is not Status.COMPLETED:
             raise MediaNotFound("the job has no output (yet)")
         return await self.outputs.png(job)

@@ -134,8 +134,9 @@ class SharedStore(Store, Protocol):
     ) -> Job:
         """Charge and keep a job planned by `gateway.plan(account, model, *plan, **options)`."""
 
-    async def fetch(self, request_id: str, now: float) -> None:
-        """Bring the job in, as kept now, if another process accepted it."""
+    async def fetch(self, request_id: str, now: float, *, wait: bool = True) -> None:
+        """Bring the job in, as kept now, if another process accepted it; `wait`: once it
+        is due, wait for its input (or take a dead process's fetch over)."""
 
     def refund(self, job: Job) -> Awaitable[Any]: ...
 

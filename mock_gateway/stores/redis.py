@@ -420,8 +420,7 @@ class RedisRules(ScenarioBook):
     def clear(self) -> None:
         super().clear()
         store = self._store
-        if store.loaded:  # a reset clears Redis itself
-            store.write(lambda pipe: pipe.delete(store.key("rules"), store.key("rule_number")))
+        store.write(lambda pipe: pipe.delete(store.key("rules"), store.key("rule_number")))
 
     def load(self, bodies: dict[bytes, bytes], left: dict[str, int]) -> None:
         self.rules = []
@@ -644,7 +643,6 @@ class RedisStore:
         except ValueError as e:
             raise ConfigError(f"store {_shown(self.url)}: {e}") from None
         self.ns = self.atoms.ns
-        self.loaded = False
         self.release_script = self.db.register_script(_RELEASE)
         self._bump_script = self.db.register_script(BUMP)
         self._let_go = self.db.register_script(_LET_GO)
@@ -695,7 +693,6 @@ class RedisStore:
         self.events.owner = f"{self.number}.{uuid.uuid4().hex[:8]}"
         if self.incarnation:
             self.reload()
-        self.loaded = True
 
     def key(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
@@ -828,6 +825,9 @@ class RedisStore:
             return False
         log.warning("taking over the input fetch of %s (its process went away)", job.request_id)
         assert self.gateway is not None  # started: requests come in
+        # The job fetched is the one kept: another poll may have cached its own copy while
+        # the lease was being taken, and the fetch saves only the job the cache holds.
+        self.jobs[job.request_id] = job
         self.gateway.refetch(job)
         return True
 
@@ -870,8 +870,8 @@ class RedisStore:
     ) -> Effects:
         return await self.rules.shared_effects(key, model_id, text, endpoint)
 
-    async def fetch(self, request_id: str, now: float) -> None:
-        await self.jobs.fetch(request_id, now)
+    async def fetch(self, request_id: str, now: float, *, wait: bool = True) -> None:
+        await self.jobs.fetch(request_id, now, wait=wait)
 
     def refresh(self) -> None:
         self.stale()
