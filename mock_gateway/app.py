@@ -16,7 +16,7 @@ from .core.clock import Clock
 from .core.errors import StoreUnavailable
 from .core.store import SharedStore
 from .gateway import Gateway
-from .http import control, gen1, gen2, media, openapi, submit
+from .http import control, gen1, gen2, inspector, media, openapi, submit
 from .http.front import front_door
 from .http.keys import SERVICE, SESSION, SETTINGS, WEBHOOK_SESSION
 from .media.inputs import Inputs
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     gateway.callbacks = webhooks
     app[SETTINGS] = settings
     app[SERVICE] = Service(gateway, Outputs(inputs))
-    for module in (submit, gen2, gen1, control, media, openapi):
+    for module in (submit, gen2, gen1, control, media, openapi, inspector):
         module.add_routes(app)
     app.cleanup_ctx.append(_client_session)
     if store.shared:
@@ -109,21 +109,20 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
 async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
     """On a running clock, fire scheduled events when they fall due.
 
-    A manual clock needs no runner: `clock/advance` fires what is due.
+    A manual clock needs no timer (`clock/advance` fires what is due): the runner then waits
+    only for a change, such as the inspector letting the clock run.
     """
     gateway = app[SERVICE].gateway
     gateway.resume()
     gateway.catch_up()  # what fell due while a --state mock was down goes now
-    if gateway.clock.manual:
-        yield
-        return
     wake = asyncio.Event()
     gateway.dispatcher.on_change = wake.set
 
     async def run() -> None:
         while True:
             due = gateway.dispatcher.events.next_due
-            delay = None if due is None else max(0.0, due - gateway.now())
+            frozen = due is None or gateway.clock.manual  # then only a change wakes it
+            delay = None if frozen else max(0.0, (due or 0.0) - gateway.now())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), delay)
             wake.clear()

@@ -160,19 +160,23 @@ class Gateway:
     def put_key(self, config: KeyConfig, fields: set[str]) -> Account:
         """Create a key, or update the given fields of an existing one (its jobs stay)."""
         account = self.accounts.get(config.key)
-        new = account is None
         if account is None:
             account = config.account()
-        else:
-            if "balance_usd" in fields:
-                account.balance_usd = config.balance_usd
-            if "models" in fields:
-                account.models = config.models
-            if "rate_limit" in fields:
-                account.set_rate_limit(config.rate_limit)
-            if "api_generation" in fields:
-                account.api_generation = config.api_generation
-        self.accounts.put(account, balance=new or "balance_usd" in fields)
+            self.accounts.put(account)
+            return account
+        return self.update_key(account, config, fields)
+
+    def update_key(self, account: Account, config: KeyConfig, fields: set[str]) -> Account:
+        """Change the given fields of a kept key (`config.key` is not looked at)."""
+        if "balance_usd" in fields:
+            account.balance_usd = config.balance_usd
+        if "models" in fields:
+            account.models = config.models
+        if "rate_limit" in fields:
+            account.set_rate_limit(config.rate_limit)
+        if "api_generation" in fields:
+            account.api_generation = config.api_generation
+        self.accounts.put(account, balance="balance_usd" in fields)
         return account
 
     def now(self) -> float:
@@ -354,6 +358,20 @@ class Gateway:
         if job is not None and account is not None:  # a deleted key gets nothing back
             account.refund(job.model.price_usd)
             self.accounts.put(account)
+
+    def set_running(self, running: bool) -> bool:
+        """Freeze simulated time where it is (`running` False) or let it run on from there:
+        the clock is swapped for the other kind, starting at this very instant, so the hot
+        path's `now()` stays one plain call. Whether anything changed."""
+        if running != self.clock.manual:
+            return False
+        now = self.clock.now()
+        self.clock = SystemClock.starting_at(now) if running else ManualClock(now)
+        self.store.save_clock(self.clock.state())
+        self.store.commit()
+        if self.dispatcher.on_change is not None:
+            self.dispatcher.on_change()  # the runner waits by the new clock from now on
+        return True
 
     async def advance(self, seconds: float) -> float:
         """Move the clock, then return once everything due by the new time has happened:

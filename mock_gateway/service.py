@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from . import __version__
-from .core.accounts import Account
+from .core.accounts import Account, account_id
 from .core.errors import (
     EndpointNotFound,
     ForcedError,
@@ -25,18 +25,19 @@ from .core.errors import (
     RequestNotFound,
     StoreUnavailable,
 )
-from .core.faults import Fault
+from .core.faults import MAX_SLOW_MS, Fault
+from .core.faults import TOKENS as FAULT_TOKENS
 from .core.ids import uuid7
 from .core.jobs import Job, Status, iso
-from .core.scenarios import NO_EFFECTS, Effects, check_rule, parse_header
+from .core.scenarios import FLAGS, NO_EFFECTS, Effects, check_rule, parse_header
 from .core.store import SharedStore
 from .core.validation import check
 from .gateway import Gateway
 from .media.outputs import Outputs
 from .settings import ConfigError, Settings, key_config
-from .views import fal, gen1, gen2
+from .views import fal, gen1, gen2, story
 from .views.control import job_summary
-from .webhooks import check_headers
+from .webhooks import ATTEMPT_HEADER, DELIVERY_HEADER, check_headers
 
 Body = Callable[[], Awaitable[Any]]  # reads the request's JSON body (or raises a 4xx)
 
@@ -54,6 +55,11 @@ class RuleNotFound(GatewayError):
 class MediaNotFound(GatewayError):
     status = 404
     error = "Media not found"
+
+
+class ClockKindKept(GatewayError):
+    status = 409
+    error = "Conflict"
 
 
 class Faulted(Exception):
@@ -129,6 +135,9 @@ class Service:
         # Fire what fell due, so nothing a request reads is stale (the gateway's own method:
         # every request calls it, and a wrapper would be a frame on the hot path).
         self.catch_up: Callable[[], None] = gateway.catch_up
+        # Bumped by every control write: with the journal's and the delivery log's numbers
+        # and the clock, what the inspector's change feed watches (`changes`).
+        self.edits = 0
 
     # -- the front door's shared steps ------------------------------------------------------
 
@@ -361,9 +370,15 @@ class Service:
             found["shared"] = shared
         return found
 
+    def _edited(self) -> None:
+        """A control write is done: keep it, and let the change feed see it."""
+        self.edits += 1
+        self.store.commit()
+
     def reset(self) -> dict[str, Any]:
         """Back to the configured keys and rules; no jobs, journal, deliveries or events."""
         self.gateway.reset()
+        self.edits += 1
         return {"status": "reset", "now": iso(self.gateway.now())}
 
     def put_key(
@@ -379,7 +394,7 @@ class Service:
             self.shared.refresh()
         created = self.store.accounts.get(key) is None
         account = self.gateway.put_key(config, set(fields))
-        self.store.commit()
+        self._edited()
         return self._view(account), created
 
     def _view(self, account: Account) -> dict[str, Any]:
@@ -395,15 +410,61 @@ class Service:
             raise KeyNotFound()
         return self._view(account)
 
+    def accounts(self) -> dict[str, Any]:
+        """Every key as the inspector lists it: redacted, with an `id` to edit it by, and
+        the requests counted in its rate-limit window now (null: no limit, or counted in
+        the shared store)."""
+        if self.shared is not None:
+            self.shared.refresh()
+        now = self.gateway.now()
+        listed = []
+        for account in list(self.store.accounts.values()):
+            view = self._view(account)
+            view["id"] = account_id(account.key)
+            view["window_used"] = account.window.used(now) if account.window else None
+            listed.append(view)
+        return {"accounts": listed}
+
+    def update_account(self, account_id_: str, fields: Any) -> dict[str, Any]:
+        """Change the given fields of the key listed with this `id` (PUT /_mock/keys/{key}'s
+        fields, for a page that never holds the key itself)."""
+        if self.shared is not None:
+            self.shared.refresh()
+        found = [a for a in self.store.accounts.values() if account_id(a.key) == account_id_]
+        if not found:
+            raise KeyNotFound()
+        try:
+            config = key_config("-", fields, source="body")
+        except ConfigError as e:
+            raise InvalidParameters(str(e).removeprefix("body: ")) from None
+        account = self.gateway.update_key(found[0], config, set(fields))
+        self._edited()
+        view = self._view(account)
+        view["id"] = account_id_
+        return view
+
     def delete_key(self, key: str) -> dict[str, Any]:
         if not self.store.accounts.delete(key):
             raise KeyNotFound()
-        self.store.commit()
+        self._edited()
         return {"deleted": True}
 
     def clock(self) -> dict[str, Any]:
         now = self.gateway.now()
         return {"now": iso(now), "epoch": now, "manual": self.gateway.clock.manual}
+
+    def set_clock_running(self, running: bool) -> dict[str, Any]:
+        """Freeze the simulated clock where it is, or let it run on from there. Only where
+        the clock's kind is not kept: a --state file or a shared store keeps the kind the
+        mock was started with (--manual-clock)."""
+        if self.store.durable:
+            raise ClockKindKept(
+                "the clock's kind is kept with the state (--state, --store): restart with or "
+                "without --manual-clock instead"
+            )
+        self.gateway.set_running(running)
+        self.edits += 1
+        return self.clock()
 
     async def advance(self, body: Any) -> dict[str, Any]:
         """Move simulated time; answers once everything due by then has happened."""
@@ -412,11 +473,12 @@ class Service:
             await self.shared.advance(self.gateway, seconds)
         else:
             await self.gateway.advance(seconds)
+        self.edits += 1
         return self.clock()
 
     def add_scenario(self, body: Any) -> dict[str, Any]:
         rule = self.store.rules.add(check_rule(body))
-        self.store.commit()
+        self._edited()
         return rule.view()
 
     def scenarios(self) -> dict[str, Any]:
@@ -430,45 +492,148 @@ class Service:
         rules = self.store.rules
         count = len(rules.rules)
         rules.clear()
-        self.store.commit()
+        self._edited()
         return {"deleted": count}
 
     def delete_scenario(self, rule_id: str) -> dict[str, Any]:
         if not self.store.rules.remove(rule_id):
             raise RuleNotFound()
-        self.store.commit()
+        self._edited()
         return {"deleted": 1}
+
+    def vocabulary(self) -> dict[str, Any]:
+        """What a scenario rule may say, for forms that must not offer a misspelt word: the
+        outcomes, flags, faults (with their parameter), endpoints, models and statuses."""
+        return {
+            "outcomes": [Status.FAILED.value, Status.ERROR.value],
+            "flags": sorted(FLAGS),
+            "faults": list(FAULT_TOKENS),
+            "max_slow_ms": MAX_SLOW_MS,
+            "on": ["submit", "status", "result", "cdn"],
+            "models": sorted(self.gateway.models),
+            "statuses": list(Status.__members__),
+        }
+
+    def changes(self) -> tuple[Any, ...]:
+        """A value that differs whenever anything the inspector shows may have changed
+        (cheap: a few counters and the clock; the change feed compares it a few times a
+        second). A running clock changes it always: statuses move with time."""
+        store = self.store
+        return (
+            self.edits,
+            store.journal.next_number,
+            store.deliveries.next_n,
+            len(store.jobs),
+            len(store.events),
+            self.gateway.now(),
+        )
 
     def journal(self, since: int = 0, limit: int | None = None) -> dict[str, Any]:
         return {"requests": self.store.journal.entries(since=since, limit=limit)}
 
     def jobs(
-        self, model: str | None = None, status: str | None = None, limit: int | None = 1000
+        self,
+        model: str | None = None,
+        status: str | None = None,
+        limit: int | None = 1000,
+        *,
+        key: str | None = None,
+        generation: int | None = None,
+        offset: int = 0,
     ) -> dict[str, Any]:
-        """Jobs with their plans, newest first, optionally of one model or status now."""
+        """Jobs with their plans, newest first, optionally of one model, status now, key
+        (its redacted label, as listed) or generation; `offset` matching jobs skipped.
+        `matched` counts every job that fits (all of them when nothing is asked)."""
         if status is not None and status not in Status.__members__:
             raise InvalidParameters(
                 f"status: must be one of {list(Status.__members__)}", field="status"
             )
+        if generation is not None and generation not in (1, 2):
+            raise InvalidParameters("generation: must be 1 or 2", field="generation")
         now = self.gateway.now()
+        label = self.store.accounts.label
         found: list[dict[str, Any]] = []
+        total = len(self.store.jobs)
+        filtered = bool(model or status or key or generation)
+        matched = 0
         for job in self.store.jobs.newest_first():
-            if limit is not None and len(found) >= limit:
-                break
+            full = limit is not None and len(found) >= limit
+            if full and not filtered:
+                break  # nothing asked: every job matches, `total` counts them
             if model and job.model.model_id != model:
+                continue
+            if generation and job.generation != generation:
                 continue
             if status and job.status_at(now).value != status:
                 continue
-            found.append(job_summary(job, now, self.store.accounts.label(job.key)))
-        return {"jobs": found, "total": len(self.store.jobs)}
+            if key and label(job.key) != key:
+                continue
+            matched += 1
+            if matched > offset and not full:
+                found.append(job_summary(job, now, label(job.key)))
+        return {"jobs": found, "total": total, "matched": matched if filtered else total}
 
     def job(self, request_id: str) -> dict[str, Any]:
+        found = self._kept_job(request_id)
+        return job_summary(found, self.gateway.now(), self.store.accounts.label(found.key))
+
+    def _kept_job(self, request_id: str) -> Job:
         if self.shared is not None:
             self.shared.load_job(request_id)
         found = self.store.jobs.get(request_id)
         if found is None:
             raise RequestNotFound(request_id)
-        return job_summary(found, self.gateway.now(), self.store.accounts.label(found.key))
+        return found
+
+    def job_story(self, request_id: str) -> dict[str, Any]:
+        """Everything the mock knows of one job, for the inspector: its plan against the
+        clock, every answer about it (journal), every callback attempt (with its body), the
+        work still pending, what shaped it, its money, and how to replay the polls and the
+        callbacks with curl."""
+        job = self._kept_job(request_id)
+        now = self.gateway.now()
+        journal = self.store.journal.of_request(request_id)
+        attempts = self.store.deliveries.entries(request_id)
+        pending = [e for e in self.store.events.pending() if e.request_id == request_id]
+        rules = {r.rule_id: r.view() for r in self.store.rules.rules}
+        shaped = story.shaped_by(job, journal)
+        shaped["rule_views"] = [rules[r] for r in shaped["rules"] if r in rules]
+        status = job.status_at(now)
+        return {
+            "job": job_summary(job, now, self.store.accounts.label(job.key)),
+            "now": iso(now),
+            "journal": journal,
+            "deliveries": attempts,
+            "events": [e.view() for e in pending],
+            "shaped_by": shaped,
+            "money": story.money(job, now, pending),
+            "input": (job.input.source if job.input is not None else None),
+            "output": status is Status.COMPLETED,
+            "curl": {
+                "status": story.status_curl(job),
+                "callbacks": {
+                    f"{a['delivery_id']}/{a['attempt']}": story.callback_curl(
+                        a, DELIVERY_HEADER, ATTEMPT_HEADER
+                    )
+                    for a in attempts
+                },
+            },
+        }
+
+    async def job_picture(self, request_id: str, which: str) -> bytes:
+        """A job's input picture (as the mock read it) or its output (once COMPLETED), for
+        the inspector: no scenario rule of the CDN is matched or used up by looking."""
+        job = await self.gateway.settle(self._kept_job(request_id))
+        if which == "input":
+            if job.input is None:
+                raise MediaNotFound("the job has no input picture (yet)")
+            try:
+                return await asyncio.to_thread(self.outputs.input_bytes, job.input)
+            except KeyError:
+                raise MediaNotFound("the job's input picture is no longer kept") from None
+        if job.status_at(self.gateway.now()) is not Status.COMPLETED:
+            raise MediaNotFound("the job has no output (yet)")
+        return await self.outputs.png(job)
 
     def deliveries(
         self, request_id: str | None = None, since: int = 0, limit: int | None = None

@@ -342,6 +342,7 @@ class Webhooks:
                 "duplicate": duplicate,
                 "sim_time": iso(event.at),
                 "wall_time": iso(time.time()),
+                "body": event.payload.decode(),  # as sent: the inspector replays it with curl
             }
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -13,6 +14,13 @@ from .errors import InsufficientBalance, RateLimited
 def redact(key: str) -> str:
     """A key shortened for logs and views: at most a quarter of it, and at most 4 chars."""
     return key[: min(4, len(key) // 4)] + "…"
+
+
+def account_id(kept_key: str) -> str:
+    """A key's public name in the inspector: 16 hex digits of the hash of the key as its
+    store keeps it (the key itself, or its digest in a durable store). Stable while the
+    store keeps the key, and it reveals nothing a hash of the key would not."""
+    return hashlib.sha256(kept_key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,11 @@ class SlidingWindow:
             if frees_at > now:
                 raise RateLimited(max(1, math.ceil(frees_at - now)))
         hits.append(now)
+
+    def used(self, now: float) -> int:
+        """Requests counted in the window that ends at `now` (the inspector's gauge)."""
+        start = now - self.limit.per_seconds
+        return sum(1 for t in self._hits if t > start)
 
 
 @dataclass(slots=True, eq=False)

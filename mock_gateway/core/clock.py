@@ -38,6 +38,13 @@ class SystemClock:
         # shared store sets it from Redis's TIME, so machines agree without relying on NTP.
         self.skew = 0.0
 
+    @classmethod
+    def starting_at(cls, instant: float) -> SystemClock:
+        """A running clock that reads `instant` now (a frozen clock let go: the inspector)."""
+        clock = cls()
+        clock._offset = instant - time.time()
+        return clock
+
     def now(self) -> float:
         return time.time() + self._offset + self.skew
 

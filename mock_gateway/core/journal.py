@@ -24,6 +24,10 @@ FIELDS = (
 )
 
 
+def _view(e: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(FIELDS, (e[0], iso(e[1]), *e[2:8], list(e[8]), e[9]), strict=True))
+
+
 class Journal:
     def __init__(self, size: int) -> None:
         self._entries: deque[tuple[Any, ...]] = deque(maxlen=size or None)
@@ -75,10 +79,11 @@ class Journal:
         """
         out = [e for e in self._entries if e[0] > since]
         out = out[len(out) - limit :] if limit is not None else out  # limit=0: none
-        return [
-            dict(zip(FIELDS, (e[0], iso(e[1]), *e[2:8], list(e[8]), e[9]), strict=True))
-            for e in out
-        ]
+        return [_view(e) for e in out]
+
+    def of_request(self, request_id: str) -> list[dict[str, Any]]:
+        """The kept entries that name one job, oldest first (the inspector's job story)."""
+        return [_view(e) for e in self._entries if e[7] == request_id]
 
     def clear(self) -> None:
         self._entries.clear()

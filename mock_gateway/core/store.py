@@ -13,7 +13,7 @@ several processes, one gateway).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -36,6 +36,9 @@ class AccountStore(Protocol):
 
     def label(self, key: str) -> str:
         """The redacted label for a key as jobs keep it (a durable store keeps digests)."""
+
+    def values(self) -> Iterable[Account]:
+        """Every kept account (the inspector's list of keys)."""
 
     def __len__(self) -> int: ...
 

@@ -80,9 +80,60 @@ async def requests_journal(request: web.Request) -> web.Response:
 async def jobs(request: web.Request) -> web.Response:
     query = request.query
     found = request.app[SERVICE].jobs(
-        query.get("model"), query.get("status"), _int_query(request, "limit", 1000)
+        query.get("model"),
+        query.get("status"),
+        _int_query(request, "limit", 1000),
+        key=query.get("key"),
+        generation=_int_query(request, "generation", None),
+        offset=_int_query(request, "offset", 0) or 0,
     )
     return web.json_response(found)
+
+
+async def job_story(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SERVICE].job_story(request.match_info["request_id"]))
+
+
+async def job_picture(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    info = request.match_info
+    data = await service.job_picture(info["request_id"], info["which"])
+    return web.Response(body=data, content_type=picture_type(data))
+
+
+def picture_type(data: bytes) -> str:
+    """The media type of an encoded picture, by its first bytes (inputs come as sent)."""
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    return "application/octet-stream"
+
+
+async def accounts(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SERVICE].accounts())
+
+
+async def update_account(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    found = service.update_account(request.match_info["account_id"], await read_json(request))
+    return web.json_response(found)
+
+
+async def freeze(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SERVICE].set_clock_running(False))
+
+
+async def unfreeze(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SERVICE].set_clock_running(True))
+
+
+async def vocabulary(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SERVICE].vocabulary())
 
 
 async def job(request: web.Request) -> web.Response:
@@ -119,5 +170,12 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/_mock/requests", requests_journal)
     r.add_get("/_mock/jobs", jobs)
     r.add_get("/_mock/jobs/{request_id}", job)
+    r.add_get("/_mock/jobs/{request_id}/story", job_story)
+    r.add_get("/_mock/jobs/{request_id}/{which:input|output}", job_picture)
+    r.add_get("/_mock/accounts", accounts)
+    r.add_patch("/_mock/accounts/{account_id}", update_account)
+    r.add_post("/_mock/clock/freeze", freeze)
+    r.add_post("/_mock/clock/unfreeze", unfreeze)
+    r.add_get("/_mock/vocabulary", vocabulary)
     r.add_get("/_mock/webhooks", webhooks)
     r.add_get("/_mock/events", events)

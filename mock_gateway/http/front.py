@@ -66,8 +66,9 @@ class AdminTokenRequired(GatewayError):
         return {"WWW-Authenticate": 'Bearer realm="mock-gateway control API"'}
 
 
-# Without the admin token: what a gateway user needs (health, sample inputs, job outputs).
-_OPEN_CONTROL = ("/_mock/health", "/_mock/samples", "/_mock/cdn/")
+# Without the admin token: what a gateway user needs (health, sample inputs, job outputs),
+# and the inspector's page itself (no data in it: it asks for the token, then reads).
+_OPEN_CONTROL = ("/_mock/health", "/_mock/samples", "/_mock/cdn/", "/_mock/ui")
 
 
 def check_admin(request: web.Request, token: str) -> None:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from ..core.catalog import Kind
-from ..core.jobs import Job
+from ..core.jobs import InputImage, Job
 from . import pictures
 from .inputs import Inputs
 
@@ -93,6 +93,10 @@ class Outputs:
         finally:
             if self._rendering.get(key) is future:
                 del self._rendering[key]
+
+    def input_bytes(self, image: InputImage) -> bytes:
+        """A job's input picture as read (the inspector's thumbnail); KeyError if gone."""
+        return self._inputs.encoded(image)
 
     def _recipe(self, job: Job) -> Recipe:
         return RENDERERS[job.model.kind](self._inputs, job)

@@ -479,11 +479,19 @@ class RedisJournal(Journal):
             self._store.log_line("journal", line)
 
     def entries(self, *, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        self._load()
+        return super().entries(since=since, limit=limit)
+
+    def of_request(self, request_id: str) -> list[dict[str, Any]]:
+        self._load()
+        return super().of_request(request_id)
+
+    def _load(self) -> None:
+        """The log as all processes have written it (this process keeps none of it)."""
         self._entries.clear()
         for text in self._store.read_list("journal"):
             e = json.loads(text)
             self._entries.append((*e[:8], tuple(e[8]), e[9]))
-        return super().entries(since=since, limit=limit)
 
     def __len__(self) -> int:
         store = self._store

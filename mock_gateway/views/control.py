@@ -10,12 +10,15 @@ from ..core.jobs import Job, iso
 
 def job_summary(job: Job, now: float, label: str | None = None) -> dict[str, Any]:
     """The control API's view of a job: its plan as well as its state now (key redacted)."""
+    status, updated_at, completed_at = job.timeline(now)
     return {
         "request_id": job.request_id,
         "model_id": job.model.model_id,
         "key": label if label is not None else redact(job.key),
         "generation": job.generation,
-        "status": job.status_at(now).value,
+        "status": status.value,
+        "updated_at": iso(updated_at),
+        "completed_at": iso(completed_at) if completed_at is not None else None,
         "planned_outcome": job.outcome.value if job.settled else None,
         "error": job.error,
         "params": {k: v for k, v in job.params.items() if k != "image_url"}
