@@ -79,6 +79,7 @@ class Gateway:
         self.resolver = resolver
         self.store: Store = store or MemoryStore(settings.journal_size)
         self.clock: Clock = clock or (ManualClock() if settings.manual_clock else SystemClock())
+        self._manual_from_start = self.clock.manual  # the kind a reset goes back to
         saved = self.store.clock_state()
         if saved is not None:
             self.clock.restore(saved)  # a restart on --state: simulated time goes on
@@ -124,6 +125,8 @@ class Gateway:
         plain.cache_clear()
         self._base_urls = {}
         self.resolver.forget(dropped)  # inputs and outputs; then memory goes back if much
+        if self.clock.manual != self._manual_from_start:  # frozen or let run (inspector)
+            self.set_running(not self._manual_from_start)  # from now: time never goes back
         self.store.save_clock(self.clock.state())
         self.store.commit()
 

@@ -587,8 +587,14 @@ async function addRule(event) {
   event.preventDefault();
   const form = event.target;
   const error = $(".error", form);
+  const rule = ruleBody(form);
+  if (!["outcome", "http", "latency_ms", "flags", "fault"].some((k) => k in rule)) {
+    // The mock would refuse it (400) with the same words: say so before asking.
+    error.textContent = "a rule needs at least one effect: outcome, http, latency_ms, flags or fault";
+    return;
+  }
   try {
-    const added = await api("/_mock/scenarios", { method: "POST", body: ruleBody(form) });
+    const added = await api("/_mock/scenarios", { method: "POST", body: rule });
     error.textContent = "";
     form.reset();
     $("#slow-ms").hidden = true;
