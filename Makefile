@@ -12,7 +12,7 @@ SOAK_ARGS ?=
 WHEELHOUSE := $(VENV)/wheelhouse
 WHEELS := $(WHEELHOUSE)/.built
 
-.PHONY: install serve test contract contract-live bench soak lint contact-sheet clean
+.PHONY: install serve test contract contract-live bench soak lint contact-sheet screenshots clean
 
 install: $(STAMP)
 
@@ -65,6 +65,11 @@ lint: $(STAMP)
 # The README's picture of what FIBO stand-ins look like for twelve prompts.
 contact-sheet: $(STAMP)
 	$(BIN)/python -m mock_gateway.media.contact_sheet docs/images/fibo-contact-sheet.png
+
+# The README's pictures of the inspector (/_mock/ui/), taken in Debian's chromium from a
+# scripted scenario (bench/screenshots.py).
+screenshots: $(STAMP)
+	$(BIN)/python -m bench.screenshots docs/images
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache

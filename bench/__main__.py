@@ -20,7 +20,7 @@ from types import FrameType
 
 import aiohttp
 
-from . import memory, plugin, shared, slow_clients, startup, throughput, webhooks
+from . import inspector, memory, plugin, shared, slow_clients, startup, throughput, webhooks
 from .load import LoadGenerator, PythonClient, Wrk, find_wrk
 from .procs import HarnessError, Reaper
 from .report import Targets, note, say, section
@@ -41,6 +41,9 @@ def options() -> argparse.Namespace:
     p.add_argument("--startup-runs", type=int, default=3, help="cold starts to time (3)")
     p.add_argument("--callbacks", type=int, default=1000, help="jobs with webhooks (1000)")
     p.add_argument("--slow", type=int, default=1000, help="slow connections (1000)")
+    p.add_argument(
+        "--inspector-jobs", type=int, default=100_000, help="jobs behind the inspector (1e5)"
+    )
     p.add_argument(
         "--baseline",
         metavar="REF",
@@ -169,6 +172,11 @@ def main() -> int:
         run_section(
             f"6. Slow clients: {args.slow:,} idle or slowloris connections",
             lambda: slow_clients.run(reaper, gen, args.slow, targets),
+            failures,
+        )
+        run_section(
+            f"7. Inspector: the page with {args.inspector_jobs:,} jobs in the store",
+            lambda: inspector.run(targets, args.inspector_jobs),
             failures,
         )
         targets.summary()

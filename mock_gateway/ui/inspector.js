@@ -132,14 +132,14 @@ function toast(text, bad = false) {
 
 // rows: [{label, items: [{t, label, cls, shape}]}]; bands: [{from, to, label, cls}] on top.
 function axis(el, { from, to, now, origin, bands = [], rows = [] }) {
-  const width = 1000;
-  const left = 110;
+  const width = Math.max(el.clientWidth || 1000, 480); // drawn at the size shown: text stays legible
+  const left = 90;
   const rowHeight = 26;
   const top = bands.length ? 30 : 8;
   const height = top + rows.length * rowHeight + 26;
   const span = Math.max(to - from, 1e-3);
   const x = (t) => left + ((t - from) / span) * (width - left - 12);
-  const parts = [`<svg viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img" aria-label="time axis in simulated seconds">`];
+  const parts = [`<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="time axis in simulated seconds">`];
   for (const b of bands) {
     const x1 = x(Math.max(b.from, from));
     const x2 = x(Math.min(b.to, to));
@@ -169,7 +169,7 @@ function axis(el, { from, to, now, origin, bands = [], rows = [] }) {
   });
   const base = top + rows.length * rowHeight + 4;
   parts.push(`<line class="axis-line" x1="${left}" x2="${width - 12}" y1="${base}" y2="${base}"/>`);
-  const step = niceStep(span / 8);
+  const step = niceStep(span / Math.max(2, Math.floor(width / 120)));
   const first = Math.ceil((from - origin) / step) * step;
   for (let s = first; origin + s <= to + 1e-9; s += step) {
     const tx = x(origin + s);
@@ -463,8 +463,8 @@ function openFromHash() {
   if (state.story) {
     $("#story-title").textContent = state.story;
     $("#story-body").innerHTML = "";
-    refreshStory().catch(failed);
   }
+  refresh(); // the story, and the axes redrawn at their new widths
 }
 
 // -- keys -----------------------------------------------------------------------------------
@@ -705,8 +705,7 @@ async function start() {
     failed(e);
     return;
   }
-  await refresh();
-  openFromHash();
+  openFromHash(); // refreshes everything
   if (!started) {
     started = true;
     follow();
@@ -761,6 +760,11 @@ document.addEventListener("DOMContentLoaded", () => {
     if (row && e.key === "Enter") location.hash = `job=${encodeURIComponent(row.dataset.requestId)}`;
   });
   window.addEventListener("hashchange", openFromHash);
+  let resized;
+  window.addEventListener("resize", () => {
+    clearTimeout(resized);
+    resized = setTimeout(refresh, 150); // axes are drawn at the size shown
+  });
   $("#story-close").addEventListener("click", () => {
     history.pushState(null, "", location.pathname + location.search);
     openFromHash();
