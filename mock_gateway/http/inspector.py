@@ -45,7 +45,8 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def to_page(request: web.Request) -> web.Response:
-    raise web.HTTPFound("/_mock/ui/")
+    # Returned, not raised: the front door answers a raised HTTP exception as an error.
+    return web.Response(status=302, headers={"Location": "/_mock/ui/"})
 
 
 async def changes(request: web.Request) -> web.StreamResponse:
@@ -61,7 +62,7 @@ async def changes(request: web.Request) -> web.StreamResponse:
     said: tuple[object, ...] | None = None
     said_at = last_write = loop.time()
     try:
-        while not stopping.is_set():
+        while not stopping.is_set() and not _gone(request):
             service.catch_up()  # what fell due is part of the state the page will read
             seen = service.changes()
             now = loop.time()
@@ -81,6 +82,12 @@ async def changes(request: web.Request) -> web.StreamResponse:
     except (ConnectionError, RuntimeError):  # the page went away (RuntimeError: aiohttp's
         return response  # "Cannot write to closing transport")
     return response
+
+
+def _gone(request: web.Request) -> bool:
+    """The page closed the stream (otherwise noticed only at the next write)."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 async def _stop_feeds(app: web.Application) -> None:

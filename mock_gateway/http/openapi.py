@@ -28,6 +28,7 @@ from ..core import faults
 from ..core.catalog import DEFAULT_MODELS, Model
 from ..core.scenarios import FLAGS, MAX_LATENCY_MS
 from .front import KEY_HEADER, SCENARIO_HEADER, base_url
+from .inspector import _FILES as UI_FILES
 
 LIVE_GATEWAY = "https://gateway.pixazo.ai"
 COMPONENTS = "#/components/schemas/"
@@ -102,6 +103,58 @@ def _json(description: str, *names: str, **extra: Any) -> dict[str, Any]:
 def _png(description: str) -> dict[str, Any]:
     png = {"schema": {"type": "string", "format": "binary", "contentMediaType": "image/png"}}
     return {"description": description, "content": {"image/png": png}}
+
+
+# What a job's input picture may come as (its type told by its first bytes: `http/control.py
+# picture_type`): the picture as the mock read it, in whatever format it came.
+PICTURE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif", "application/octet-stream")
+
+
+def _picture(description: str) -> dict[str, Any]:
+    content = {
+        media: {"schema": {"type": "string", "format": "binary", "contentMediaType": media}}
+        for media in PICTURE_TYPES
+    }
+    return {"description": description, "content": content}
+
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _change_feed() -> dict[str, Any]:
+    """The inspector's change feed: server-sent events, each described by the schema (OpenAPI
+    3.1 has no `itemSchema`), its `data` a JSON object."""
+    data = {
+        "type": "object",
+        "required": ["now", "manual", "jobs"],
+        "additionalProperties": False,
+        "properties": {
+            "now": {**_ref("common/timestamp"), "description": "The simulated time."},
+            "manual": {
+                "type": "boolean",
+                "description": "Whether the clock is manual (frozen: only an advance moves it).",
+            },
+            "jobs": {"type": "integer", "minimum": 0, "description": "How many jobs are kept."},
+        },
+    }
+    event = {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": "change"},
+            "data": {"type": "string", "contentMediaType": JSON, "contentSchema": data},
+        },
+    }
+    return {
+        "description": (
+            "Server-sent events that never end on their own (the mock's shutdown ends them): "
+            "`event: change` with `data: {now, manual, jobs}` at once, then whenever what the "
+            "inspector shows may have changed (looked at every 0.2 s; a running clock alone "
+            "at most once a second), and a comment line after 15 s without one."
+        ),
+        "content": {"text/event-stream": {"schema": event}},
+    }
 
 
 def _retry_after(description: str) -> dict[str, Any]:
@@ -544,6 +597,12 @@ def _control_paths() -> dict[str, Any]:
     no_key = _control_error("Key not found.")
     rule_id = _path_param("rule_id", "A rule's `id`, as POST /_mock/scenarios answered it.")
     job_id = _path_param("request_id", "A job's `request_id` (either generation).")
+    no_job = _control_error("Request not found.")
+    account = _path_param("account_id", "An account's `id`, as GET /_mock/accounts lists it.")
+    clock_kept = _control_error(
+        "Conflict: the clock's kind is kept with a durable store (--state, --store); restart "
+        "with or without --manual-clock instead."
+    )
     models = sorted(DEFAULT_MODELS)
     statuses = ["QUEUED", "PROCESSING", "COMPLETED", "FAILED", "ERROR"]
     return {
@@ -663,7 +722,10 @@ def _control_paths() -> dict[str, Any]:
                 "Every job, newest first, with its plan",
                 {
                     "200": _json("The jobs.", "control/job_list"),
-                    "400": _control_error("`status` is not a status, or `limit` not a number."),
+                    "400": _control_error(
+                        "`status` is not a status, `generation` not 1 or 2, or `limit` or "
+                        "`offset` not a whole number."
+                    ),
                 },
                 parameters=[
                     _query(
@@ -674,6 +736,20 @@ def _control_paths() -> dict[str, Any]:
                         "Only jobs in this state now.",
                         {"type": "string", "enum": statuses},
                     ),
+                    _query(
+                        "key",
+                        "Only the jobs of the key with this redacted label (as jobs and "
+                        "GET /_mock/accounts show it).",
+                        {"type": "string"},
+                    ),
+                    _query(
+                        "generation",
+                        "Only jobs submitted under this API generation.",
+                        {"type": "integer", "enum": [1, 2]},
+                    ),
+                    _query(
+                        "offset", "Skip this many matching jobs first (default 0).", WHOLE_NUMBER
+                    ),
                     _query("limit", "At most this many (default 1000).", WHOLE_NUMBER),
                 ],
             )
@@ -682,11 +758,136 @@ def _control_paths() -> dict[str, Any]:
             "get": _control(
                 "mock_job",
                 "One job, with its plan (either generation)",
+                {"200": _json("The job.", "control/job"), "404": no_job},
+                parameters=[job_id],
+            )
+        },
+        "/_mock/jobs/{request_id}/story": {
+            "get": _control(
+                "mock_job_story",
+                "Everything the mock keeps about one job (the inspector's job story)",
+                {"200": _json("The job's story.", "control/job_story"), "404": no_job},
+                parameters=[job_id],
+            )
+        },
+        "/_mock/jobs/{request_id}/input": {
+            "get": _control(
+                "mock_job_input",
+                "A job's input picture, as the mock read it",
                 {
-                    "200": _json("The job.", "control/job"),
-                    "404": _control_error("Request not found."),
+                    "200": _picture("The picture, its type told by its first bytes."),
+                    "404": _control_error(
+                        "Request not found (no such job), or Media not found: the job has no "
+                        "input picture (FIBO), or it is no longer kept."
+                    ),
                 },
                 parameters=[job_id],
+            )
+        },
+        "/_mock/jobs/{request_id}/output": {
+            "get": _control(
+                "mock_job_output",
+                "A completed job's output picture (no CDN scenario rule is matched or used up)",
+                {
+                    "200": _png("The PNG, as the CDN serves it."),
+                    "404": _control_error(
+                        "Request not found (no such job), or Media not found: not COMPLETED (yet)."
+                    ),
+                },
+                parameters=[job_id],
+            )
+        },
+        "/_mock/accounts": {
+            "get": _control(
+                "mock_accounts",
+                "Every key, redacted, with the id to edit it by and its rate-limit window",
+                {"200": _json("The keys.", "control/account_list")},
+            )
+        },
+        "/_mock/accounts/{account_id}": {
+            "parameters": [account],
+            "patch": _control(
+                "mock_update_account",
+                "Update the key with this id (as PUT /_mock/keys/{key}, without the key)",
+                {
+                    "200": _json("Updated.", "control/account_view"),
+                    "404": _control_error("Key not found: no key has this id."),
+                },
+                body="control/key_update",
+            ),
+        },
+        "/_mock/clock/freeze": {
+            "post": _control(
+                "mock_freeze_clock",
+                "Stop simulated time where it is (the clock becomes manual)",
+                {"200": _json("Now, on a manual clock.", "control/clock"), "409": clock_kept},
+            )
+        },
+        "/_mock/clock/unfreeze": {
+            "post": _control(
+                "mock_unfreeze_clock",
+                "Let simulated time run on from where it is, at wall-clock pace",
+                {"200": _json("Now, on a running clock.", "control/clock"), "409": clock_kept},
+            )
+        },
+        "/_mock/vocabulary": {
+            "get": _control(
+                "mock_vocabulary",
+                "The words a scenario rule may use",
+                {"200": _json("The vocabulary.", "control/vocabulary")},
+            )
+        },
+        "/_mock/changes": {
+            "get": _control(
+                "mock_changes",
+                "The inspector's change feed: when to read again",
+                {"200": _change_feed()},
+            )
+        },
+        "/_mock/ui": {
+            "get": _control(
+                "mock_ui_redirect",
+                "The inspector (redirects to /_mock/ui/)",
+                {
+                    "302": {
+                        "description": "To the inspector's page.",
+                        "headers": {
+                            "Location": {
+                                "required": True,
+                                "schema": {"type": "string", "const": "/_mock/ui/"},
+                            }
+                        },
+                    }
+                },
+            )
+        },
+        "/_mock/ui/": {
+            "get": _control(
+                "mock_ui",
+                "The inspector's page (no data in it, so open without the admin token)",
+                {"200": _html("The page; it reads everything through the control API.")},
+            )
+        },
+        "/_mock/ui/{name}": {
+            "get": _control(
+                "mock_ui_file",
+                "One of the inspector's files (no data in them, so open)",
+                {
+                    "200": {
+                        "description": "The file.",
+                        "content": {
+                            media: {"schema": {"type": "string"}}
+                            for media in ("text/html", "text/javascript", "text/css")
+                        },
+                    },
+                    "404": _control_error("Endpoint not found: no such file."),
+                },
+                parameters=[
+                    {
+                        **_path_param("name", "The file's name."),
+                        "schema": {"type": "string", "enum": list(UI_FILES)},
+                    }
+                ],
             )
         },
         "/_mock/webhooks": {

@@ -152,9 +152,12 @@ function axis(el, { from, to, now, origin, bands = [], rows = [] }) {
     const y = top + i * rowHeight + rowHeight / 2;
     parts.push(`<text class="row-label" x="4" y="${y + 4}">${esc(row.label)}</text>`);
     parts.push(`<line class="row-line" x1="${left}" x2="${width - 12}" y1="${y}" y2="${y}"/>`);
+    const placed = []; // x of the marks drawn: a label near another one goes higher
     for (const item of row.items) {
       if (item.t == null || item.t < from || item.t > to) continue;
       const cx = x(item.t);
+      const crowd = placed.filter((px) => Math.abs(px - cx) < 18).length;
+      placed.push(cx);
       const title = `<title>${esc(item.label)}</title>`;
       const cls = `mark ${esc(item.cls || "")}`;
       if (item.shape === "diamond") {
@@ -164,7 +167,7 @@ function axis(el, { from, to, now, origin, bands = [], rows = [] }) {
       } else {
         parts.push(`<circle class="${cls}" cx="${cx}" cy="${y}" r="6">${title}</circle>`);
       }
-      if (item.text) parts.push(`<text class="mark-text" x="${cx + 8}" y="${y - 6}">${esc(item.text)}</text>`);
+      if (item.text) parts.push(`<text class="mark-text" x="${cx + 8 + crowd * 16}" y="${y - 6}">${esc(item.text)}</text>`);
     }
   });
   const base = top + rows.length * rowHeight + 4;
