@@ -258,7 +258,7 @@ async def test_a_reset_empties_the_store_for_good(open_mock: Any, tmp_path: Path
     await mock.close()
 
     again = await open_mock(path, scenarios=(configured,))
-    assert (await get(again, "/_mock/jobs")) == {"jobs": [], "total": 0}
+    assert (await get(again, "/_mock/jobs")) == {"jobs": [], "total": 0, "matched": 0}
     assert (await get(again, "/_mock/requests")) == {"requests": []}
     assert (await get(again, "/_mock/webhooks"))["deliveries"] == []
     assert (await get(again, "/_mock/events")) == {"events": [], "total": 0}
