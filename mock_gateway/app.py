@@ -109,27 +109,37 @@ async def _client_session(app: web.Application) -> AsyncIterator[None]:
 async def _scheduler_runner(app: web.Application) -> AsyncIterator[None]:
     """On a running clock, fire scheduled events when they fall due.
 
-    A manual clock needs no timer (`clock/advance` fires what is due): the runner then waits
-    only for a change, such as the inspector letting the clock run.
+    A manual clock needs no runner: `clock/advance` fires what is due, one simulated instant
+    at a time (a runner firing everything due by the advanced clock would break that order).
+    So while the clock is manual the runner only waits for it to be let run (the inspector),
+    and nothing wakes it per scheduled event.
     """
     gateway = app[SERVICE].gateway
     gateway.resume()
     gateway.catch_up()  # what fell due while a --state mock was down goes now
     wake = asyncio.Event()
-    gateway.dispatcher.on_change = wake.set
+
+    def clock_changed() -> None:
+        gateway.dispatcher.on_change = None if gateway.clock.manual else wake.set
+        wake.set()
+
+    gateway.on_clock_change = clock_changed
+    clock_changed()
 
     async def run() -> None:
         while True:
             due = gateway.dispatcher.events.next_due
-            frozen = due is None or gateway.clock.manual  # then only a change wakes it
-            delay = None if frozen else max(0.0, (due or 0.0) - gateway.now())
+            manual = gateway.clock.manual
+            delay = None if due is None or manual else max(0.0, due - gateway.now())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), delay)
             wake.clear()
-            gateway.catch_up()
+            if not gateway.clock.manual:
+                gateway.catch_up()
 
     task = asyncio.create_task(run())
     yield
+    gateway.on_clock_change = None
     gateway.dispatcher.on_change = None
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

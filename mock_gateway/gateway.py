@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import random
+from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 from .core.accounts import Account
@@ -93,6 +94,7 @@ class Gateway:
         self._inputs: dict[str, asyncio.Task[None]] = {}  # request_id -> fetch in flight
         self._base_urls: dict[str, str] = {}  # interned, so a million jobs share a few strings
         self.callbacks: CallbackPlanner | None = None
+        self.on_clock_change: Callable[[], None] | None = None  # the app's runner, if any
         self._accepted = 0  # jobs since the last reset
         # Determinism under a seed, per process: a store opened before gets its own stream,
         # so a restart on the same --state never draws the request ids it drew last time.
@@ -372,8 +374,8 @@ class Gateway:
         self.clock = SystemClock.starting_at(now) if running else ManualClock(now)
         self.store.save_clock(self.clock.state())
         self.store.commit()
-        if self.dispatcher.on_change is not None:
-            self.dispatcher.on_change()  # the runner waits by the new clock from now on
+        if self.on_clock_change is not None:
+            self.on_clock_change()  # the runner times scheduled work by the new clock
         return True
 
     async def advance(self, seconds: float) -> float:
