@@ -525,6 +525,7 @@ class Service:
             store.deliveries.next_n,
             len(store.jobs),
             len(store.events),
+            len(self.gateway.fetches()),  # an RMBG input read decides an outcome
             self.gateway.now(),
         )
 
@@ -537,13 +538,14 @@ class Service:
         status: str | None = None,
         limit: int | None = 1000,
         *,
-        key: str | None = None,
+        account: str | None = None,
         generation: int | None = None,
         offset: int = 0,
     ) -> dict[str, Any]:
         """Jobs with their plans, newest first, optionally of one model, status now, key
-        (its redacted label, as listed) or generation; `offset` matching jobs skipped.
-        `matched` counts every job that fits (all of them when nothing is asked)."""
+        (`account`: its id, as /_mock/accounts lists it; labels can be alike) or generation;
+        `offset` matching jobs skipped. `matched` counts every job that fits (all of them
+        when nothing is asked)."""
         if status is not None and status not in Status.__members__:
             raise InvalidParameters(
                 f"status: must be one of {list(Status.__members__)}", field="status"
@@ -554,7 +556,13 @@ class Service:
         label = self.store.accounts.label
         found: list[dict[str, Any]] = []
         total = len(self.store.jobs)
-        filtered = bool(model or status or key or generation)
+        filtered = bool(model or status or account or generation)
+        key = None  # the key as jobs keep it, of the account asked for
+        if account:
+            if self.shared is not None:
+                self.shared.refresh()
+            kept = [a.key for a in self.store.accounts.values() if account_id(a.key) == account]
+            key = kept[0] if kept else "\0none"  # an unknown id: no job is its
         matched = 0
         for job in self.store.jobs.newest_first():
             full = limit is not None and len(found) >= limit
@@ -566,7 +574,7 @@ class Service:
                 continue
             if status and job.status_at(now).value != status:
                 continue
-            if key and label(job.key) != key:
+            if key and job.key != key:
                 continue
             matched += 1
             if matched > offset and not full:
@@ -592,21 +600,22 @@ class Service:
         callbacks with curl."""
         job = self._kept_job(request_id)
         now = self.gateway.now()
-        journal = self.store.journal.of_request(request_id)
+        journal, times = self.store.journal.of_request(request_id)
         attempts = self.store.deliveries.entries(request_id)
         pending = [e for e in self.store.events.pending() if e.request_id == request_id]
         rules = {r.rule_id: r.view() for r in self.store.rules.rules}
         shaped = story.shaped_by(job, journal)
         shaped["rule_views"] = [rules[r] for r in shaped["rules"] if r in rules]
         status = job.status_at(now)
+        key_kept = any(a.key == job.key for a in self.store.accounts.values())
         return {
             "job": job_summary(job, now, self.store.accounts.label(job.key)),
             "now": iso(now),
-            "journal": journal,
+            "journal": story.seen(job, journal, times),
             "deliveries": attempts,
             "events": [e.view() for e in pending],
             "shaped_by": shaped,
-            "money": story.money(job, now, pending),
+            "money": story.money(job, now, pending, key_kept),
             "input": (job.input.source if job.input is not None else None),
             "output": status is Status.COMPLETED,
             "curl": {
@@ -643,7 +652,9 @@ class Service:
         following page) and `dropped` (older attempts no longer kept)."""
         return self.store.deliveries.page(request_id, since, limit)
 
-    def events(self) -> dict[str, Any]:
-        """The scheduled work still to happen (refunds, callbacks, retries), soonest first."""
+    def events(self, limit: int | None = None) -> dict[str, Any]:
+        """The scheduled work still to happen (refunds, callbacks, retries), soonest first;
+        at most `limit` of them (`total` counts all)."""
         pending = self.store.events.pending()
-        return {"events": [e.view() for e in pending], "total": len(pending)}
+        shown = pending if limit is None else pending[:limit]
+        return {"events": [e.view() for e in shown], "total": len(pending)}

@@ -81,9 +81,11 @@ class Journal:
         out = out[len(out) - limit :] if limit is not None else out  # limit=0: none
         return [_view(e) for e in out]
 
-    def of_request(self, request_id: str) -> list[dict[str, Any]]:
-        """The kept entries that name one job, oldest first (the inspector's job story)."""
-        return [_view(e) for e in self._entries if e[7] == request_id]
+    def of_request(self, request_id: str) -> tuple[list[dict[str, Any]], list[float]]:
+        """The kept entries that name one job, oldest first (the inspector's job story), and
+        their times as numbers."""
+        kept = [e for e in self._entries if e[7] == request_id]
+        return [_view(e) for e in kept], [e[1] for e in kept]
 
     def clear(self) -> None:
         self._entries.clear()

@@ -83,7 +83,7 @@ async def jobs(request: web.Request) -> web.Response:
         query.get("model"),
         query.get("status"),
         _int_query(request, "limit", 1000),
-        key=query.get("key"),
+        account=query.get("account"),
         generation=_int_query(request, "generation", None),
         offset=_int_query(request, "offset", 0) or 0,
     )
@@ -151,7 +151,8 @@ async def webhooks(request: web.Request) -> web.Response:
 
 async def events(request: web.Request) -> web.Response:
     """Scheduled work still to happen: refunds, callbacks, retries (soonest first)."""
-    return web.json_response(request.app[SERVICE].events())
+    limit = _int_query(request, "limit", None)
+    return web.json_response(request.app[SERVICE].events(limit))
 
 
 def add_routes(app: web.Application) -> None:

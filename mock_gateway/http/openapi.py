@@ -737,9 +737,9 @@ def _control_paths() -> dict[str, Any]:
                         {"type": "string", "enum": statuses},
                     ),
                     _query(
-                        "key",
-                        "Only the jobs of the key with this redacted label (as jobs and "
-                        "GET /_mock/accounts show it).",
+                        "account",
+                        "Only the jobs of the key with this `id` (as GET /_mock/accounts "
+                        "and each job's `account_id` give it).",
                         {"type": "string"},
                     ),
                     _query(
@@ -913,7 +913,17 @@ def _control_paths() -> dict[str, Any]:
             "get": _control(
                 "mock_events",
                 "Scheduled work still to happen: refunds, callbacks, retries",
-                {"200": _json("Pending events, soonest first.", "control/events")},
+                {
+                    "200": _json("Pending events, soonest first.", "control/events"),
+                    "400": _control_error("`limit` is not a whole number."),
+                },
+                parameters=[
+                    _query(
+                        "limit",
+                        "At most this many (the soonest); `total` counts all.",
+                        WHOLE_NUMBER,
+                    ),
+                ],
             )
         },
         "/_mock/cdn/v1/{request_id}/output.png": {

@@ -482,7 +482,7 @@ class RedisJournal(Journal):
         self._load()
         return super().entries(since=since, limit=limit)
 
-    def of_request(self, request_id: str) -> list[dict[str, Any]]:
+    def of_request(self, request_id: str) -> tuple[list[dict[str, Any]], list[float]]:
         self._load()
         return super().of_request(request_id)
 

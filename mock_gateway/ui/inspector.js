@@ -9,7 +9,7 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY) || "",
   tab: "jobs",
   offset: 0,
-  filters: { key: "", model: "", status: "", generation: "" },
+  filters: { account: "", model: "", status: "", generation: "" },
   story: null, // request id of the job whose story is open
   clock: null, // {now, epoch, manual}
   vocab: null,
@@ -213,14 +213,17 @@ function showClock(clock) {
   $("#clock-toggle").textContent = clock.manual ? "Run" : "Freeze";
 }
 
+const DRAWN = 500; // pending events drawn on the clock's axis: the soonest, whatever is pending
+
 async function refreshUpcoming() {
-  const { events } = await api("/_mock/events");
+  const { events, total } = await api(`/_mock/events?limit=${DRAWN}`);
   const now = state.clock ? state.clock.epoch : Date.now() / 1000;
   const due = events.filter((e) => !e.held).map((e) => seconds(e.due));
   const last = due.length ? Math.max(...due) : now + 30;
   const to = Math.max(now + 30, last + (last - now) * 0.08 + 1);
   const held = events.length - due.length;
-  $("#upcoming-count").textContent = `${events.length} pending${held ? `, ${held} held until their job's final callback` : ""}`;
+  const drawn = total > events.length ? ` (the soonest ${events.length} drawn)` : "";
+  $("#upcoming-count").textContent = `${total} pending${drawn}${held ? `, ${held} held until their job's final callback` : ""}`;
   const kinds = [
     ["callbacks", (e) => e.kind === "deliver" || e.kind === "terminal"],
     ["sync updates", (e) => e.kind === "progress"],
@@ -310,12 +313,15 @@ async function refreshJobs() {
 }
 
 // The select's first option ("any", "none") stays; the choice stays if it is still offered.
-function fillSelect(select, values) {
-  const offered = Array.from(select.options).slice(1).map((o) => o.value);
-  if (offered.join("\n") === values.join("\n")) return; // an open dropdown stays open
+// `options`: values, or [value, text] pairs.
+function fillSelect(select, options) {
+  const pairs = options.map((o) => (Array.isArray(o) ? o : [o, o]));
+  const values = pairs.map(([v]) => v);
+  const offered = Array.from(select.options).slice(1).map((o) => `${o.value}\t${o.text}`);
+  if (offered.join("\n") === pairs.map(([v, t]) => `${v}\t${t}`).join("\n")) return; // an open dropdown stays open
   const chosen = select.value;
   const first = select.options[0].outerHTML;
-  select.innerHTML = first + values.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join("");
+  select.innerHTML = first + pairs.map(([v, t]) => `<option value="${esc(v)}">${esc(t)}</option>`).join("");
   if (values.includes(chosen)) select.value = chosen;
 }
 
@@ -335,10 +341,40 @@ async function refreshStory() {
     throw e;
   }
   if (state.story !== rid) return; // another job was opened meanwhile
+  const { now, ...rest } = story;
+  const same = JSON.stringify(rest);
+  if (state.storyShown === same && state.storyRid === rid) {
+    drawStoryAxis(story); // only "now" moved: the tables, pictures and open sections stay
+    return;
+  }
+  const open = $("#story-body details")?.open;
   renderStory(story);
+  if (open) $("#story-body details").open = true;
+  state.storyShown = same;
+  state.storyRid = rid;
 }
 
 function renderStory(story) {
+  const job = story.job;
+  $("#story-title").innerHTML = `<span class="rid">${esc(job.request_id)}</span> <span class="status s-${esc(job.status)}">${esc(job.status)}</span>`;
+  const body = $("#story-body");
+  body.innerHTML = `
+    <p class="facts">${esc(job.model_id)} · key <span class="key">${esc(job.key)}</span> · generation ${job.generation} · created ${esc(job.created_at)}${job.webhook_url ? ` · webhook ${esc(job.webhook_mode)} to <code>${esc(job.webhook_url)}</code>` : ""}</p>
+    <div id="story-axis" class="axis"></div>
+    <p class="legend"><span class="k ans"></span> status answers <span class="k cb"></span> callbacks (colour: outcome; number: attempt) <span class="k pend"></span> pending work <span class="k money"></span> money</p>
+    <section id="story-shaped"><h3>Shaped by</h3>${shapedBy(story.shaped_by)}</section>
+    <section id="story-money"><h3>Money</h3>${money(story.money)}</section>
+    <section id="story-answers"><h3>Status answers <small>(${story.journal.length})</small></h3>${journalTable(story.journal)}
+      <div class="curl"><pre>${esc(story.curl.status)}</pre><button type="button" class="copy" data-copy="${esc(story.curl.status)}">Copy as curl</button></div></section>
+    <section id="story-callbacks"><h3>Webhook attempts <small>(${story.deliveries.length})</small></h3>${deliveriesTable(story.deliveries, story.curl.callbacks)}</section>
+    <section><h3>Pending work <small>(${story.events.length})</small></h3>${eventsTable(story.events)}</section>
+    <section class="pictures"><h3>Pictures</h3>${story.input ? `<figure><img id="input-img" alt=""><figcaption>input (${esc(story.input)})</figcaption></figure>` : ""}${story.output ? `<figure><img id="output-img" alt=""><figcaption>output</figcaption></figure>` : `<p class="empty">No output ${job.status === "COMPLETED" ? "" : "until the job is COMPLETED"}</p>`}</section>
+    <section><h3>Raw JSON</h3><details><summary>the job</summary><pre class="raw">${esc(JSON.stringify(story, null, 2))}</pre></details></section>`;
+  drawStoryAxis(story);
+  loadPictures(job.request_id, story);
+}
+
+function drawStoryAxis(story) {
   const job = story.job;
   const now = seconds(story.now);
   const created = seconds(job.created_at);
@@ -348,20 +384,6 @@ function renderStory(story) {
   const to = Math.max(...times);
   const pad = Math.max((to - created) * 0.04, 0.5);
   const outcome = job.planned_outcome || "PROCESSING";
-  $("#story-title").innerHTML = `<span class="rid">${esc(job.request_id)}</span> <span class="status s-${esc(job.status)}">${esc(job.status)}</span>`;
-  const body = $("#story-body");
-  body.innerHTML = `
-    <p class="facts">${esc(job.model_id)} · key <span class="key">${esc(job.key)}</span> · generation ${job.generation} · created ${esc(job.created_at)}${job.webhook_url ? ` · webhook ${esc(job.webhook_mode)} to <code>${esc(job.webhook_url)}</code>` : ""}</p>
-    <div id="story-axis" class="axis"></div>
-    <p class="legend"><span class="k ans"></span> status answers <span class="k cb"></span> callbacks (colour: outcome; number: attempt) <span class="k pend"></span> pending work <span class="k money"></span> money</p>
-    <section><h3>Shaped by</h3>${shapedBy(story.shaped_by)}</section>
-    <section><h3>Money</h3>${money(story.money)}</section>
-    <section><h3>Status answers <small>(${story.journal.length})</small></h3>${journalTable(story.journal)}
-      <div class="curl"><pre>${esc(story.curl.status)}</pre><button type="button" class="copy" data-copy="${esc(story.curl.status)}">Copy as curl</button></div></section>
-    <section><h3>Webhook attempts <small>(${story.deliveries.length})</small></h3>${deliveriesTable(story.deliveries, story.curl.callbacks)}</section>
-    <section><h3>Pending work <small>(${story.events.length})</small></h3>${eventsTable(story.events)}</section>
-    <section class="pictures"><h3>Pictures</h3>${story.input ? `<figure><img id="input-img" alt=""><figcaption>input (${esc(story.input)})</figcaption></figure>` : ""}${story.output ? `<figure><img id="output-img" alt=""><figcaption>output</figcaption></figure>` : `<p class="empty">No output ${job.status === "COMPLETED" ? "" : "until the job is COMPLETED"}</p>`}</section>
-    <section><h3>Raw JSON</h3><details><summary>the job</summary><pre class="raw">${esc(JSON.stringify(story, null, 2))}</pre></details></section>`;
   axis($("#story-axis"), {
     from: created - pad,
     to: to + pad,
@@ -387,19 +409,27 @@ function renderStory(story) {
       { label: "money", items: moneyItems(story.money) },
     ],
   });
-  loadPictures(job.request_id, story);
 }
 
+const pictures = { rid: null, input: null, output: null }; // object URLs of the open story's
+
 async function loadPictures(rid, story) {
+  if (pictures.rid !== rid) {
+    for (const which of ["input", "output"]) if (pictures[which]) URL.revokeObjectURL(pictures[which]);
+    Object.assign(pictures, { rid, input: null, output: null });
+  }
   const pairs = [["#input-img", story.input ? "input" : null], ["#output-img", story.output ? "output" : null]];
   for (const [sel, which] of pairs) {
     if (!which) continue;
-    const url = await picture(`/_mock/jobs/${encodeURIComponent(rid)}/${which}`);
+    if (!pictures[which]) {
+      const url = await picture(`/_mock/jobs/${encodeURIComponent(rid)}/${which}`);
+      if (!url || pictures.rid !== rid) continue;
+      pictures[which] = url;
+    }
     const img = $(sel);
-    if (url && img && state.story === rid) {
-      img.src = url;
+    if (img && state.story === rid) {
+      img.src = pictures[which];
       img.alt = `${which} of ${rid}`;
-      img.onload = () => URL.revokeObjectURL(url);
     }
   }
 }
@@ -421,7 +451,8 @@ function shapedBy(s) {
 }
 
 function money(m) {
-  const refund = m.refund ? `; refund of $${m.refund.amount_usd} at ${esc(m.refund.at)}: <b>${esc(m.refund.state)}</b>` : "; no refund (only a platform ERROR is refunded)";
+  const states = { pending: "pending", refunded: "refunded", not_refunded: "not refunded (the key was deleted first)" };
+  const refund = m.refund ? `; refund of $${m.refund.amount_usd} at ${esc(m.refund.at)}: <b>${esc(states[m.refund.state] || m.refund.state)}</b>` : "; no refund (only a platform ERROR is refunded)";
   return `<p>charged $${m.charged_usd} at ${esc(m.charged_at)}${refund}</p>`;
 }
 
@@ -432,8 +463,8 @@ function table(head, rows, empty) {
 
 function journalTable(entries) {
   return table(
-    ["seq", "time", "request", "HTTP", "rules", "fault"],
-    entries.map((e) => `<tr><td>${e.seq}</td><td>${timeCell(e.time)}</td><td><code>${esc(e.method)} ${esc(e.path)}</code></td><td>${esc(e.status ?? "closed")}</td><td>${esc(e.scenario_rules.join(", "))}</td><td>${esc(e.fault || "")}</td></tr>`),
+    ["seq", "time", "request", "HTTP", "job then", "rules", "fault"],
+    entries.map((e) => `<tr><td>${e.seq}</td><td>${timeCell(e.time)}</td><td><code>${esc(e.method)} ${esc(e.path)}</code></td><td>${esc(e.status ?? "closed")}</td><td class="status s-${esc(e.job_status)}">${esc(e.job_status)}</td><td>${esc(e.scenario_rules.join(", "))}</td><td>${esc(e.fault || "")}</td></tr>`),
     "No answers about this job are in the journal (it keeps the newest journal_size).",
   );
 }
@@ -459,7 +490,12 @@ function eventsTable(events) {
 
 function openFromHash() {
   const m = location.hash.match(/^#job=(.+)$/);
-  state.story = m ? decodeURIComponent(m[1]) : null;
+  try {
+    state.story = m ? decodeURIComponent(m[1]) : null;
+  } catch {
+    state.story = null; // a malformed link opens no job
+  }
+  state.storyShown = null;
   $("#story").hidden = !state.story;
   document.body.classList.toggle("with-story", !!state.story);
   $$("#jobs-table tbody tr").forEach((tr) => tr.classList.toggle("open", tr.dataset.requestId === state.story));
@@ -475,7 +511,8 @@ function openFromHash() {
 async function refreshKeys() {
   const { accounts } = await api("/_mock/accounts");
   state.accounts = accounts;
-  fillSelect($("#job-filters [name=key]"), [...new Set(accounts.map((a) => a.key))]);
+  // by id: the redacted labels of two keys can be alike
+  fillSelect($("#job-filters [name=account]"), accounts.map((a) => [a.id, `${a.key} ${a.id.slice(0, 6)}`]));
   if (state.tab !== "keys") return;
   $("#keys-table tbody").innerHTML = accounts
     .map((a) => {
@@ -655,6 +692,21 @@ async function refresh() {
   }
 }
 
+// A busy mock changes many times a second: the page reads again at most every 0.5 s.
+const GAP_MS = 500;
+let lastRefresh = 0;
+let pendingRefresh = null;
+
+function soon() {
+  if (pendingRefresh) return;
+  const wait = Math.max(0, lastRefresh + GAP_MS - Date.now());
+  pendingRefresh = setTimeout(() => {
+    pendingRefresh = null;
+    lastRefresh = Date.now();
+    refresh();
+  }, wait);
+}
+
 function failed(e) {
   if (e instanceof ApiError && e.status === 401) return; // the token dialog is open
   toast(e.message || String(e));
@@ -688,7 +740,7 @@ async function follow() {
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          if (block.startsWith("event: change")) refresh();
+          if (block.startsWith("event: change")) soon();
         }
       }
     } catch {

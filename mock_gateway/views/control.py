@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.accounts import redact
+from ..core.accounts import account_id, redact
 from ..core.jobs import Job, iso
 
 
@@ -15,6 +15,7 @@ def job_summary(job: Job, now: float, label: str | None = None) -> dict[str, Any
         "request_id": job.request_id,
         "model_id": job.model.model_id,
         "key": label if label is not None else redact(job.key),
+        "account_id": account_id(job.key),  # the key's id in /_mock/accounts
         "generation": job.generation,
         "status": status.value,
         "updated_at": iso(updated_at),

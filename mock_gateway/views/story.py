@@ -18,18 +18,18 @@ CALLBACK_HEADERS = ("Content-Type: application/json", "User-Agent: mock-gateway-
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 
 
-def money(job: Job, now: float, pending: list[Pending]) -> dict[str, Any]:
+def money(job: Job, now: float, pending: list[Pending], key_kept: bool) -> dict[str, Any]:
     """The charge (every kept job was charged at its submit) and the refund, if the job ends
-    in ERROR: `pending` until the refund has happened, `refunded` after."""
+    in ERROR: `pending` until the refund has happened, `refunded` after; `not_refunded` if
+    the key was deleted first (a deleted key gets nothing back)."""
     price = float(job.model.price_usd)
     refund = None
     if job.settled and job.outcome is Status.ERROR:
-        waiting = any(e.kind == REFUND for e in pending) or now < job.ended_at
-        refund = {
-            "amount_usd": price,
-            "at": iso(job.ended_at),
-            "state": "pending" if waiting else "refunded",
-        }
+        if any(e.kind == REFUND for e in pending) or now < job.ended_at:
+            state = "pending" if key_kept else "not_refunded"
+        else:
+            state = "refunded" if key_kept else "not_refunded"
+        refund = {"amount_usd": price, "at": iso(job.ended_at), "state": state}
     return {"charged_usd": price, "charged_at": iso(job.created_at), "refund": refund}
 
 
@@ -60,10 +60,17 @@ def callback_curl(attempt: dict[str, Any], delivery_header: str, attempt_header:
     return " ".join(parts)
 
 
+def seen(job: Job, entries: list[dict[str, Any]], times: list[float]) -> list[dict[str, Any]]:
+    """Journal entries with the job's status at each (`job_status`): what a status answer
+    told its client (a submit: QUEUED)."""
+    return [e | {"job_status": job.status_at(t).value} for e, t in zip(entries, times, strict=True)]
+
+
 def shaped_by(job: Job, journal: list[dict[str, Any]]) -> dict[str, Any]:
     """What made this job what it is: the rules (ids) or the header that applied at its
     submit, the flags, the forced outcome and error."""
-    submits = [e for e in journal if e["method"] == "POST" and e["status"] in (200, 202)]
+    path = job.model.submit_path  # a generation-1 result poll is a POST too
+    submits = [e for e in journal if e["path"] == path and e["status"] in (200, 202)]
     return {
         "rules": submits[0]["scenario_rules"] if submits else [],
         "flags": sorted(job.flags),

@@ -91,8 +91,18 @@ async def test_jobs_filter_by_key_generation_status_and_model(gw: Gw) -> None:
     assert status == 200, old  # generation 1: IN_QUEUE
     status, other = await gw.submit(FIBO_SUBMIT, {"prompt": "an owl"}, key="other-key")
     assert status == 202, other
-    labels = {j["request_id"]: j["key"] for j in (await get(gw.client, "/_mock/jobs"))["jobs"]}
-    assert len(set(labels.values())) == 3 and KEY not in labels.values()
+    await gw.put_key("team-a-key")  # "te…" too, like KEY: a label cannot tell them apart
+    status, alike = await gw.submit(FIBO_SUBMIT, {"prompt": "a hare"}, key="team-a-key")
+    assert status == 202, alike
+    listed = (await get(gw.client, "/_mock/jobs"))["jobs"]
+    labels = {j["request_id"]: j["account_id"] for j in listed}
+    assert len(set(labels.values())) == 4 and KEY not in str(listed)
+    accounts = (await get(gw.client, "/_mock/accounts"))["accounts"]
+    assert set(labels.values()) == {a["id"] for a in accounts}
+    assert labels[alike["request_id"]] != labels[mine[0]]
+    assert {j["key"] for j in listed if j["request_id"] in (alike["request_id"], mine[0])} == {
+        "te…"
+    }
 
     async def ids(query: str) -> tuple[list[str], int, int]:
         body = await get(gw.client, f"/_mock/jobs?{query}")
@@ -100,22 +110,24 @@ async def test_jobs_filter_by_key_generation_status_and_model(gw: Gw) -> None:
         return [j["request_id"] for j in body["jobs"]], body["matched"], body["total"]
 
     key = labels[mine[0]]
-    assert await ids(f"key={key}") == ([cutout, *mine[::-1]], 3, 5)
-    assert await ids(f"key={labels[other['request_id']]}") == ([other["request_id"]], 1, 5)
-    assert await ids("generation=1") == ([old["request_id"]], 1, 5)
+    assert await ids(f"account={key}") == ([cutout, *mine[::-1]], 3, 6)
+    assert await ids(f"account={labels[other['request_id']]}") == ([other["request_id"]], 1, 6)
+    assert await ids(f"account={labels[alike['request_id']]}") == ([alike["request_id"]], 1, 6)
+    assert await ids("generation=1") == ([old["request_id"]], 1, 6)
     gen2 = await ids("generation=2")
-    assert set(gen2[0]) == {*mine, cutout, other["request_id"]} and gen2[1:] == (4, 5)
-    assert await ids("model=bria-rmbg-2-0-682") == ([cutout], 1, 5)
-    assert await ids(f"key={key}&model=bria-fibo-bbq-preview&generation=2&limit=1") == (
+    assert set(gen2[0]) == {*mine, cutout, other["request_id"], alike["request_id"]}
+    assert gen2[1:] == (5, 6)
+    assert await ids("model=bria-rmbg-2-0-682") == ([cutout], 1, 6)
+    assert await ids(f"account={key}&model=bria-fibo-bbq-preview&generation=2&limit=1") == (
         [mine[1]],
         2,
-        5,
+        6,
     )
-    assert await ids("status=FAILED") == ([], 0, 5), "nothing has ended yet"
+    assert await ids("status=FAILED") == ([], 0, 6), "nothing has ended yet"
     await gw.advance(600)  # every job has ended: one FAILED, the others COMPLETED
-    assert await ids("status=FAILED") == ([cutout], 1, 5)
-    assert await ids(f"status=COMPLETED&key={key}") == (mine[::-1], 2, 5)
-    assert await ids("key=nobody") == ([], 0, 5)
+    assert await ids("status=FAILED") == ([cutout], 1, 6)
+    assert await ids(f"status=COMPLETED&account={key}") == (mine[::-1], 2, 6)
+    assert await ids("account=nobody") == ([], 0, 6)
 
 
 async def test_job_summaries_carry_the_status_pages_updated_and_completed_times(gw: Gw) -> None:
@@ -310,6 +322,16 @@ def test_the_storys_entries_are_described_as_the_logs_they_come_from() -> None:
         "journal": schemas.source("control/journal")["properties"]["requests"],
         "deliveries": schemas.source("control/webhook_log")["properties"]["deliveries"],
         "events": schemas.source("control/events")["properties"]["events"],
+    }
+    # the story's journal lines say what each answer told the client besides
+    journal = copies["journal"]["items"]
+    copies["journal"] = {
+        "items": journal
+        | {
+            "required": [*journal["required"], "job_status"],
+            "properties": journal["properties"]
+            | {"job_status": story_schema["journal"]["items"]["properties"]["job_status"]},
+        }
     }
     for name, original in copies.items():
         assert story_schema[name]["items"] == original["items"], name
@@ -610,13 +632,13 @@ async def test_the_new_routes_answers_fit_the_openapi_document(
         "mock_ui_file",
     } <= ops
     jobs_params = {p["name"] for p in doc["paths"]["/_mock/jobs"]["get"]["parameters"]}
-    assert {"model", "status", "key", "generation", "offset", "limit"} <= jobs_params
+    assert {"model", "status", "account", "generation", "offset", "limit"} <= jobs_params
     rid = (await gw.fibo())["request_id"]
-    label = (await gw.job(rid))["key"]
+    label = (await gw.job(rid))["account_id"]
     me = account_id(KEY)
     cases: list[tuple[str, str, int, Any]] = []
     for path, code, url in [
-        ("/_mock/jobs", 200, f"/_mock/jobs?generation=2&offset=0&key={label}"),
+        ("/_mock/jobs", 200, f"/_mock/jobs?generation=2&offset=0&account={label}"),
         ("/_mock/jobs", 400, "/_mock/jobs?generation=3"),
         ("/_mock/jobs/{request_id}/story", 200, f"/_mock/jobs/{rid}/story"),
         ("/_mock/jobs/{request_id}/story", 404, "/_mock/jobs/nope/story"),

@@ -8,6 +8,7 @@ start is still there) and reported no console error.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -37,6 +38,12 @@ def open_page(page: Page, gw: GatewayFixture) -> None:
     page.goto(f"{gw.url}/_mock/ui/")
     expect(page.locator("#live")).to_have_text("live")
     page.evaluate("window.__notReloaded = true")
+
+
+def iso_after(iso: str, seconds: float) -> str:
+    """The clock's ISO text `seconds` later (the page shows the mock's own form)."""
+    at = datetime.fromisoformat(iso.replace("Z", "+00:00")) + timedelta(seconds=seconds)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def row(page: Page, request_id: str) -> Any:
@@ -92,8 +99,10 @@ def test_advancing_the_clock_from_the_page_moves_statuses_without_a_reload(
     expect(status).to_have_text("COMPLETED", timeout=UPDATE_MS)
     assert page.locator("#clock-now").inner_text() != before
     expect(row(page, request_id).locator("td").nth(7)).not_to_have_text("—")  # completed at
+    moved = page.locator("#clock-now").inner_text()
     page.fill("#advance-seconds", "2.5")
     page.get_by_role("button", name="Advance", exact=True).click()
+    expect(page.locator("#clock-now")).to_have_text(iso_after(moved, 2.5))
     expect(page.locator("#clock-kind")).to_have_text("frozen")
 
 
@@ -117,7 +126,9 @@ def test_a_dropped_then_retried_webhook_shows_both_attempts_in_the_story(
     ids = attempts.locator("td code").all_inner_texts()
     assert len(set(ids)) == 1 and ids[0].startswith("dlv_"), ids  # one callback, two attempts
     expect(story.locator("#story-title")).to_contain_text(request_id)
-    expect(story).to_contain_text("webhook-drop")  # what shaped it
+    expect(story.locator("#story-shaped")).to_contain_text("flags: webhook-drop")
+    # the status answers the client saw, with the job's status then: the submit's QUEUED
+    expect(story.locator("#story-answers td.status")).to_have_text(["QUEUED"])
     # the callback as sent, ready to replay against the receiver
     curl = second.locator("button.copy").get_attribute("data-copy") or ""
     assert curl.startswith(f"curl -sS -X POST {webhook_sink.url}")
@@ -152,7 +163,9 @@ def test_a_rule_added_in_the_form_fails_the_next_job(
     mock_gateway.advance(60)
     expect(row(page, request_id).locator("td.status")).to_have_text("FAILED", timeout=UPDATE_MS)
     row(page, request_id).locator("td.rid").click()
-    expect(page.locator("#story")).to_contain_text("the model refused the prompt")
+    shaped = page.locator("#story-shaped")
+    expect(shaped).to_contain_text("forced outcome: FAILED")
+    expect(shaped).to_contain_text("error: the model refused the prompt")
 
 
 def test_a_rule_the_mock_refuses_says_why_in_the_form(
@@ -237,3 +250,36 @@ def test_the_page_asks_for_the_admin_token_and_shows_nothing_without_it(
     expect(dialog).to_be_hidden()
     expect(row(page, request_id)).to_be_visible()
     expect(page.locator("#live")).to_have_text("live")
+
+
+def test_an_open_story_keeps_what_the_reader_opened_while_it_updates(
+    mock_gateway: GatewayFixture, clean_page: Page
+) -> None:
+    """Broken page: the story rebuilt on every change (its raw JSON closing, its pictures
+    fetched again) instead of keeping what did not change."""
+    page = clean_page
+    open_page(page, mock_gateway)
+    request_id = submit(mock_gateway)
+    row(page, request_id).locator("td.rid").click()
+    story = page.locator("#story")
+    expect(story.locator("#story-title")).to_contain_text("QUEUED")
+    story.locator("details summary").click()
+    expect(story.locator("details")).to_have_attribute("open", "")
+    mock_gateway.advance(1)  # a change the story shows only on its axis ("now")
+    page.wait_for_timeout(700)
+    expect(story.locator("details")).to_have_attribute("open", "")
+    mock_gateway.advance(60)  # the job ends: the story is drawn anew, the section stays open
+    expect(story.locator("#story-title")).to_contain_text("COMPLETED", timeout=UPDATE_MS)
+    expect(story.locator("details")).to_have_attribute("open", "")
+
+
+def test_a_malformed_job_link_opens_the_page_without_a_job(
+    mock_gateway: GatewayFixture, clean_page: Page
+) -> None:
+    page = clean_page
+    page.goto(f"{mock_gateway.url}/_mock/ui/#job=%E0%A4%A")
+    expect(page.locator("#live")).to_have_text("live")
+    page.evaluate("window.__notReloaded = true")
+    expect(page.locator("#story")).to_be_hidden()
+    request_id = submit(mock_gateway)
+    expect(row(page, request_id)).to_be_visible(timeout=UPDATE_MS)
