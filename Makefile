@@ -12,7 +12,7 @@ SOAK_ARGS ?=
 WHEELHOUSE := $(VENV)/wheelhouse
 WHEELS := $(WHEELHOUSE)/.built
 
-.PHONY: install serve test contract contract-live bench soak lint contact-sheet screenshots clean
+.PHONY: install serve test contract contract-live bench soak lint contact-sheet screenshots image image-test clean
 
 install: $(STAMP)
 
@@ -58,7 +58,7 @@ IMPORT_NAMES := pixazo_client:client pixazo_schemas:schemas pixazo_contract:cont
 lint: $(STAMP)
 	mkdir -p $(VENV)/import-names
 	for pair in $(IMPORT_NAMES); do ln -sfn ../../$${pair#*:} $(VENV)/import-names/$${pair%%:*}; done
-	$(BIN)/ruff check mock_gateway schemas client contract_tests tests bench examples
+	$(BIN)/ruff check mock_gateway schemas client contract_tests tests bench examples container
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -70,6 +70,19 @@ contact-sheet: $(STAMP)
 # scripted scenario (bench/screenshots.py).
 screenshots: $(STAMP)
 	$(BIN)/python -m bench.screenshots docs/images
+
+# The container image pixazo-mock:<version> (README: Without Python): docker (Debian's
+# docker.io) installed and dockerd started when missing; the base python:3.12-slim, or a
+# Debian base made here with debootstrap when no registry answers (BASE=... to choose).
+image: $(STAMP)
+	$(BIN)/python container/build.py
+
+# The image run as its users run it: the page's curl, the contract suite black-box, a
+# webhook to the sink container, docker stop, state in /data, the healthcheck, compose and
+# Testcontainers (container/test_image.py). Installs docker-compose when missing.
+image-test: $(STAMP)
+	$(BIN)/python container/build.py --for-tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider container
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache

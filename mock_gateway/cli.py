@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from . import __version__, launch, sink, workers
 from .app import create_app
@@ -153,8 +153,62 @@ def parser() -> argparse.ArgumentParser:
         "else asyncio; --loop asyncio asks for the standard library's",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.epilog = (
+        "Each of "
+        + ", ".join(f"--{o.replace('_', '-')}" for o in FROM_ENVIRONMENT)
+        + " may come from the environment instead, as MOCK_GATEWAY_<NAME> (e.g. "
+        "MOCK_GATEWAY_PORT=9090, MOCK_GATEWAY_MANUAL_CLOCK=1): what a container sets. A "
+        "flag given wins."
+    )
+    _defaults_from_environment(top, serve, os.environ)
     sink.add_parser(commands)
     return top
+
+
+# Options of `serve` a container (or any process manager) may set in the environment.
+FROM_ENVIRONMENT = (
+    "host",
+    "port",
+    "config",
+    "time_scale",
+    "manual_clock",
+    "seed",
+    "api_generation",
+    "webhook_ca",
+    "allow_remote_webhooks",
+    "state",
+    "store",
+    "namespace",
+    "quiet",
+)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _defaults_from_environment(
+    top: argparse.ArgumentParser, serve: argparse.ArgumentParser, environ: Mapping[str, str]
+) -> None:
+    """MOCK_GATEWAY_<OPTION> as the default of that option; a bad value is one line, exit 2."""
+    actions = {a.dest: a for a in serve._actions}
+    for dest in FROM_ENVIRONMENT:
+        name = f"MOCK_GATEWAY_{dest.upper()}"
+        raw = environ.get(name)
+        if raw is None:
+            continue
+        action = actions[dest]
+        value: object
+        if action.nargs == 0:  # a switch: --manual-clock, --quiet, ...
+            if raw.strip().lower() not in (*_TRUE, *_FALSE):
+                top.exit(2, f"mock-gateway: {name}={raw[:40]!r}: must be 1 or 0 (true/false)\n")
+            value = raw.strip().lower() in _TRUE
+        else:
+            try:
+                value = action.type(raw) if callable(action.type) else raw
+            except (argparse.ArgumentTypeError, ValueError) as e:
+                why = str(e) or "not a valid value"
+                top.exit(2, f"mock-gateway: {name}={raw[:40]!r}: {why}\n")
+            if action.choices is not None and value not in action.choices:
+                top.exit(2, f"mock-gateway: {name}={raw[:40]!r}: must be one of {action.choices}\n")
+        serve.set_defaults(**{dest: value})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

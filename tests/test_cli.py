@@ -392,3 +392,62 @@ def test_an_unknown_loop_exits_2_naming_the_choices(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "--loop" in out.stderr and "invalid choice" in out.stderr
     assert "'asyncio', 'uvloop'" in out.stderr
+
+
+# -- settings from the environment (what a container sets) ---------------------------------
+
+
+def test_serve_options_come_from_mock_gateway_variables_and_a_flag_wins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Broken CLI: MOCK_GATEWAY_* ignored (a container's settings lost), or winning over an
+    explicit flag."""
+    for name, value in {
+        "PORT": "9091",
+        "HOST": "0.0.0.0",
+        "MANUAL_CLOCK": "1",
+        "TIME_SCALE": "0.2",
+        "SEED": "7",
+        "STATE": "/data/mock.sqlite",
+        "CONFIG": "/etc/mock.toml",
+        "QUIET": "true",
+    }.items():
+        monkeypatch.setenv(f"MOCK_GATEWAY_{name}", value)
+    args = cli.parser().parse_args(["serve"])
+    assert (args.port, args.host, args.manual_clock, args.time_scale, args.seed) == (
+        9091,
+        "0.0.0.0",
+        True,
+        0.2,
+        7,
+    )
+    assert (args.state, args.config, args.quiet) == ("/data/mock.sqlite", "/etc/mock.toml", True)
+    flagged = cli.parser().parse_args(["serve", "--port", "9092", "--seed", "8"])
+    assert (flagged.port, flagged.seed) == (9092, 8)
+    monkeypatch.setenv("MOCK_GATEWAY_MANUAL_CLOCK", "0")
+    assert cli.parser().parse_args(["serve"]).manual_clock is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("PORT", "eighty", "must be a whole number"),
+        ("PORT", "70000", "must be from 0 to 65535"),
+        ("MANUAL_CLOCK", "maybe", "must be 1 or 0"),
+        ("API_GENERATION", "3", "must be one of"),
+        ("TIME_SCALE", "-1", "must be > 0"),
+    ],
+)
+def test_a_bad_mock_gateway_variable_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    why: str,
+) -> None:
+    monkeypatch.setenv(f"MOCK_GATEWAY_{name}", value)
+    with pytest.raises(SystemExit) as stopped:
+        cli.parser()
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"MOCK_GATEWAY_{name}=" in err and why in err, err
