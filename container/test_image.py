@@ -133,6 +133,22 @@ def call(
         return e.code, json.loads(e.read() or b"null")
 
 
+def a_job_with_a_webhook_that_has_ended(base: str, sink_port: int) -> dict[str, Any]:
+    """A FIBO job whose callback goes to the sink on `sink_port`, then 60 simulated s."""
+    hook = f"https://127.0.0.1:{sink_port}/webhook"
+    status, job = call(
+        "POST",
+        base + FIBO,
+        {"prompt": "a lighthouse at dusk"},
+        {"Ocp-Apim-Subscription-Key": KEY, "X-Webhook-URL": hook},
+    )
+    assert status == 202, job
+    status, _ = call("POST", f"{base}/_mock/clock/advance", {"seconds": 60})
+    assert status == 200
+    found: dict[str, Any] = job
+    return found
+
+
 def curl(*args: str) -> str:
     done = subprocess.run(
         ["curl", "-sS", "--fail-with-body", *args], capture_output=True, text=True, timeout=30
@@ -226,16 +242,7 @@ def test_a_webhook_reaches_the_sink_container_over_https(containers: Any, tmp_pa
     )
     base = f"http://127.0.0.1:{port}"
     wait_for_health(base, mock)
-    hook = f"https://127.0.0.1:{sink_port}/webhook"
-    status, job = call(
-        "POST",
-        base + FIBO,
-        {"prompt": "a lighthouse at dusk"},
-        {"Ocp-Apim-Subscription-Key": KEY, "X-Webhook-URL": hook},
-    )
-    assert status == 202, job
-    status, _ = call("POST", f"{base}/_mock/clock/advance", {"seconds": 60})
-    assert status == 200
+    job = a_job_with_a_webhook_that_has_ended(base, sink_port)
     trust = ssl.create_default_context(cafile=str(ca_dir / "sink-ca.pem"))
     status, received = call("GET", f"https://127.0.0.1:{sink_port}/received", context=trust)
     assert status == 200, received
@@ -362,16 +369,8 @@ def test_the_compose_file_runs_the_mock_and_its_sink(image: str) -> None:
             except OSError:
                 assert time.monotonic() < deadline, "the compose mock never answered"
                 time.sleep(0.2)
-        hook = f"https://127.0.0.1:{sink_port}/webhook"
-        status, job = call(
-            "POST",
-            base + FIBO,
-            {"prompt": "a lighthouse"},
-            {"Ocp-Apim-Subscription-Key": KEY, "X-Webhook-URL": hook},
-        )
-        assert status == 202, job
-        status, _ = call("POST", f"{base}/_mock/clock/advance", {"seconds": 60})
-        status, sent = call("GET", f"{base}/_mock/webhooks?request_id={job['request_id']}")
+        job = a_job_with_a_webhook_that_has_ended(base, sink_port)
+        _, sent = call("GET", f"{base}/_mock/webhooks?request_id={job['request_id']}")
         assert [(d["status"], d["outcome"]) for d in sent["deliveries"]] == [
             ("COMPLETED", "delivered")
         ], sent
