@@ -10,11 +10,10 @@ if docker image inspect "$name" >/dev/null 2>&1; then
 fi
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+trap 'rm -rf "$root" "$root.log"' EXIT
 echo "base: debootstrap bookworm from $mirror (about a minute) ..."
 debootstrap --variant=minbase --include=python3,python3-venv bookworm "$root" "$mirror" \
   > "$root.log" 2>&1 || { tail -20 "$root.log" >&2; exit 1; }
-rm -f "$root.log"
 # No package caches or lists in the image: nothing is installed in it after this.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* \
   "$root"/usr/share/man/* "$root"/usr/share/locale/*

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -43,7 +42,12 @@ def say(text: str) -> None:
 
 
 def run(*args: str, quiet: bool = False, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    found = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        found = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        if quiet:
+            raise
+        sys.exit(f"image: {' '.join(args[:3])} ... took over {timeout:g} s; stopped")
     if found.returncode != 0 and not quiet:
         why = (found.stderr or found.stdout)[-3000:]
         sys.exit(f"image: {' '.join(args[:3])} ... failed:\n{why}")
@@ -58,7 +62,10 @@ def docker_ready() -> bool:
 
 
 def ensure_docker() -> None:
-    """A docker client and a daemon that answers (installing and starting them if need be)."""
+    """A docker client and a daemon that answers (installing and starting them if need be:
+    one already answering, local or DOCKER_HOST, is used as it is)."""
+    if shutil.which("docker") and docker_ready():
+        return
     find_or_install("dockerd", "docker.io", say)
     if not shutil.which("docker") or not shutil.which("dockerd"):
         sys.exit("image: no docker here: install Debian's docker.io (apt-get install docker.io)")
@@ -99,32 +106,30 @@ def choose_base(asked: str | None) -> str:
     return DEBIAN_BASE
 
 
-def python_of(base: str) -> str:
+def python_of(base: str) -> tuple[str, str]:
     """The base's Python as X.Y.Z, the version the wheels are for (whole: a dependency's
-    marker may ask for the micro version, e.g. redis's async-timeout below 3.11.3)."""
+    marker may ask for the micro version, e.g. redis's async-timeout below 3.11.3), and its
+    machine (the wheels' architecture: the base's, not this machine's)."""
+    probe = "import platform, sys; print('%d.%d.%d' % sys.version_info[:3], platform.machine())"
     found = run(
-        "docker",
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        base,
-        "python3",
-        "-c",
-        "import sys; print('%d.%d.%d' % sys.version_info[:3])",
+        "docker", "run", "--rm", "--network", "none", "--entrypoint", "python3", base, "-c", probe
     )
-    return found.stdout.strip()
+    version, machine = found.stdout.split()
+    if tuple(int(n) for n in version.split(".")[:2]) < (3, 11):
+        sys.exit(f"image: {base} has Python {version}; the toolkit needs 3.11 or later")
+    return version, machine
 
 
-def wheelhouse(version: str) -> Path:
+def wheelhouse(version: str, machine: str) -> Path:
     """The toolkit's wheel and its dependencies' binary wheels for Python `version` (X.Y.Z)."""
     wheels = CONTEXT / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
     wheels.mkdir(parents=True)
     pip = [sys.executable, "-m", "pip"]
     run(*pip, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(ROOT))
-    own = next(wheels.glob("pixazo_mock_toolkit-*.whl"))
-    machine = platform.machine()
+    own = next(wheels.glob("pixazo_mock_toolkit-*.whl"), None)
+    if own is None:
+        sys.exit(f"image: pip wheel made no pixazo_mock_toolkit wheel in {wheels}")
     platforms = [f"manylinux_2_{minor}_{machine}" for minor in (17, 24, 28)] + [
         f"manylinux2014_{machine}",
         f"linux_{machine}",
@@ -152,9 +157,9 @@ def main() -> int:
     if args.for_tests:
         find_or_install("docker-compose", "docker-compose", say)
     base = choose_base(args.base)
-    version = python_of(base)
-    say(f"base {base} (Python {version})")
-    wheels = wheelhouse(version)
+    version, machine = python_of(base)
+    say(f"base {base} (Python {version}, {machine})")
+    wheels = wheelhouse(version, machine)
     say(f"wheelhouse: {len(list(wheels.glob('*.whl')))} wheels in {wheels.relative_to(ROOT)}")
     shutil.copy(ROOT / "Dockerfile", CONTEXT / "Dockerfile")
     run(

@@ -26,6 +26,7 @@ from bench.procs import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LABEL = "pixazo-mock-image-test"
+RUN = uuid.uuid4().hex[:8]  # this run's label value: another run's leftovers are not ours
 FIBO = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request"
 KEY = "test-key"
 
@@ -60,7 +61,7 @@ class Running:
         volumes: tuple[str, ...] = (),
     ) -> None:
         self.name = f"{LABEL}-{uuid.uuid4().hex[:8]}"
-        flags = ["--detach", "--name", self.name, "--label", LABEL, "--network", "host"]
+        flags = ["--detach", "--name", self.name, "--label", f"{LABEL}={RUN}", "--network", "host"]
         for key, value in (env or {}).items():
             flags += ["--env", f"{key}={value}"]
         for volume in volumes:
@@ -91,7 +92,7 @@ def containers(image: str) -> Iterator[Any]:
     yield start
     for running in started:
         running.remove()
-    left = docker("ps", "--all", "--quiet", "--filter", f"label={LABEL}")
+    left = docker("ps", "--all", "--quiet", "--filter", f"label={LABEL}={RUN}")
     assert left == "", f"containers left behind: {left}"
 
 
@@ -196,6 +197,26 @@ def test_the_pages_curl_examples_work_against_the_container(containers: Any) -> 
         check=True,
     ).stdout
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    # the RMBG page's curl, with one of the mock's own sample pictures
+    cutout = json.loads(
+        curl(
+            "-X",
+            "POST",
+            f"{base}/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request",
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            f"Ocp-Apim-Subscription-Key: {KEY}",
+            "--data-raw",
+            json.dumps({"image_url": f"{base}/_mock/samples/cat.png"}),
+        )
+    )
+    while True:
+        status = json.loads(curl("-H", f"Ocp-Apim-Subscription-Key: {KEY}", cutout["polling_url"]))
+        if status["status"] not in ("QUEUED", "PROCESSING") or time.monotonic() > deadline + 20:
+            break
+        time.sleep(0.2)
+    assert status["status"] == "COMPLETED", status
 
 
 def test_the_contract_suite_passes_black_box_against_the_container(containers: Any) -> None:
@@ -255,21 +276,33 @@ def test_docker_stop_is_quick_and_leaves_nothing_running(containers: Any) -> Non
     port = free_port()
     mock = containers(env=mock_env(port))
     wait_for_health(f"http://127.0.0.1:{port}", mock)
+    # not root: the image's own user (the issue's rule), which owns only /data
+    assert docker("exec", mock.name, "id", "-u") == "10001"
     took = mock.stop()
     assert took < 2.0, f"docker stop took {took:.1f} s"
     state = json.loads(docker("inspect", "--format", "{{json .State}}", mock.name))
     assert (state["Running"], state["ExitCode"]) == (False, 0), state
     assert (
-        docker("ps", "--quiet", "--filter", f"label={LABEL}", "--filter", f"name={mock.name}") == ""
+        docker("ps", "--quiet", "--filter", f"label={LABEL}={RUN}", "--filter", f"name={mock.name}")
+        == ""
     )
 
 
+@pytest.fixture
+def volume() -> Iterator[str]:
+    """A named volume, removed after the test (ask for it before `containers`: it goes
+    after them)."""
+    name = f"{LABEL}-{RUN}-{uuid.uuid4().hex[:6]}"
+    yield name
+    docker("volume", "rm", "--force", name, check=False)
+
+
 def test_settings_from_the_environment_and_state_in_the_data_volume(
-    containers: Any, tmp_path: Path
+    volume: str, containers: Any
 ) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    data.chmod(0o777)
+    """A named volume, as the README shows it: Docker gives it /data's owner (the image's
+    user), so --state can write there with no chmod."""
+    data = volume
     port = free_port()
     env = mock_env(
         port,
@@ -296,9 +329,11 @@ def test_settings_from_the_environment_and_state_in_the_data_volume(
     assert status == 200 and kept["request_id"] == job["request_id"], kept
 
 
-def test_the_healthcheck_reports_healthy(containers: Any) -> None:
+def test_the_healthcheck_reports_healthy_whatever_port_a_flag_gave(containers: Any) -> None:
+    """Broken image: a healthcheck that asks $MOCK_GATEWAY_PORT (8080) while a flag after
+    the image name moved the mock (it never turns healthy)."""
     port = free_port()
-    mock = containers(env=mock_env(port))
+    mock = containers("serve", "--port", str(port), env={"MOCK_GATEWAY_HOST": "127.0.0.1"})
     deadline = time.monotonic() + 30
     while (
         health := docker("inspect", "--format", "{{.State.Health.Status}}", mock.name)
@@ -375,6 +410,9 @@ def test_the_compose_file_runs_the_mock_and_its_sink(image: str) -> None:
             ("COMPLETED", "delivered")
         ], sent
     finally:
-        subprocess.run(
+        down = subprocess.run(
             [*up, "down", "--volumes", "--timeout", "2"], env=env, capture_output=True, timeout=120
         )
+    assert down.returncode == 0, down.stderr
+    project_label = f"label=com.docker.compose.project={project}"
+    assert docker("ps", "--all", "--quiet", "--filter", project_label) == ""

@@ -45,7 +45,8 @@ def _non_negative(text: str) -> float:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+    """The command line; `environ`: where `serve` reads MOCK_GATEWAY_<OPTION> defaults."""
     top = argparse.ArgumentParser(
         prog="mock-gateway",
         description="Offline stand-in for the Pixazo gateway (Bria RMBG 2.0, FIBO).",
@@ -153,14 +154,22 @@ def parser() -> argparse.ArgumentParser:
         "else asyncio; --loop asyncio asks for the standard library's",
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--address-file",
+        metavar="PATH",
+        help="once listening, write the base URL (http://host:port) to PATH: for a "
+        "healthcheck or a script, whatever the port (0 included)",
+    )
     serve.epilog = (
         "Each of "
         + ", ".join(f"--{o.replace('_', '-')}" for o in FROM_ENVIRONMENT)
         + " may come from the environment instead, as MOCK_GATEWAY_<NAME> (e.g. "
         "MOCK_GATEWAY_PORT=9090, MOCK_GATEWAY_MANUAL_CLOCK=1): what a container sets. A "
-        "flag given wins."
+        "flag given wins over the environment, the environment over --config's file; an "
+        "empty variable counts as unset."
     )
-    _defaults_from_environment(top, serve, os.environ)
+    if environ is not None:
+        _defaults_from_environment(top, serve, environ)
     sink.add_parser(commands)
     return top
 
@@ -180,8 +189,9 @@ FROM_ENVIRONMENT = (
     "store",
     "namespace",
     "quiet",
+    "address_file",
 )
-_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _defaults_from_environment(
@@ -192,7 +202,7 @@ def _defaults_from_environment(
     for dest in FROM_ENVIRONMENT:
         name = f"MOCK_GATEWAY_{dest.upper()}"
         raw = environ.get(name)
-        if raw is None:
+        if raw is None or not raw.strip():  # empty: unset (never "bind everywhere", "off")
             continue
         action = actions[dest]
         value: object
@@ -212,7 +222,9 @@ def _defaults_from_environment(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # Only `serve` reads the environment: a bad MOCK_GATEWAY_PORT must not stop `sink`.
+    args = parser(os.environ if given[:1] == ["serve"] else None).parse_args(given)
     if args.command == "sink":
         return sink.run(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -268,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
-    return serve(settings, factory, reuse_port=args.reuse_port)
+    return serve(settings, factory, reuse_port=args.reuse_port, address_file=args.address_file)
 
 
 LOOPS = ("asyncio", "uvloop")
@@ -296,11 +308,12 @@ def serve(
     loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
     *,
     reuse_port: bool = False,  # a worker of `--workers N`: the port is shared
+    address_file: str | None = None,
 ) -> int:
     """Run the mock until Ctrl-C or SIGTERM; 0 on a clean stop, 1 if it cannot listen."""
     try:
         with asyncio.Runner(loop_factory=loop) as runner:
-            runner.run(_serve(settings, reuse_port))
+            runner.run(_serve(settings, reuse_port, address_file))
     except ConfigError as e:  # found while building the app, e.g. an unreadable --webhook-ca
         print(f"mock-gateway: {e}", file=sys.stderr)
         return 2
@@ -315,7 +328,9 @@ def serve(
     return 0
 
 
-async def _serve(settings: Settings, reuse_port: bool = False) -> None:
+async def _serve(
+    settings: Settings, reuse_port: bool = False, address_file: str | None = None
+) -> None:
     app = create_app(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -336,6 +351,8 @@ async def _serve(settings: Settings, reuse_port: bool = False) -> None:
         if shared is not None:
             where = f"{shared['url']} as {shared['namespace']!r}"
             kept = f", shared store {where} (process {shared['process']})"
+        if address_file:
+            _write_address(address_file, host, port)
         kind = "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
         allocator = launch.allocator()
         print(
@@ -349,6 +366,18 @@ async def _serve(settings: Settings, reuse_port: bool = False) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
+
+
+def _write_address(path: str, host: str, port: int) -> None:
+    """The base URL this process answers on, for a healthcheck or a script (any port, 0
+    included). Written whole (a rename), so a reader never sees half of it."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in reachable:
+        reachable = f"[{reachable}]"
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(f"http://{reachable}:{port}\n")
+    os.replace(temporary, path)
 
 
 if __name__ == "__main__":  # `python -m mock_gateway.cli`: as the command, allocator included

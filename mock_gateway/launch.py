@@ -15,6 +15,7 @@ to 7% more requests per second, and its resets keep what the arenas hold.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -24,6 +25,11 @@ _MODULES = ("mock_gateway", "mock_gateway.cli")
 
 
 def main() -> int:
+    if os.getpid() == 1:
+        # PID 1 (a container's entry point) ignores SIGTERM unless it handles it: until the
+        # server's own handler is in place (imports, and the re-exec below), `docker stop`
+        # would wait out its timeout. Stopping before the server listens loses nothing.
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(128 + signal.SIGTERM))
     if wants_reexec(sys.argv[1:], os.environ) and replayable(sys.argv, sys.orig_argv):
         os.environ["PYTHONMALLOC"] = ALLOCATOR
         # orig_argv is the interpreter's own command line (its -X and -W options too).

@@ -10,12 +10,14 @@ import asyncio
 import importlib
 import importlib.util
 import json
+import os
 import queue
 import re
 import signal
 import socket
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -413,7 +415,7 @@ def test_serve_options_come_from_mock_gateway_variables_and_a_flag_wins(
         "QUIET": "true",
     }.items():
         monkeypatch.setenv(f"MOCK_GATEWAY_{name}", value)
-    args = cli.parser().parse_args(["serve"])
+    args = cli.parser(os.environ).parse_args(["serve"])
     assert (args.port, args.host, args.manual_clock, args.time_scale, args.seed) == (
         9091,
         "0.0.0.0",
@@ -422,10 +424,10 @@ def test_serve_options_come_from_mock_gateway_variables_and_a_flag_wins(
         7,
     )
     assert (args.state, args.config, args.quiet) == ("/data/mock.sqlite", "/etc/mock.toml", True)
-    flagged = cli.parser().parse_args(["serve", "--port", "9092", "--seed", "8"])
+    flagged = cli.parser(os.environ).parse_args(["serve", "--port", "9092", "--seed", "8"])
     assert (flagged.port, flagged.seed) == (9092, 8)
     monkeypatch.setenv("MOCK_GATEWAY_MANUAL_CLOCK", "0")
-    assert cli.parser().parse_args(["serve"]).manual_clock is False
+    assert cli.parser(os.environ).parse_args(["serve"]).manual_clock is False
 
 
 @pytest.mark.parametrize(
@@ -447,7 +449,52 @@ def test_a_bad_mock_gateway_variable_is_one_line_and_exit_2(
 ) -> None:
     monkeypatch.setenv(f"MOCK_GATEWAY_{name}", value)
     with pytest.raises(SystemExit) as stopped:
-        cli.parser()
+        cli.main(["serve"])
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"MOCK_GATEWAY_{name}=" in err and why in err, err
+
+
+def test_an_empty_variable_is_unset_and_a_bad_one_stops_only_serve(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Broken CLI: MOCK_GATEWAY_HOST="" binding every address, MOCK_GATEWAY_MANUAL_CLOCK=""
+    switching the clock off over the config file, or a bad serve variable stopping `sink`."""
+    monkeypatch.setenv("MOCK_GATEWAY_HOST", "")
+    monkeypatch.setenv("MOCK_GATEWAY_MANUAL_CLOCK", " ")
+    args = cli.parser(os.environ).parse_args(["serve"])
+    assert (args.host, args.manual_clock) == (None, None)
+    monkeypatch.setenv("MOCK_GATEWAY_PORT", "eighty")
+    with pytest.raises(SystemExit) as shown:
+        cli.main(["--version"])
+    assert shown.value.code == 0 and "MOCK_GATEWAY" not in capsys.readouterr().err
+
+
+def test_the_address_file_names_where_serve_listens(tmp_path: Path) -> None:
+    """Broken CLI: no file, or port 0 written as 0 (a healthcheck could not find it)."""
+    where = tmp_path / "address"
+    process = subprocess.Popen(
+        command("serve", "--port", "0", "--quiet", "--address-file", str(where)),
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        started = time.monotonic()
+        while not where.exists():
+            assert time.monotonic() - started < TIMEOUT, "no address file"
+            time.sleep(0.05)
+        url = where.read_text().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:[1-9][0-9]*", url), url
+        with urllib.request.urlopen(f"{url}/_mock/health", timeout=5) as answer:
+            assert json.loads(answer.read())["status"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _no_mock_gateway_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's exported MOCK_GATEWAY_* must not change what these tests parse."""
+    for name in [n for n in os.environ if n.startswith("MOCK_GATEWAY_")]:
+        monkeypatch.delenv(name)
