@@ -231,3 +231,73 @@ def test_gap_10_the_sync_client_sends_the_webhook_headers(
         webhook_sink.url,
         "sync",
     )
+
+
+async def _no_wait(seconds: float) -> None:
+    return None
+
+
+def test_gap_10_a_download_is_retried_and_counts_its_bytes(
+    mock_gateway: Any, tmp_path: Any
+) -> None:
+    """Broken: a download not retried after a 503 (`retry=True` turned into False), or the
+    transport's byte count not the file's size."""
+    from pixazo_client import PixazoClient
+
+    mock_gateway.scenario(match={"on": "cdn"}, http=503, times=1)  # the first GET fails
+    with PixazoClient(mock_gateway.api_key, mock_gateway.url, sleep=_no_wait) as client:
+        made = client.text_to_image("a fox")
+        mock_gateway.advance(600)
+        done = client.status(made.request_id)
+        path = client.download(done, tmp_path / "fox.png")
+        assert path.read_bytes().startswith(b"\x89PNG")
+        again = tmp_path / "again.png"
+        size = client._run(client._async._transport.download(done.media_urls[0], again))
+    assert size == again.stat().st_size == path.stat().st_size
+
+
+def test_gap_10_generation_1_status_reads_are_retried(mock_gateway: Any) -> None:
+    """Broken: generation 1's status read (a POST that charges nothing) not retried after a
+    503 (`retry=True` turned into False in _gen1_status)."""
+    from pixazo_client import PixazoClient
+
+    mock_gateway.put_key("gen1-key", api_generation=1)
+    mock_gateway.scenario(match={"on": "result"}, http=503, times=1)
+    with PixazoClient("gen1-key", mock_gateway.url, sleep=_no_wait) as client:
+        made = client.remove_background(f"{mock_gateway.url}/_mock/samples/cat.png")
+        mock_gateway.advance(600)
+        assert client.status(made.request_id).status.value == "COMPLETED"
+
+
+def test_gap_10_the_generation_1_model_memory_forgets_the_oldest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Broken: the bounded request-id -> model memory evicting the newest entry."""
+    from pixazo_client import async_client
+    from pixazo_client.models import Model
+
+    monkeypatch.setattr(async_client, "_REMEMBERED", 3)
+    client = async_client.AsyncPixazoClient("k", "http://127.0.0.1:9")
+    for n in range(4):
+        client._remember(f"id-{n}", Model.RMBG)
+    assert list(client._gen1_models) == ["id-1", "id-2", "id-3"]
+
+
+def test_gap_10_error_messages_say_what_happened_in_one_bounded_line() -> None:
+    """Broken: `.message` not the error's text, a long (HTML) body not cut at 200 characters,
+    or WaitTimeoutError's text missing the id, the state or the time."""
+    from pixazo_client.errors import WaitTimeoutError, error_for
+    from pixazo_client.models import JobStatus, State
+
+    error = error_for(402, {}, b'{"error": "Insufficient balance", "message": "top up"}')
+    assert error.message == str(error) == "HTTP 402: Insufficient balance: top up"
+    page = b"<html><body>" + b"proxy says no " * 40 + b"</body></html>"
+    cut = error_for(502, {}, page, "Bad Gateway").message
+    text = ("proxy says no " * 40).strip()
+    assert cut == f"HTTP 502: {text[:200]}…"
+    assert error_for(503, {}, b"", "Service Unavailable").message == (
+        "HTTP 503: Service Unavailable"
+    )
+    last = JobStatus("rid-1", State.PROCESSING, "bria-fibo-bbq-preview")
+    assert str(WaitTimeoutError("rid-1", 2.5, last)) == "request rid-1 still PROCESSING after 2.5 s"
+    assert str(WaitTimeoutError("rid-2", 3, None)) == "request rid-2 still unknown after 3 s"
