@@ -364,19 +364,18 @@ class Gateway:
             account.refund(job.model.price_usd)
             self.accounts.put(account)
 
-    def set_running(self, running: bool) -> bool:
+    def set_running(self, running: bool) -> None:
         """Freeze simulated time where it is (`running` False) or let it run on from there:
         the clock is swapped for the other kind, starting at this very instant, so the hot
-        path's `now()` stays one plain call. Whether anything changed."""
+        path's `now()` stays one plain call. Already of that kind: nothing changes."""
         if running != self.clock.manual:
-            return False
+            return
         now = self.clock.now()
         self.clock = SystemClock.starting_at(now) if running else ManualClock(now)
         self.store.save_clock(self.clock.state())
         self.store.commit()
         if self.on_clock_change is not None:
             self.on_clock_change()  # the runner times scheduled work by the new clock
-        return True
 
     async def advance(self, seconds: float) -> float:
         """Move the clock, then return once everything due by the new time has happened:

@@ -37,7 +37,7 @@ from .media.outputs import Outputs
 from .settings import ConfigError, Settings, key_config
 from .views import fal, gen1, gen2, story
 from .views.control import job_summary
-from .webhooks import ATTEMPT_HEADER, DELIVERY_HEADER, check_headers
+from .webhooks import callback_headers, check_headers
 
 Body = Callable[[], Awaitable[Any]]  # reads the request's JSON body (or raises a 4xx)
 
@@ -428,20 +428,24 @@ class Service:
     def update_account(self, account_id_: str, fields: Any) -> dict[str, Any]:
         """Change the given fields of the key listed with this `id` (PUT /_mock/keys/{key}'s
         fields, for a page that never holds the key itself)."""
-        if self.shared is not None:
-            self.shared.refresh()
-        found = [a for a in self.store.accounts.values() if account_id(a.key) == account_id_]
-        if not found:
+        found = self._account_by_id(account_id_)
+        if found is None:
             raise KeyNotFound()
         try:
             config = key_config("-", fields, source="body")
         except ConfigError as e:
             raise InvalidParameters(str(e).removeprefix("body: ")) from None
-        account = self.gateway.update_key(found[0], config, set(fields))
+        account = self.gateway.update_key(found, config, set(fields))
         self._edited()
         view = self._view(account)
         view["id"] = account_id_
         return view
+
+    def _account_by_id(self, wanted: str) -> Account | None:
+        """The kept account listed with this `id` (keys are few: a scan)."""
+        if self.shared is not None:
+            self.shared.refresh()
+        return next((a for a in self.store.accounts.values() if account_id(a.key) == wanted), None)
 
     def delete_key(self, key: str) -> dict[str, Any]:
         if not self.store.accounts.delete(key):
@@ -559,10 +563,10 @@ class Service:
         filtered = bool(model or status or account or generation)
         key = None  # the key as jobs keep it, of the account asked for
         if account:
-            if self.shared is not None:
-                self.shared.refresh()
-            kept = [a.key for a in self.store.accounts.values() if account_id(a.key) == account]
-            key = kept[0] if kept else "\0none"  # an unknown id: no job is its
+            owner = self._account_by_id(account)
+            if owner is None:  # an unknown id: no job is its
+                return {"jobs": [], "total": total, "matched": 0}
+            key = owner.key
         matched = 0
         for job in self.store.jobs.newest_first():
             full = limit is not None and len(found) >= limit
@@ -622,7 +626,7 @@ class Service:
                 "status": story.status_curl(job),
                 "callbacks": {
                     f"{a['delivery_id']}/{a['attempt']}": story.callback_curl(
-                        a, DELIVERY_HEADER, ATTEMPT_HEADER
+                        a, callback_headers(a["delivery_id"], a["attempt"])
                     )
                     for a in attempts
                 },

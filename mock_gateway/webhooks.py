@@ -46,6 +46,17 @@ DELIVERY_HEADER = "X-Webhook-Delivery-Id"
 ATTEMPT_HEADER = "X-Webhook-Attempt"
 
 
+def callback_headers(delivery_id: str, attempt: int) -> dict[str, str]:
+    """The headers of one delivery attempt (its body is the callback's payload); the
+    inspector's curl lines replay the same."""
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "mock-gateway-webhooks",
+        DELIVERY_HEADER: delivery_id,
+        ATTEMPT_HEADER: str(attempt),
+    }
+
+
 def check_headers(url: str | None, mode: str | None) -> tuple[str | None, str | None]:
     """The submit's webhook URL and mode, validated (400 naming the header otherwise)."""
     if mode is not None and mode.strip().lower() not in MODES:
@@ -282,17 +293,11 @@ class Webhooks:
     async def _send(self, event: Pending, job: Job, attempt: int) -> tuple[int | None, str | None]:
         assert job.webhook_url is not None
         timeout = self.settings.webhook_timeout_seconds
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "mock-gateway-webhooks",
-            DELIVERY_HEADER: event.delivery_id,
-            ATTEMPT_HEADER: str(attempt),
-        }
         try:
             async with self._session().post(
                 job.webhook_url,
                 data=event.payload,
-                headers=headers,
+                headers=callback_headers(event.delivery_id, attempt),
                 ssl=self._ssl,
                 allow_redirects=False,  # a 3xx is a failure, never followed
                 timeout=aiohttp.ClientTimeout(total=timeout),

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from .errors import InsufficientBalance, RateLimited
 
+KEY_HEADER = "Ocp-Apim-Subscription-Key"  # where a gateway call carries its key
+
 
 def redact(key: str) -> str:
     """A key shortened for logs and views: at most a quarter of it, and at most 4 chars."""

@@ -40,12 +40,12 @@ from typing import Any
 from aiohttp.helpers import parse_content_type
 from aiohttp.http import SERVER_SOFTWARE
 
+from ..core.accounts import KEY_HEADER
 from ..core.errors import GatewayError, InternalError
 from ..service import Call, Service
 from ..settings import Settings
 from .front import (
     CLIENT_CLOSED,
-    KEY_HEADER,
     SCENARIO_HEADER,
     check_content_type,
     decode_json,

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import HttpVersion, web
 
-from ..core.accounts import redact
+from ..core.accounts import KEY_HEADER, redact
 from ..core.errors import (
     EndpointNotFound,
     ForcedError,
@@ -36,7 +36,6 @@ CLIENT_CLOSED = "client closed"
 HTTP_1_0 = HttpVersion(1, 0)
 
 log = logging.getLogger("mock_gateway.access")
-KEY_HEADER = "Ocp-Apim-Subscription-Key"
 SCENARIO_HEADER = "X-Mock-Scenario"
 
 # The front door's own shape for auth, routing and rate-limit failures (error_style = "apim").

@@ -7,8 +7,9 @@ from functools import partial
 
 from aiohttp import web
 
+from ..core.accounts import KEY_HEADER
 from ..core.errors import GatewayError, Unauthorized
-from .front import KEY_HEADER, read_json
+from .front import read_json
 from .keys import CALL, SERVICE
 
 

@@ -25,9 +25,10 @@ import pixazo_schemas as schemas
 
 from .. import __version__
 from ..core import faults
+from ..core.accounts import KEY_HEADER
 from ..core.catalog import DEFAULT_MODELS, Model
 from ..core.scenarios import FLAGS, MAX_LATENCY_MS
-from .front import KEY_HEADER, SCENARIO_HEADER, base_url
+from .front import SCENARIO_HEADER, base_url
 from .inspector import _FILES as UI_FILES
 
 LIVE_GATEWAY = "https://gateway.pixazo.ai"

@@ -10,12 +10,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from ..core.accounts import KEY_HEADER
 from ..core.events import REFUND, Pending
 from ..core.jobs import Job, Status, iso
-
-# The headers every callback carries besides its body (webhooks.py sends the same).
-CALLBACK_HEADERS = ("Content-Type: application/json", "User-Agent: mock-gateway-webhooks")
-KEY_HEADER = "Ocp-Apim-Subscription-Key"
 
 
 def money(job: Job, now: float, pending: list[Pending], key_kept: bool) -> dict[str, Any]:
@@ -47,15 +44,10 @@ def status_curl(job: Job) -> str:
     return f"curl -sS {shlex.quote(url)} -H {shlex.quote(key)}"
 
 
-def callback_curl(attempt: dict[str, Any], delivery_header: str, attempt_header: str) -> str:
-    """One delivery attempt as the mock sent it: its URL, headers and body."""
-    headers = [
-        *CALLBACK_HEADERS,
-        f"{delivery_header}: {attempt['delivery_id']}",
-        f"{attempt_header}: {attempt['attempt']}",
-    ]
+def callback_curl(attempt: dict[str, Any], headers: dict[str, str]) -> str:
+    """One delivery attempt as the mock sent it: its URL, `headers` and body."""
     parts = ["curl -sS -X POST", shlex.quote(attempt["url"])]
-    parts += [f"-H {shlex.quote(h)}" for h in headers]
+    parts += [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in headers.items()]
     parts.append(f"--data-raw {shlex.quote(attempt.get('body') or '')}")
     return " ".join(parts)
 
