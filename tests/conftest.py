@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import settings
 
 from mock_gateway.app import create_app
 from mock_gateway.settings import Settings
+
+# Under `make mutation` (mutmut sets MUTANT_UNDER_TEST) property tests draw the same examples
+# on every run, and fewer: whether a mutant survives must not depend on the luck of the draw.
+if "MUTANT_UNDER_TEST" in os.environ:
+    settings.register_profile("mutation", derandomize=True, max_examples=40, database=None)
+    settings.load_profile("mutation")
 
 KEY = "test-key"
 AUTH = {"Ocp-Apim-Subscription-Key": KEY}

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from contract_tests.serving import ServedApp
 from mock_gateway.sink import Received, WebhookSink, local_tls
+from pixazo_contract.serving import ServedApp
 from tests.conftest import FIBO_SUBMIT, RMBG_SUBMIT, _epoch
 from tests.processes import TIMEOUT, count_in_flight, run
 from tests.test_cli import Server, http

@@ -34,7 +34,6 @@ def run_example(name: str, gw: RunningGateway, cwd: Path, *args: str) -> str:
         "PIXAZO_API_KEY": gw.api_key,
         "PIXAZO_BASE_URL": gw.url,
         "PIXAZO_POLL_INTERVAL": "0.05",
-        "PYTHONPATH": str(EXAMPLES.parent),
     }
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name), *args],

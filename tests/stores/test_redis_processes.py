@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
-from contract_tests.serving import ServedApp
 from mock_gateway.sink import WebhookSink, local_tls
+from pixazo_contract.serving import ServedApp
 from tests.conftest import FIBO_SUBMIT, KEY, Gw
 from tests.processes import count_in_flight, run
 from tests.redis_server import RedisServer

@@ -1,0 +1,226 @@
+"""`make mutation`: mutmut over the core, the service layer, the stores and the client, then
+the kill rate per file and every survivor not on tests/mutation-equivalents.md.
+
+    .venv/bin/python scripts/mutation.py                 # everything, from scratch (~25 min)
+    .venv/bin/python scripts/mutation.py --report        # the last run's figures again
+    .venv/bin/python scripts/mutation.py --keep 'mock_gateway.core.scenarios*'
+                                                          # re-run some mutants, keeping the rest
+    .venv/bin/python scripts/mutation.py --survivors mock_gateway.core.jobs
+                                                          # re-run those survivors (after a test)
+
+mutmut is configured in pyproject.toml ([tool.mutmut]). It runs in build/mutation, a folder of
+links where the client's source carries its import name (pixazo_client -> client/): mutmut
+names a mutant after its file's path, and the tests import the client by that name.
+
+A survivor is a mutant no test noticed. Either it changes no behaviour, and goes on the
+equivalents list with the reason, or it is a gap and gets a test. The list matches a survivor
+by its function and the line it changes, so it stays true when other mutants are renumbered.
+Exit status: 0 when the targets hold (issue 18) and every survivor is on the list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = Path(os.environ.get("MUTATION_STAGE", ROOT / "build" / "mutation"))  # one per worker
+EQUIVALENTS = ROOT / "tests" / "mutation-equivalents.md"
+MUTMUT = Path(sys.executable).parent / "mutmut"
+# name in build/mutation -> what it links to in the repository
+LINKS = {
+    "mock_gateway": "mock_gateway",
+    "pixazo_client": "client",
+    "tests": "tests",
+    "examples": "examples",
+    "schemas": "schemas",
+    "bench": "bench",
+    "pyproject.toml": "pyproject.toml",
+}
+# (group, the share of its mutants the tests must kill, its files as mutmut names them)
+TARGETS = [
+    ("core, service and stores", 0.95, ("mock_gateway/",)),
+    ("client", 0.90, ("pixazo_client/",)),
+]
+DETECTED = {"killed", "timeout", "caught by type check"}
+# mutmut's exit codes per mutant (mutmut/stats.py); anything else is "suspicious"
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
+STATUS |= {36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
+STATUS |= {37: "caught by type check", -11: "segfault", -9: "segfault", None: "not checked"}
+ENTRY = re.compile(
+    r"^- `(?P<name>[\w.]+__mutmut_\d+)`: `(?P<old>.*)` → `(?P<new>.*)`: (?P<why>.+)$"
+)
+
+
+def stage(keep: bool) -> None:
+    STAGE.mkdir(parents=True, exist_ok=True)
+    for name, target in LINKS.items():
+        link = STAGE / name
+        if not link.is_symlink():
+            link.symlink_to(Path("..", "..", target))
+    if not keep:
+        shutil.rmtree(STAGE / "mutants", ignore_errors=True)
+
+
+def run(patterns: list[str]) -> int:
+    command = [str(MUTMUT), "run", "--max-children", str(os.cpu_count() or 2), *patterns]
+    return subprocess.run(command, cwd=STAGE).returncode
+
+
+@dataclass
+class FileResult:
+    path: str  # as the repository names it (client/..., not pixazo_client/...)
+    statuses: Counter[str] = field(default_factory=Counter)
+    survivors: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def detected(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status in DETECTED)
+
+
+def results() -> list[FileResult]:
+    found = []
+    for meta in sorted((STAGE / "mutants").rglob("*.py.meta")):
+        mutmut_path = meta.relative_to(STAGE / "mutants").as_posix().removesuffix(".meta")
+        if mutmut_path.startswith("tests/"):
+            continue
+        result = FileResult(re.sub(r"^pixazo_client/", "client/", mutmut_path))
+        codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+        for name, code in codes.items():
+            status = STATUS.get(code, "suspicious")
+            result.statuses[status] += 1
+            if status not in DETECTED:
+                result.survivors.append(name)
+        found.append(result)
+    return found
+
+
+def changed_lines(name: str, mutmut_path: str) -> tuple[str, str]:
+    """The line a mutant changes, before and after (several are joined by ' ⏎ ')."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    cwd = os.getcwd()
+    os.chdir(STAGE)
+    try:
+        diff = get_diff_for_mutant(name, path=Path(mutmut_path)).splitlines()
+    finally:
+        os.chdir(cwd)
+    old = [line[1:].strip() for line in diff if line.startswith("-") and not line.startswith("---")]
+    new = [line[1:].strip() for line in diff if line.startswith("+") and not line.startswith("+++")]
+    return " ⏎ ".join(old), " ⏎ ".join(new)
+
+
+def function_of(name: str) -> str:
+    return name.rsplit("__mutmut_", 1)[0]
+
+
+def equivalents() -> dict[tuple[str, str, str], str]:
+    """(function, old line, new line) -> why the change makes no difference."""
+    listed = {}
+    for line in EQUIVALENTS.read_text("utf-8").splitlines():
+        if m := ENTRY.match(line):
+            listed[(function_of(m["name"]), m["old"], m["new"])] = m["why"]
+    return listed
+
+
+def report(found: list[FileResult]) -> bool:
+    listed = equivalents()
+    used: set[tuple[str, str, str]] = set()
+    unexplained: list[str] = []
+    ok = True
+    for group, target, prefixes in TARGETS:
+        files = [
+            r
+            for r in found
+            if r.path.startswith(prefixes)
+            or (prefixes == ("pixazo_client/",) and r.path.startswith("client/"))
+        ]
+        print(f"\n{group}")
+        for r in files:
+            rate = r.detected / r.total if r.total else 1.0
+            rest = ", ".join(f"{n} {s}" for s, n in sorted(r.statuses.items()) if s not in DETECTED)
+            print(f"  {r.path:40} {r.detected:5}/{r.total:<5} {rate:7.1%}  {rest}")
+            mutmut_path = re.sub(r"^client/", "pixazo_client/", r.path)
+            for name in r.survivors:
+                old, new = changed_lines(name, mutmut_path)
+                key = (function_of(name), old, new)
+                if key in listed:
+                    used.add(key)
+                else:
+                    unexplained.append(f"- `{name}`: `{old}` → `{new}`: ")
+        detected = sum(r.detected for r in files)
+        total = sum(r.total for r in files)
+        rate = detected / total if total else 1.0
+        met = rate >= target
+        ok &= met
+        print(
+            f"  {'together':40} {detected:5}/{total:<5} {rate:7.1%}  "
+            f"(target {target:.0%}: {'met' if met else 'NOT MET'})"
+        )
+    if unexplained:
+        ok = False
+        print(
+            f"\n{len(unexplained)} survivors are not on {EQUIVALENTS.relative_to(ROOT)} "
+            "(a test that fails on each, or a line there saying why it changes nothing):"
+        )
+        print("\n".join(unexplained))
+    stale = set(listed) - used
+    if stale:
+        print(
+            f"\n{len(stale)} entries of {EQUIVALENTS.relative_to(ROOT)} match no survivor now "
+            "(killed, or the code moved): remove them"
+        )
+        for function, old, new in sorted(stale):
+            print(f"  {function}: `{old}` → `{new}`")
+    print(f"\n{len(listed) - len(stale)} survivors are equivalent mutants (listed with reasons)")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--report", action="store_true", help="only report the last run")
+    parser.add_argument("--keep", action="store_true", help="keep earlier results; re-run PATTERNs")
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="re-run the last run's survivors whose names start with a PATTERN (all: none given)",
+    )
+    parser.add_argument("patterns", nargs="*", help="mutant names, * allowed (default: all)")
+    args = parser.parse_args()
+    if args.survivors:
+        names = [
+            name
+            for r in results()
+            for name in r.survivors
+            if not args.patterns or name.startswith(tuple(args.patterns))
+        ]
+        if not names:
+            print("no survivors to re-run")
+            return 0
+        args.keep, args.patterns = True, names
+    if not args.report:
+        stage(keep=args.keep)
+        code = run(args.patterns)
+        if code:
+            print(f"mutmut run failed (exit {code})", file=sys.stderr)
+            return code
+    if not (STAGE / "mutants").is_dir():
+        print("no mutation run to report: run `make mutation` first", file=sys.stderr)
+        return 2
+    return 0 if report(results()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
