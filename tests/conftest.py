@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,8 +17,29 @@ from mock_gateway.settings import Settings
 # Under `make mutation` (mutmut sets MUTANT_UNDER_TEST) property tests draw the same examples
 # on every run, and fewer: whether a mutant survives must not depend on the luck of the draw.
 if "MUTANT_UNDER_TEST" in os.environ:
-    settings.register_profile("mutation", derandomize=True, max_examples=40, database=None)
+    settings.register_profile("mutation", derandomize=True, max_examples=25, database=None)
     settings.load_profile("mutation")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `make mutation`, a mutant's tests run its module's own test file first, then
+    quickest first: mutmut stops at the first failure, so a mutant dies sooner."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:
+        return
+    module = mutant.split(".x")[0].rsplit(".", 1)[-1]  # mock_gateway.core.jobs.xǁJobǁ... -> jobs
+    try:
+        with open("mutmut-stats.json", encoding="utf-8") as f:  # mutmut runs in mutants/
+            durations = json.load(f)["duration_by_test"]
+    except (OSError, ValueError, KeyError):
+        durations = {}
+    items.sort(
+        key=lambda item: (
+            not item.path.name.startswith(f"test_{module}"),
+            durations.get(item.nodeid, 1.0),
+        )
+    )
+
 
 KEY = "test-key"
 AUTH = {"Ocp-Apim-Subscription-Key": KEY}
