@@ -186,3 +186,14 @@ def test_view_shows_the_account_with_the_default_generation() -> None:
     }
     account.api_generation = 1
     assert account.view(2)["api_generation"] == 1
+
+
+def test_the_gauge_counts_the_hits_inside_the_window_that_ends_now() -> None:
+    window = SlidingWindow(RateLimit(5, 10.0))
+    for t in (100.0, 104.0, 109.0):
+        window.hit(t)
+    assert window.used(109.0) == 3
+    assert window.used(110.0) == 2  # the hit at 100 is exactly one window old: gone
+    assert window.used(113.9) == 2
+    assert window.used(114.0) == 1
+    assert window.used(119.0) == 0

@@ -25,6 +25,7 @@ from mock_gateway.core.catalog import (
     RMBG,
     Kind,
     Model,
+    model_from,
 )
 from mock_gateway.media.outputs import RENDERERS
 from mock_gateway.running import running
@@ -37,7 +38,8 @@ def test_the_models_are_the_catalogs_in_its_order() -> None:
     entries = schemas.catalog()["models"]
     assert list(DEFAULT_MODELS) == [e["model_id"] for e in entries]
     for entry in entries:
-        model = DEFAULT_MODELS[entry["model_id"]]
+        model = model_from(entry)  # built here too: the import-time build is not re-run
+        assert model == DEFAULT_MODELS[entry["model_id"]]
         assert model.name == entry["name"]
         assert model.kind == entry["kind"]
         assert model.price_usd == Decimal(entry["price_usd"])

@@ -70,3 +70,15 @@ def test_system_advance_backwards_raises() -> None:
     with pytest.raises(ValueError, match="backwards"):
         clock.advance(-1)
     assert abs(clock.now() - time.time()) < 1.0
+
+
+@pytest.mark.parametrize("clock", [ManualClock(0.0), SystemClock()], ids=["manual", "system"])
+def test_advancing_by_nothing_or_a_fraction_is_allowed(clock: ManualClock | SystemClock) -> None:
+    state = clock.state()
+    clock.advance(0)
+    assert clock.state() == state
+    clock.advance(0.25)
+    assert clock.state() == state + 0.25
+    with pytest.raises(ValueError) as caught:
+        clock.advance(-0.001)
+    assert str(caught.value) == "time cannot go backwards"

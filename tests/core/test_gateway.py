@@ -471,3 +471,23 @@ async def test_a_planned_job_is_neither_kept_nor_charged_until_accepted(gw: Gate
     assert gw.jobs.get(job.request_id) is job
     assert account.balance_usd == before, "accepting keeps; the charge is the store's step"
     assert [e.kind for e in gw.dispatcher.events.pending()] == ["refund"]
+
+
+async def test_freezing_and_running_on_keep_the_simulated_instant_and_save_it() -> None:
+    gw = Gateway(Settings(manual_clock=False), FakeResolver())
+    await gw.advance(3_600)  # an hour ahead of the wall: a fresh clock would be an hour off
+    changes: list[bool] = []
+    gw.on_clock_change = lambda: changes.append(gw.clock.manual)
+    before = gw.clock.now()
+    gw.set_running(False)
+    assert gw.clock.manual is True
+    assert before <= gw.clock.now() <= before + 1
+    assert gw.store.clock_state() == gw.clock.state() == gw.clock.now()
+    frozen = gw.clock.now()
+    gw.set_running(False)  # already frozen: nothing changes, nobody is told
+    assert (gw.clock.now(), changes) == (frozen, [True])
+    gw.set_running(True)
+    assert gw.clock.manual is False
+    assert frozen <= gw.clock.now() <= frozen + 1
+    assert gw.store.clock_state() == gw.clock.state()
+    assert changes == [True, False]

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from jsonschema import Draft202012Validator
 
 import pixazo_schemas as schemas
 from mock_gateway.core.errors import InvalidParameters
-from mock_gateway.core.validation import check, compiled
+from mock_gateway.core.validation import check, compiled, describe
 
 REQUESTS = ["gen2/fibo_request", "gen2/rmbg_request", "gen1/result_request"]
 CONTROL = ["control/key_update", "control/scenario_rule", "control/clock_advance"]
@@ -68,3 +69,48 @@ def test_a_rejection_is_still_explained_by_jsonschema() -> None:
         check("gen2/fibo_request", {"prompt": "x", "guidance_scale": 11})
     assert e.value.field == "guidance_scale"
     assert e.value.message == "guidance_scale: 11 is greater than the maximum of 10"
+
+
+# -- describe: the field and words of a 400, one schema error at a time ---------------------
+
+
+def only_error(schema: dict[str, Any], instance: Any) -> Any:
+    (error,) = Draft202012Validator(schema).iter_errors(instance)
+    return error
+
+
+def test_a_missing_nested_field_is_named_by_its_whole_path() -> None:
+    schema = {"properties": {"input": {"type": "object", "required": ["a", "image_url"]}}}
+    assert describe(only_error(schema, {"input": {"a": 1}})) == ("input.image_url", "is required")
+    assert describe(only_error(schema["properties"]["input"], {"a": 1})) == (
+        "image_url",
+        "is required",
+    )
+
+
+def test_an_unexpected_field_keeps_jsonschemas_words() -> None:
+    schema = {"properties": {"input": {"additionalProperties": False}}}
+    assert describe(only_error(schema, {"input": {"zoom": 2}})) == (
+        "input",
+        "Additional properties are not allowed ('zoom' was unexpected)",
+    )
+
+
+def test_a_schemas_own_message_wins() -> None:
+    schema = {"properties": {"seed": {"maximum": 9, "x-messages": {"maximum": "seed: 0 to 9"}}}}
+    assert describe(only_error(schema, {"seed": 10})) == ("seed", "seed: 0 to 9")
+
+
+def test_a_false_schema_is_described_without_custom_messages() -> None:
+    error = only_error({"properties": {"seed": False}}, {"seed": 1})
+    assert describe(error)[1] == "False schema does not allow 1"
+
+
+def test_a_message_is_cut_after_200_characters() -> None:
+    def message_of(length: int) -> tuple[str, str]:
+        return describe(only_error({"maxLength": 1}, "x" * length))
+
+    # "'xxx' is too long": the instance plus 14 characters
+    assert message_of(186) == ("", f"'{'x' * 186}' is too long")
+    assert len(message_of(186)[1]) == 200
+    assert message_of(187)[1] == f"'{'x' * 187}' is too lon" + "…"
