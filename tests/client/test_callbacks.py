@@ -224,3 +224,49 @@ async def test_end_to_end_a_duplicated_callback_is_handled_once(
     assert deliveries == [("COMPLETED", "delivered", False), ("COMPLETED", "delivered", True)]
     assert hook.handled == [done], "the callback reads exactly as the status endpoint"
     assert hook.repeats == 1
+
+
+def test_what_parse_callback_refuses_is_said_in_words() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_callback(b"{not json")
+    assert (caught.value.message, caught.value.field) == ("the callback body is not JSON", "body")
+    with pytest.raises(ValidationError) as caught:
+        parse_callback({"status": "COMPLETED"})
+    assert caught.value.message == "request_id: missing or not valid in the callback body"
+    with pytest.raises(ValidationError) as caught:
+        parse_callback({"request_id": RID, "status": "DONE"})
+    assert (caught.value.message, caught.value.field) == (
+        "status: missing or not valid in the callback body",
+        "status",
+    )
+
+
+def test_the_deduplicator_keeps_at_least_one_request() -> None:
+    assert CallbackDeduplicator().max_requests == 100_000
+    with pytest.raises(ValueError) as caught:
+        CallbackDeduplicator(0)
+    assert str(caught.value) == "max_requests must be at least 1"
+    one = CallbackDeduplicator(1)
+    assert one.seen(status("QUEUED")) is False
+    assert one.seen(status("QUEUED")) is True
+
+
+def test_each_later_state_is_news_and_terminal_states_do_not_hide_each_other() -> None:
+    dedup = CallbackDeduplicator()
+    assert [dedup.seen(status(s)) for s in ("QUEUED", "PROCESSING", "COMPLETED")] == [
+        False,
+        False,
+        False,
+    ]
+    assert dedup.seen(status("FAILED")) is False  # as late as COMPLETED: not stale
+    assert dedup.seen(status("QUEUED")) is True
+
+
+def test_forgetting_a_requests_only_state_forgets_the_request() -> None:
+    dedup = CallbackDeduplicator()
+    dedup.seen(status("QUEUED"))
+    dedup.seen(status("QUEUED", rid="other"))
+    dedup.forget(status("QUEUED"))
+    assert len(dedup) == 1
+    dedup.forget(status("COMPLETED", rid="never-seen"))  # nothing to forget: no error
+    assert len(dedup) == 1

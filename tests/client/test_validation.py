@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from mock_gateway.running import RunningGateway
 from pixazo_client import AsyncPixazoClient, PixazoClient, ValidationError
+from pixazo_client.validation import _describe
 
 from .conftest import CAT
 
@@ -104,3 +106,40 @@ def test_request_ids_are_checked_before_any_request(
         pixazo.status("01a20138-0fc8-7d82-b082-532b629f6fbe", model="sdxl")
     assert model.value.field == "model" and "rmbg" in str(model.value)
     assert gw.requests == []
+
+
+# -- the words of a client-side refusal, one schema error at a time ---------------------------
+
+
+def only_error(schema: dict[str, Any], instance: Any) -> Any:
+    (error,) = Draft202012Validator(schema).iter_errors(instance)
+    return error
+
+
+def test_a_missing_field_is_named_by_its_whole_path() -> None:
+    nested = {"type": "object", "required": ["a", "image_url"]}
+    schema = {"properties": {"input": nested}}
+    assert _describe(only_error(schema, {"input": {"a": 1}})) == ("input.image_url", "is required")
+    assert _describe(only_error(nested, {"a": 1})) == ("image_url", "is required")
+    deep = {"properties": {"a": {"properties": {"b": nested}}}}
+    assert _describe(only_error(deep, {"a": {"b": {"a": 1}}})) == ("a.b.image_url", "is required")
+
+
+def test_a_schemas_own_message_wins_and_others_keep_jsonschemas_words() -> None:
+    schema = {"properties": {"seed": {"maximum": 9, "x-messages": {"maximum": "0 to 9"}}}}
+    assert _describe(only_error(schema, {"seed": 10})) == ("seed", "0 to 9")
+    plain = {"properties": {"seed": {"maximum": 9}}}
+    assert _describe(only_error(plain, {"seed": 10})) == (
+        "seed",
+        "10 is greater than the maximum of 9",
+    )
+    error = only_error({"properties": {"seed": False}}, {"seed": 1})
+    assert _describe(error)[1] == "False schema does not allow 1"
+
+
+def test_a_message_is_cut_after_200_characters() -> None:
+    def message_of(length: int) -> str:
+        return _describe(only_error({"maxLength": 1}, "x" * length))[1]
+
+    assert message_of(186) == f"'{'x' * 186}' is too long"  # 200 characters: whole
+    assert message_of(187) == f"'{'x' * 187}' is too lon" + "…"
