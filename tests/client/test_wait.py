@@ -126,6 +126,15 @@ def test_wait_never_sleeps_past_its_timeout(pixazo: PixazoClient, sim: SimTime) 
     assert pixazo.wait(job, timeout=60).status is State.COMPLETED, "the job went on"
 
 
+def test_wait_uses_the_last_fraction_of_a_second_before_giving_up(
+    pixazo: PixazoClient, sim: SimTime
+) -> None:
+    job = pixazo.text_to_image("a lighthouse")
+    with pytest.raises(WaitTimeoutError):
+        pixazo.wait(job, timeout=5.5)
+    assert sim.sleeps == [5.0, 0.5] and sim.now == 5.5
+
+
 @pytest.mark.parametrize(("outcome", "charged"), [("FAILED", True), ("ERROR", False)])
 def test_wait_raises_job_failed_with_the_final_status(
     pixazo: PixazoClient, gw: RunningGateway, outcome: str, charged: bool
