@@ -99,6 +99,8 @@ def test_error_objects_carry_their_words_and_defaults() -> None:
 )
 def test_what_an_error_answer_says(raw: bytes, reason: str, said: str) -> None:
     assert str(error_for(503, {}, raw, reason)) == f"HTTP 503: {said}"
+    if not reason:
+        assert str(error_for(503, {}, raw)) == f"HTTP 503: {said}"  # no reason given at all
 
 
 def test_keys_are_shown_as_at_most_a_quarter_and_at_most_four_characters() -> None:
