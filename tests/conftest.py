@@ -12,7 +12,9 @@ from aiohttp.test_utils import TestClient
 from hypothesis import settings
 
 from mock_gateway.app import create_app
+from mock_gateway.core import jobs
 from mock_gateway.settings import Settings
+from mock_gateway.stores import records
 
 # Under `make mutation` (mutmut sets MUTANT_UNDER_TEST) property tests draw the same examples
 # on every run, and fewer: whether a mutant survives must not depend on the luck of the draw.
@@ -27,6 +29,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if "__mutmut_" not in mutant:
         return
+    # mutmut forks each mutant's run from a process whose caches hold the unmutated answers
+    for cached in (jobs.iso, jobs.plain, records.digest):
+        cached.cache_clear()
     module = mutant.split(".x")[0].rsplit(".", 1)[-1]  # mock_gateway.core.jobs.xǁJobǁ... -> jobs
     try:
         with open("mutmut-stats.json", encoding="utf-8") as f:  # mutmut runs in mutants/

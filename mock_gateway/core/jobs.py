@@ -442,15 +442,19 @@ class Job:
         return self.timeline(t)[2]
 
 
-@lru_cache(maxsize=65536)  # a polled job formats the same few instants again and again
-def iso(t: float) -> str:
+def _iso(t: float) -> str:
     """`2026-03-31T10:00:00.000Z`, the form of the status page's example."""
     ms = int(t * 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
 
 
-@lru_cache(maxsize=65536)  # the default form now: as hot as `iso`
-def plain(t: float) -> str:
+def _plain(t: float) -> str:
     """`2026-05-22 13:19:23`, the second form in the webhook example (the default mixed form)."""
     # Rounded up: this form has no milliseconds, and must never read before created_at.
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(math.ceil(t)))
+
+
+# Cached (a polled job formats the same few instants again and again; `plain` is the default
+# form now, as hot), and wrapped rather than decorated so that make mutation can change them.
+iso = lru_cache(maxsize=65536)(_iso)
+plain = lru_cache(maxsize=65536)(_plain)

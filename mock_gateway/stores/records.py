@@ -23,10 +23,13 @@ DIGEST = "sha256:"
 JOB = "job"  # the hash field that holds the job
 
 
-@functools.lru_cache(maxsize=4096)  # a hot key is hashed once
-def digest(key: str) -> str:
+def _digest(key: str) -> str:
     """How a store keeps a key: never the key itself."""
     return DIGEST + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# A hot key is hashed once (wrapped, not decorated, so that make mutation can change it).
+digest = functools.lru_cache(maxsize=4096)(_digest)
 
 
 FIELDS = (

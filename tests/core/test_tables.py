@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_gateway.core import errors
+from mock_gateway.core import errors, faults
 from mock_gateway.core.jobs import ALLOWED_NEXT, TERMINAL, Status
 from mock_gateway.core.scenarios import (
     DEFAULT_ERROR,
@@ -158,3 +158,37 @@ def test_the_unknown_token_message_lists_the_whole_grammar() -> None:
     for word in ["fail", "error", "http-<4xx|5xx>", "latency-<ms up to 600000>", *FLAGS]:
         assert word in message
     assert message.startswith("unknown scenario 'nonsense' (known: fail, error, ")
+
+
+# -- faults: each token, what it reads back as, and whether the job is kept ----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "keeps_the_job"),
+    [
+        ("fault-reset", "fault-reset", False),
+        ("fault-empty", "fault-empty", False),
+        ("fault-truncated", "fault-truncated", False),
+        ("fault-garbage", "fault-garbage", False),
+        ("fault-hang", "fault-hang", False),
+        ("fault-slow-250", "fault-slow-250", True),  # the whole 202 arrives in the end
+        ("fault-slow-600000", "fault-slow-600000", True),
+        ("fault-after-accept", "fault-reset,fault-after-accept", True),
+        (" Fault-Empty , fault-after-accept", "fault-empty,fault-after-accept", True),
+    ],
+)
+def test_each_fault_token_reads_back_and_says_whether_the_job_is_kept(
+    text: str, token: str, keeps_the_job: bool
+) -> None:
+    fault = faults.parse(text)
+    assert (fault.token, fault.keeps_the_job) == (token, keeps_the_job)
+    assert faults.parse(fault.token) == fault
+
+
+@pytest.mark.parametrize("text", ["fault-slow-600001", "fault-slow-", "fault-reset,fault-hang", ""])
+def test_other_fault_text_is_refused_naming_the_tokens(text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        faults.parse(text)
+    assert "fault-reset, fault-empty, fault-truncated, fault-garbage, fault-hang" in str(
+        caught.value
+    )
