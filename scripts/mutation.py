@@ -21,6 +21,7 @@ Exit status: 0 when the targets hold (issue 18) and every survivor is on the lis
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -28,8 +29,10 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = Path(os.environ.get("MUTATION_STAGE", ROOT / "build" / "mutation"))  # one per worker
@@ -55,6 +58,10 @@ DETECTED = {"killed", "timeout", "caught by type check"}
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
 STATUS |= {36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
 STATUS |= {37: "caught by type check", -11: "segfault", -9: "segfault", None: "not checked"}
+# mypy --strict (pyproject.toml) as `make lint` runs it, over the mutated packages; the
+# trampolines repeat each mutated line's `type: ignore` and attribute annotations
+MYPY_OPTIONS = ["--output", "json", "--no-warn-unused-ignores", "--disable-error-code", "no-redef"]
+MYPY_OPTIONS += ["-p", "mock_gateway", "-p", "pixazo_client"]
 ENTRY = re.compile(
     r"^- `(?P<name>[\w.]+__mutmut_\d+)`: `(?P<old>.*)` → `(?P<new>.*)`: (?P<why>.+)$"
 )
@@ -65,14 +72,65 @@ def stage(keep: bool) -> None:
     for name, target in LINKS.items():
         link = STAGE / name
         if not link.is_symlink():
-            link.symlink_to(Path("..", "..", target))
+            link.symlink_to(ROOT / target)
+    # what mypy (--type-check) needs beside the mutants: the packages installed from the tree
+    names = STAGE / "import-names"
+    names.mkdir(exist_ok=True)
+    for name, target in {"pixazo_schemas": "schemas", "pixazo_contract": "contract_tests"}.items():
+        if not (names / name).is_symlink():
+            (names / name).symlink_to(ROOT / target)
     if not keep:
         shutil.rmtree(STAGE / "mutants", ignore_errors=True)
 
 
 def run(patterns: list[str]) -> int:
     command = [str(MUTMUT), "run", "--max-children", str(os.cpu_count() or 2), *patterns]
-    return subprocess.run(command, cwd=STAGE).returncode
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(command, cwd=STAGE, env=env).returncode
+
+
+def mutated_function_at(path: Path) -> Callable[[int], str | None]:
+    """The mutmut function (a mutant, or the original: `..._mutmut_orig`) a line is in."""
+    functions = [
+        (node.lineno, node.end_lineno or node.lineno, node.name)
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name
+    ]
+    return lambda line: next((name for a, b, name in functions if a <= line <= b), None)
+
+
+def type_check() -> int:
+    """mypy --strict over the mutants (mutmut's type_check_command, run in mutants/): the
+    errors each mutant brings, as mypy's JSON lines. A mutant mypy refuses never lands
+    (`make lint`), so it counts as caught without running a test. Errors that are not a
+    mutant's own are left out: mutmut's trampolines make some classes miss their protocols,
+    in the original functions as in the mutants, and that is no mutant's doing."""
+    env = os.environ | {"MYPYPATH": str(STAGE / "import-names")}
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", *MYPY_OPTIONS],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for line in checked.stdout.splitlines():
+        if line.strip():
+            error = json.loads(line)
+            by_file.setdefault(error["file"], []).append(error)
+    for path, errors in by_file.items():
+        at = mutated_function_at(Path(path))
+        in_original = {  # (function, code, message) of the original functions' errors
+            (function_of(name), e["code"], e["message"])
+            for e in errors
+            if (name := at(e["line"])) and name.endswith("__mutmut_orig")
+        }
+        for e in errors:
+            name = at(e["line"])
+            if name is None or name.endswith("__mutmut_orig"):
+                continue
+            if (function_of(name), e["code"], e["message"]) not in in_original:
+                print(json.dumps(e))
+    return 0
 
 
 @dataclass
@@ -197,8 +255,11 @@ def main() -> int:
         action="store_true",
         help="re-run the last run's survivors whose names start with a PATTERN (all: none given)",
     )
+    parser.add_argument("--type-check", metavar="mypy", help=argparse.SUPPRESS)  # by mutmut
     parser.add_argument("patterns", nargs="*", help="mutant names, * allowed (default: all)")
     args = parser.parse_args()
+    if args.type_check:
+        return type_check()
     if args.survivors:
         names = [
             name
