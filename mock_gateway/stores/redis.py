@@ -470,11 +470,21 @@ class RedisJournal(Journal):
         super().__init__(size)
         self._store = store
 
-    def record(self, *fields: Any) -> None:
+    def record(
+        self,
+        time: float,
+        method: str,
+        path: str,
+        status: int | None,
+        key: str | None,
+        model_id: str | None,
+        request_id: str | None,
+        rules: list[str],
+        fault: str | None = None,  # optional, as in Journal.record
+    ) -> None:
         if self._size:
-            time_, method, path, status, key, model_id, request_id, rules, fault = fields
             line = json.dumps(
-                [time_, method, path, status, key, model_id, request_id, list(rules), fault]
+                [time, method, path, status, key, model_id, request_id, list(rules), fault]
             )
             self._store.log_line("journal", line)
 

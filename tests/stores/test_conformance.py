@@ -998,15 +998,7 @@ async def test_the_journals_next_number_follows_the_lines_kept(backend: Backend)
     assert store.journal.next_number == 4
 
 
-@only(
-    "memory",
-    "sqlite",
-    "redis",
-    redis=(
-        "RedisJournal.record unpacks exactly nine fields: a line recorded without the "
-        "optional `fault` (Journal.record's default) raises ValueError"
-    ),
-)
+@only("memory", "sqlite", "redis")
 async def test_a_journal_line_recorded_without_a_fault_keeps_none(backend: Backend) -> None:
     store = backend.open()
     store.journal.record(1.0, "GET", "/v1/status", 200, LABEL, None, "req-1", [])
