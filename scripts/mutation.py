@@ -159,7 +159,7 @@ def results() -> list[FileResult]:
         for name, code in codes.items():
             status = STATUS.get(code, "suspicious")
             result.statuses[status] += 1
-            if status not in DETECTED:
+            if status not in DETECTED and status != "not checked":
                 result.survivors.append(name)
         found.append(result)
     return found
@@ -184,6 +184,33 @@ def function_of(name: str) -> str:
     return name.rsplit("__mutmut_", 1)[0]
 
 
+# Kinds of change that never make a difference, each recognized exactly here and named, with
+# its reason, on the equivalents list (`- class `name`: why`); a kind not listed there counts.
+_SQL = re.compile(r"\b(SELECT|INSERT|DELETE|PRAGMA|BEGIN|COMMIT|ROLLBACK|UPDATE|CREATE)\b", re.I)
+CLASSES: dict[str, Callable[[str, str, str], bool]] = {
+    # SQLite reads keywords and table and column names in any letter case
+    "sql-case": lambda path, old, new: (
+        path.endswith("stores/sqlite.py")
+        and old.lower() == new.lower()
+        and (bool(_SQL.search(old)) or re.fullmatch(r'"[a-z_]+",', old) is not None)
+    ),
+    # Python finds a codec by its name in any letter case
+    "codec-case": lambda path, old, new: (
+        old != new and re.sub(r"(?i)utf-8", "utf-8", new) == old and "utf-8" in old
+    ),
+}
+CLASS_ENTRY = re.compile(r"^- class `(?P<name>[\w-]+)`: (?P<why>.+)$")
+
+
+def equivalent_classes() -> dict[str, str]:
+    """The kinds of change the list declares equivalent (name -> why)."""
+    found = {}
+    for line in EQUIVALENTS.read_text("utf-8").splitlines():
+        if (m := CLASS_ENTRY.match(line)) and m["name"] in CLASSES:
+            found[m["name"]] = m["why"]
+    return found
+
+
 def equivalents() -> dict[tuple[str, str, str], str]:
     """(function, old line, new line) -> why the change makes no difference."""
     listed = {}
@@ -195,6 +222,8 @@ def equivalents() -> dict[tuple[str, str, str], str]:
 
 def report(found: list[FileResult]) -> bool:
     listed = equivalents()
+    classes = equivalent_classes()
+    by_class: Counter[str] = Counter()
     used: set[tuple[str, str, str]] = set()
     unexplained: list[str] = []
     ok = True
@@ -214,8 +243,11 @@ def report(found: list[FileResult]) -> bool:
             for name in r.survivors:
                 old, new = changed_lines(name, mutmut_path)
                 key = (function_of(name), old, new)
+                kind = next((c for c in classes if CLASSES[c](r.path, old, new)), None)
                 if key in listed:
                     used.add(key)
+                elif kind is not None:
+                    by_class[kind] += 1
                 else:
                     unexplained.append(f"- `{name}`: `{old}` → `{new}`: ")
         detected = sum(r.detected for r in files)
@@ -234,8 +266,15 @@ def report(found: list[FileResult]) -> bool:
             "(a test that fails on each, or a line there saying why it changes nothing):"
         )
         print("\n".join(unexplained))
+    unchecked = sum(r.statuses["not checked"] for r in found)
+    if unchecked:
+        ok = False
+        print(
+            f"\n{unchecked} mutants were not checked (the run stopped early): run it again "
+            "with --keep to check only those"
+        )
     stale = set(listed) - used
-    if stale:
+    if stale and not unchecked:
         print(
             f"\n{len(stale)} entries of {EQUIVALENTS.relative_to(ROOT)} match no survivor now "
             "(killed, or the code moved): remove them"
@@ -243,6 +282,8 @@ def report(found: list[FileResult]) -> bool:
         for function, old, new in sorted(stale):
             print(f"  {function}: `{old}` → `{new}`")
     print(f"\n{len(listed) - len(stale)} survivors are equivalent mutants (listed with reasons)")
+    for kind, n in sorted(by_class.items()):
+        print(f"{n} survivors are equivalent as `{kind}`: {classes[kind]}")
     return ok
 
 
