@@ -93,8 +93,6 @@ def describe(error: ValidationError) -> tuple[str, str]:
         missing = [name for name in required if name not in instance]
         name = missing[0] if missing else ""
         return (f"{path}.{name}" if path else name), "is required"
-    if error.validator == "additionalProperties":
-        return path, error.message
     custom = error.schema.get("x-messages", {}) if isinstance(error.schema, dict) else {}
     if error.validator in custom:
         return path, str(custom[error.validator])

@@ -112,3 +112,8 @@ def test_keys_are_shown_as_at_most_a_quarter_and_at_most_four_characters() -> No
 def test_wait_gives_up_after_ten_minutes_by_default() -> None:
     for wait in (AsyncPixazoClient.wait, PixazoClient.wait):
         assert inspect.signature(wait).parameters["timeout"].default == 600.0
+
+
+def test_an_empty_error_answer_has_no_body() -> None:
+    assert error_for(503, {}, b"").body is None
+    assert error_for(503, {}, b"  ").body == "  "  # not JSON: kept as text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import uuid
 from dataclasses import replace
@@ -246,6 +247,15 @@ def test_reset_replays_the_same_ids_and_seeds() -> None:
     first = _run(gw)
     gw.reset()
     assert _run(gw) == first
+
+
+def test_forgetting_a_gateway_another_process_reset_restarts_the_seeded_draws() -> None:
+    gw = gateway(seed=7)
+    _run(gw)
+    gw.forget()
+    fresh = random.Random(7)
+    assert gw.scenarios.rng is gw.rng
+    assert [gw.rng.random() for _ in range(3)] == [fresh.random() for _ in range(3)]
 
 
 def test_a_remote_rmbg_input_resolves_at_once(gw: Gateway) -> None:

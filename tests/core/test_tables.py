@@ -154,10 +154,30 @@ def test_outcome_tokens_bring_the_default_messages() -> None:
 def test_the_unknown_token_message_lists_the_whole_grammar() -> None:
     with pytest.raises(errors.InvalidParameters) as caught:
         parse_header("nonsense")
-    message = str(caught.value.body()["message"])
-    for word in ["fail", "error", "http-<4xx|5xx>", "latency-<ms up to 600000>", *FLAGS]:
-        assert word in message
-    assert message.startswith("unknown scenario 'nonsense' (known: fail, error, ")
+    known = ", ".join(
+        [
+            "fail",
+            "error",
+            "http-<4xx|5xx>",
+            "latency-<ms up to 600000>",
+            faults.SHORT,
+            *sorted(FLAGS),
+        ]
+    )
+    assert caught.value.body()["message"] == f"unknown scenario 'nonsense' (known: {known})"
+
+
+def test_the_unknown_token_is_quoted_up_to_40_characters() -> None:
+    with pytest.raises(errors.InvalidParameters) as caught:
+        parse_header("y" * 50)
+    assert str(caught.value.body()["message"]).startswith(f"unknown scenario '{'y' * 40}' (")
+
+
+@pytest.mark.parametrize("token", ["fail\x0b", "\x0cfail", "fail\r", "\u00a0fail"])
+def test_only_spaces_and_tabs_around_a_token_are_forgiven(token: str) -> None:
+    assert parse_header(" \tfail\t ").outcome is Status.FAILED
+    with pytest.raises(errors.InvalidParameters):
+        parse_header(token)  # HTTP's whitespace is SP and HTAB; anything else is a typo
 
 
 # -- faults: each token, what it reads back as, and whether the job is kept ----------------

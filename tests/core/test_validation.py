@@ -96,6 +96,12 @@ def test_an_unexpected_field_keeps_jsonschemas_words() -> None:
     )
 
 
+def test_an_unexpected_field_with_a_huge_name_is_cut_like_any_message() -> None:
+    path, message = describe(only_error({"additionalProperties": False}, {"z" * 300: 1}))
+    assert path == "" and len(message) == 201 and message.endswith("…")
+    assert message.startswith("Additional properties are not allowed ('zzz")
+
+
 def test_a_schemas_own_message_wins() -> None:
     schema = {"properties": {"seed": {"maximum": 9, "x-messages": {"maximum": "seed: 0 to 9"}}}}
     assert describe(only_error(schema, {"seed": 10})) == ("seed", "seed: 0 to 9")

@@ -347,6 +347,17 @@ async def test_events_list_pending_work_as_data_and_a_reset_clears_it(gw: Gw) ->
     assert await get(gw, "/_mock/events") == {"events": [], "total": 0}
 
 
+async def test_limit_shows_the_soonest_events_and_total_counts_them_all(gw: Gw) -> None:
+    for prompt in ("a kite", "a boat", "a bell"):
+        await gw.submit(FIBO_SUBMIT, {"prompt": prompt}, headers={"X-Mock-Scenario": "error"})
+    every = await get(gw, "/_mock/events")
+    assert every["total"] == 3 and len(every["events"]) == 3
+    soonest = sorted(every["events"], key=lambda e: (e["due"], e["id"]))
+    assert every["events"] == soonest
+    assert await get(gw, "/_mock/events?limit=2") == {"events": soonest[:2], "total": 3}
+    assert await get(gw, "/_mock/events?limit=0") == {"events": [], "total": 3}
+
+
 async def test_a_fired_event_leaves_the_list(gw: Gw) -> None:
     _, job = await gw.submit(
         FIBO_SUBMIT, {"prompt": "a kite"}, headers={"X-Mock-Scenario": "error"}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mock_gateway.core.catalog import DEFAULT_MODELS, FIBO, RMBG
 from mock_gateway.core.jobs import InputImage, Job, Status
-from mock_gateway.stores.records import FIELDS, job_fields, job_from_fields
+from mock_gateway.stores.records import DIGEST, FIELDS, digest, job_fields, job_from_fields
 from mock_gateway.stores.redis_atoms import Atomics
 from tests.core.test_jobs import fibo_bodies, rmbg_bodies
 from tests.redis_server import RedisServer
@@ -120,3 +120,11 @@ async def test_a_job_written_by_the_accept_script_reads_back_the_same(
         assert seen(job_from_fields(raw, DEFAULT_MODELS)) == seen(job)
     finally:
         await client.aclose()
+
+
+def test_a_key_that_is_not_valid_unicode_still_has_a_digest() -> None:
+    # A header's bytes that are not UTF-8 reach the gateway as lone surrogates
+    # (surrogateescape); hashing them must not fail, nor make two keys one.
+    odd = "key-\udcff"
+    assert digest(odd).startswith(DIGEST) and len(digest(odd)) == len(digest("key"))
+    assert digest(odd) != digest("key-") != digest("key-\udcfe")
