@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import json
 import os
 import re
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE = Path(os.environ.get("MUTATION_STAGE", ROOT / "build" / "mutation"))  # one per worker
+STAGE = ROOT / "build" / "mutation"  # pyproject.toml's type_check_command finds this script from it
 EQUIVALENTS = ROOT / "tests" / "mutation-equivalents.md"
 MUTMUT = Path(sys.executable).parent / "mutmut"
 # name in build/mutation -> what it links to in the repository
@@ -55,9 +56,8 @@ TARGETS = [
 ]
 DETECTED = {"killed", "timeout", "caught by type check"}
 # mutmut's exit codes per mutant (mutmut/stats.py); anything else is "suspicious"
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
-STATUS |= {36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
-STATUS |= {37: "caught by type check", -11: "segfault", -9: "segfault", None: "not checked"}
+# statuses mutmut reports that are neither a catch nor a survivor: run those mutants again
+RERUN = {"not checked", "check was interrupted by user", "suspicious", "segfault"}
 # mypy --strict (pyproject.toml) as `make lint` runs it, over the mutated packages; the
 # trampolines repeat each mutated line's `type: ignore` and attribute annotations
 MYPY_OPTIONS = ["--output", "json", "--no-warn-unused-ignores", "--disable-error-code", "no-redef"]
@@ -112,6 +112,9 @@ def type_check() -> int:
         text=True,
         env=env,
     )
+    if checked.returncode not in (0, 1):  # mypy itself failed: say so, never "no errors"
+        print(checked.stdout + checked.stderr)  # not JSON: mutmut stops, showing this
+        return checked.returncode
     by_file: dict[str, list[dict[str, Any]]] = {}
     for line in checked.stdout.splitlines():
         if line.strip():
@@ -138,6 +141,11 @@ class FileResult:
     path: str  # as the repository names it (client/..., not pixazo_client/...)
     statuses: Counter[str] = field(default_factory=Counter)
     survivors: list[str] = field(default_factory=list)
+    to_rerun: list[str] = field(default_factory=list)
+
+    @property
+    def mutmut_path(self) -> str:  # mutmut's name for the file
+        return re.sub(r"^client/", "pixazo_client/", self.path)
 
     @property
     def total(self) -> int:
@@ -149,6 +157,8 @@ class FileResult:
 
 
 def results() -> list[FileResult]:
+    from mutmut.stats import status_by_exit_code  # mutmut's exit code per mutant -> status
+
     found = []
     for meta in sorted((STAGE / "mutants").rglob("*.py.meta")):
         mutmut_path = meta.relative_to(STAGE / "mutants").as_posix().removesuffix(".meta")
@@ -157,9 +167,11 @@ def results() -> list[FileResult]:
         result = FileResult(re.sub(r"^pixazo_client/", "client/", mutmut_path))
         codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
         for name, code in codes.items():
-            status = STATUS.get(code, "suspicious")
+            status = status_by_exit_code[code]
             result.statuses[status] += 1
-            if status not in DETECTED and status != "not checked":
+            if status in RERUN:
+                result.to_rerun.append(name)
+            elif status not in DETECTED:
                 result.survivors.append(name)
         found.append(result)
     return found
@@ -186,18 +198,44 @@ def function_of(name: str) -> str:
 
 # Kinds of change that never make a difference, each recognized exactly here and named, with
 # its reason, on the equivalents list (`- class `name`: why`); a kind not listed there counts.
-_SQL = re.compile(r"\b(SELECT|INSERT|DELETE|PRAGMA|BEGIN|COMMIT|ROLLBACK|UPDATE|CREATE)\b", re.I)
+_LITERAL = re.compile(r'"[^"\\]*"')
+_SQL = re.compile(r'"(SELECT|INSERT|DELETE|PRAGMA|BEGIN|COMMIT|ROLLBACK|UPDATE|CREATE)\b[^\']*"')
+_TABLES = {"accounts", "jobs", "rules", "journal", "deliveries", "events", "labels", "blobs"}
+
+
+def _changed_literal(old: str, new: str) -> tuple[str, str, str] | None:
+    """(the line before the one string literal that changed, the literal, its new form):
+    None unless the lines differ in exactly one string literal and nowhere else."""
+    before, after = _LITERAL.findall(old), _LITERAL.findall(new)
+    if len(before) != len(after) or _LITERAL.sub('""', old) != _LITERAL.sub('""', new):
+        return None
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    if len(changed) != 1:
+        return None
+    literal, replaced = changed[0]
+    return old[: old.index(literal)], literal, replaced
+
+
+def _sql_case(path: str, old: str, new: str) -> bool:
+    found = _changed_literal(old, new) if path.endswith("stores/sqlite.py") else None
+    if found is None or found[1].lower() != found[2].lower():
+        return False
+    _, literal, _ = found  # an SQL statement without quoted values, or a table's name
+    return _SQL.fullmatch(literal) is not None or (
+        literal.strip('"') in _TABLES and old == f"{literal},"
+    )
+
+
+def _codec_case(path: str, old: str, new: str) -> bool:
+    found = _changed_literal(old, new)
+    if found is None or found[1].lower() != found[2].lower() or found[1] != '"utf-8"':
+        return False
+    return found[0].endswith((".encode(", ".decode(", "encoding="))  # the codec argument
+
+
 CLASSES: dict[str, Callable[[str, str, str], bool]] = {
-    # SQLite reads keywords and table and column names in any letter case
-    "sql-case": lambda path, old, new: (
-        path.endswith("stores/sqlite.py")
-        and old.lower() == new.lower()
-        and (bool(_SQL.search(old)) or re.fullmatch(r'"[a-z_]+",', old) is not None)
-    ),
-    # Python finds a codec by its name in any letter case
-    "codec-case": lambda path, old, new: (
-        old != new and re.sub(r"(?i)utf-8", "utf-8", new) == old and "utf-8" in old
-    ),
+    "sql-case": _sql_case,  # SQLite reads keywords and table and column names in any case
+    "codec-case": _codec_case,  # Python finds a codec by its name in any case
 }
 CLASS_ENTRY = re.compile(r"^- class `(?P<name>[\w-]+)`: (?P<why>.+)$")
 
@@ -238,10 +276,9 @@ def report(found: list[FileResult]) -> bool:
         for r in files:
             rate = r.detected / r.total if r.total else 1.0
             rest = ", ".join(f"{n} {s}" for s, n in sorted(r.statuses.items()) if s not in DETECTED)
-            print(f"  {r.path:40} {r.detected:5}/{r.total:<5} {rate:7.1%}  {rest}")
-            mutmut_path = re.sub(r"^client/", "pixazo_client/", r.path)
+            print(f"  {r.path:40} {r.detected:5}/{r.total:<5} {rate:8.2%}  {rest}")
             for name in r.survivors:
-                old, new = changed_lines(name, mutmut_path)
+                old, new = changed_lines(name, r.mutmut_path)
                 key = (function_of(name), old, new)
                 kind = next((c for c in classes if CLASSES[c](r.path, old, new)), None)
                 if key in listed:
@@ -252,11 +289,11 @@ def report(found: list[FileResult]) -> bool:
                     unexplained.append(f"- `{name}`: `{old}` → `{new}`: ")
         detected = sum(r.detected for r in files)
         total = sum(r.total for r in files)
-        rate = detected / total if total else 1.0
-        met = rate >= target
+        rate = detected / total if total else 0.0  # nothing checked is not a pass
+        met = total > 0 and rate >= target
         ok &= met
         print(
-            f"  {'together':40} {detected:5}/{total:<5} {rate:7.1%}  "
+            f"  {'together':40} {detected:5}/{total:<5} {rate:8.2%}  "
             f"(target {target:.0%}: {'met' if met else 'NOT MET'})"
         )
     if unexplained:
@@ -266,12 +303,13 @@ def report(found: list[FileResult]) -> bool:
             "(a test that fails on each, or a line there saying why it changes nothing):"
         )
         print("\n".join(unexplained))
-    unchecked = sum(r.statuses["not checked"] for r in found)
+    unchecked = sum(len(r.to_rerun) for r in found)
     if unchecked:
         ok = False
         print(
-            f"\n{unchecked} mutants were not checked (the run stopped early): run it again "
-            "with --keep to check only those"
+            f"\n{unchecked} mutants have no verdict (not checked: the run stopped early; or "
+            "interrupted, crashed, suspicious): `--keep` runs the unchecked ones, naming the "
+            "others runs them again"
         )
     stale = set(listed) - used
     if stale and not unchecked:
@@ -294,7 +332,8 @@ def main() -> int:
     parser.add_argument(
         "--survivors",
         action="store_true",
-        help="re-run the last run's survivors whose names start with a PATTERN (all: none given)",
+        help="re-run the last run's survivors (and mutants without a verdict) whose names match "
+        "or start with a PATTERN (all: none given)",
     )
     parser.add_argument("--type-check", metavar="mypy", help=argparse.SUPPRESS)  # by mutmut
     parser.add_argument("patterns", nargs="*", help="mutant names, * allowed (default: all)")
@@ -302,11 +341,15 @@ def main() -> int:
     if args.type_check:
         return type_check()
     if args.survivors:
+        if not (STAGE / "mutants").is_dir():
+            print("no mutation run yet: run `make mutation` first", file=sys.stderr)
+            return 2
         names = [
             name
             for r in results()
-            for name in r.survivors
-            if not args.patterns or name.startswith(tuple(args.patterns))
+            for name in r.survivors + r.to_rerun
+            if not args.patterns
+            or any(fnmatch.fnmatch(name, p) or name.startswith(p) for p in args.patterns)
         ]
         if not names:
             print("no survivors to re-run")

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from hypothesis import settings
 
 from mock_gateway.app import create_app
-from mock_gateway.core import jobs
+from mock_gateway.core import jobs, validation
 from mock_gateway.settings import Settings
 from mock_gateway.stores import records
 
@@ -23,15 +23,28 @@ if "MUTANT_UNDER_TEST" in os.environ:
     settings.load_profile("mutation")
 
 
+@pytest.fixture(autouse="MUTANT_UNDER_TEST" in os.environ)
+def _mutmut_sees_every_call() -> None:
+    """Under `make mutation`, each test starts with empty caches: a cached answer skips the
+    function, so mutmut would neither link the test to it (its statistics run) nor run its
+    mutant (a run forked from a process whose caches hold the unmutated answers)."""
+    for cached in (jobs.iso, jobs.plain, records.digest):
+        cached.cache_clear()
+    jobs.forget_shared()
+    if (
+        os.environ["MUTANT_UNDER_TEST"] in ("stats", "")
+        or ".core.validation." in os.environ["MUTANT_UNDER_TEST"]
+    ):  # compiling schemas again costs: only where a mutant can be in it
+        validation.compiled.cache_clear()
+        validation.validator.cache_clear()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under `make mutation`, a mutant's tests run its module's own test file first, then
     quickest first: mutmut stops at the first failure, so a mutant dies sooner."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if "__mutmut_" not in mutant:
         return
-    # mutmut forks each mutant's run from a process whose caches hold the unmutated answers
-    for cached in (jobs.iso, jobs.plain, records.digest):
-        cached.cache_clear()
     module = mutant.split(".x")[0].rsplit(".", 1)[-1]  # mock_gateway.core.jobs.xǁJobǁ... -> jobs
     try:
         with open("mutmut-stats.json", encoding="utf-8") as f:  # mutmut runs in mutants/

@@ -215,8 +215,19 @@ class SqliteJournal(Journal):
         super().__init__(size)
         self._changes = changes
 
-    def record(self, *fields: Any) -> None:
-        super().record(*fields)
+    def record(
+        self,
+        time: float,
+        method: str,
+        path: str,
+        status: int | None,
+        key: str | None,
+        model_id: str | None,
+        request_id: str | None,
+        rules: list[str],
+        fault: str | None = None,
+    ) -> None:
+        super().record(time, method, path, status, key, model_id, request_id, rules, fault)
         if self._size:
             self._changes.journal.append(self._entries[-1])
 
