@@ -9,10 +9,8 @@ names the broken mocks it catches. Everything runs on the manual clock, on 127.0
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
-import json
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -31,6 +29,7 @@ from mock_gateway.http.keys import SERVICE
 from mock_gateway.service import Service
 from mock_gateway.settings import KeyConfig
 from tests.conftest import AUTH, CAT, FIBO_SUBMIT, KEY, RMBG_SUBMIT, Gw, MakeClient, _epoch
+from tests.http.test_inspector_api import next_event
 from tests.http.test_webhooks import Receiver, server_context
 from tests.redis_server import RedisServer
 
@@ -104,19 +103,6 @@ async def until_processing(gw: Gw, request_id: str) -> None:
     plan = await gw.job(request_id)
     now = (await clock(gw))["epoch"]
     await gw.advance(_epoch(plan["processing_at"]) - now + 0.01)
-
-
-async def next_event(resp: aiohttp.ClientResponse, within: float) -> dict[str, Any]:
-    """The next `event: change`'s data, read within `within` seconds (comments skipped)."""
-    async with asyncio.timeout(within):
-        while True:
-            block = (await resp.content.readuntil(b"\n\n")).decode()
-            lines = block.strip().split("\n")
-            if lines[0].startswith(":"):
-                continue
-            assert lines[0] == "event: change" and lines[1].startswith("data: "), block
-            data: dict[str, Any] = json.loads(lines[1].removeprefix("data: "))
-            return data
 
 
 @pytest.fixture
