@@ -34,14 +34,14 @@ def mutation() -> ModuleType:
             'x = db.execute("SELECT * FROM jobs ORDER BY seq")',
             'x = db.execute("select * from jobs order by seq")',
             True,
-        ),  # noqa: E501
+        ),
         # a value in SQL, a quoted SQL string, a message, a name that is no table: they count
         (
             SQLITE,
             'q("SELECT v FROM meta WHERE name = ?", ("clock",))',
             'q("SELECT v FROM meta WHERE name = ?", ("CLOCK",))',
             False,
-        ),  # noqa: E501
+        ),
         (SQLITE, "q(\"UPDATE t SET state = 'done'\")", "q(\"UPDATE T SET STATE = 'DONE'\")", False),
         (SQLITE, 'raise E("cannot commit the state")', 'raise E("CANNOT COMMIT THE STATE")', False),
         (SQLITE, '"opened",', '"OPENED",', False),
