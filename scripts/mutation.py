@@ -7,6 +7,9 @@ the kill rate per file and every survivor not on tests/mutation-equivalents.md.
                                                           # re-run some mutants, keeping the rest
     .venv/bin/python scripts/mutation.py --survivors mock_gateway.core.jobs
                                                           # re-run those survivors (after a test)
+    .venv/bin/python scripts/mutation.py --check MUTANT tests/core/test_jobs.py::test_name
+                                                          # a new test: passes on the original,
+                                                          # fails on that mutant?
 
 mutmut is configured in pyproject.toml ([tool.mutmut]). It runs in build/mutation, a folder of
 links where the client's source carries its import name (pixazo_client -> client/): mutmut
@@ -132,6 +135,37 @@ def type_check() -> int:
                 continue
             if (function_of(name), e["code"], e["message"]) not in in_original:
                 print(json.dumps(e))
+    return 0
+
+
+def check(mutant: str, tests: list[str]) -> int:
+    """Run tests against the original code and against one mutant, in the last run's mutants/
+    (mutmut's trampolines pick the function by MUTANT_UNDER_TEST): the way to watch a test
+    written for a survivor fail on it, without a whole run. Exit 0 when they pass on the
+    original and fail on the mutant."""
+    mutants = STAGE / "mutants"
+    if not (mutants / "mutmut-stats.json").exists():
+        print("no mutation run yet: run `make mutation` first", file=sys.stderr)
+        return 2
+    # mutmut copied the tests when it last ran: bring in the working tree's (new tests)
+    shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "--rootdir=.", "-p", "no:cacheprovider"]
+    outcome = {}
+    for label, under_test in (("the original", ""), (mutant, mutant)):
+        env = os.environ | {"MUTANT_UNDER_TEST": under_test, "PY_IGNORE_IMPORTMISMATCH": "1"}
+        run = subprocess.run(
+            [*command, *tests], cwd=mutants, env=env, capture_output=True, text=True
+        )
+        outcome[label] = run.returncode
+        lines = run.stdout.strip().splitlines()
+        print(f"{label}: exit {run.returncode}, {lines[-1] if lines else run.stderr.strip()}")
+    if outcome["the original"] != 0:
+        print("the tests fail on the original code: fix them first")
+        return 1
+    if outcome[mutant] == 0:
+        print(f"{mutant} survives these tests")
+        return 1
+    print(f"{mutant} is killed by these tests")
     return 0
 
 
@@ -322,11 +356,18 @@ def main() -> int:
         help="re-run the last run's survivors (and mutants without a verdict) whose names match "
         "or start with a PATTERN (all: none given)",
     )
+    parser.add_argument(
+        "--check",
+        metavar="MUTANT",
+        help="run the tests PATTERNs name (pytest arguments) on the original and on MUTANT",
+    )
     parser.add_argument("--type-check", metavar="mypy", help=argparse.SUPPRESS)  # by mutmut
     parser.add_argument("patterns", nargs="*", help="mutant names, * allowed (default: all)")
     args = parser.parse_args()
     if args.type_check:
         return type_check()
+    if args.check:
+        return check(args.check, args.patterns or ["tests"])
     if args.survivors:
         if not (STAGE / "mutants").is_dir():
             print("no mutation run yet: run `make mutation` first", file=sys.stderr)

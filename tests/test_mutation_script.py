@@ -71,3 +71,14 @@ def test_codec_case_is_only_a_codec_argument(
     mutation: ModuleType, old: str, new: str, equivalent: bool
 ) -> None:
     assert mutation.CLASSES["codec-case"]("client/errors.py", old, new) is equivalent
+
+
+def test_check_before_any_run_says_to_run_make_mutation_first(
+    mutation: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(mutation, "STAGE", tmp_path)  # no mutants/ there: nothing to check against
+    assert mutation.check("mock_gateway.core.clock.x_anything__mutmut_1", ["tests/core"]) == 2
+    assert "no mutation run yet: run `make mutation` first" in capsys.readouterr().err
