@@ -338,6 +338,8 @@ class SqliteBlobs(MemoryBlobs):
     def get(self, digest: str, default: Any = None, /) -> Any:
         found = dict.get(self, digest)
         if found is None:
+            if self._changes.cleared:  # a reset not yet written: the file's are forgotten
+                return default
             row = self._db.execute("SELECT data FROM blobs WHERE digest = ?", (digest,)).fetchone()
             if row is None:
                 return default
@@ -395,8 +397,10 @@ class SqliteStore(MemoryStore):
     def clear(self) -> None:
         super().clear()
         self.accounts.gone.clear()
+        clock = self._changes.clock  # a reset keeps the clock, also one not yet written
         self._changes.reset()
         self._changes.cleared = self._changes.rules = True
+        self._changes.clock = clock
 
     def commit(self) -> None:
         """Write every change since the last commit, in one transaction."""
@@ -439,7 +443,7 @@ class SqliteStore(MemoryStore):
                     "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(*e[:8], json.dumps(list(e[8])), e[9]) for e in c.journal],
                 )
-            if c.deliveries:
+            if c.deliveries or c.cleared:  # a reset keeps the numbering: write where it is
                 self.deliveries.write(db, c.deliveries)
             if c.done_events:
                 db.executemany(

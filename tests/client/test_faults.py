@@ -164,7 +164,8 @@ def test_a_slow_answer_within_the_timeout_arrives_whole(
     [
         ("status", "fault-slow-3000"),
         ("result", "fault-slow-3000"),
-        ("cdn", "fault-slow-16000"),  # 20 pieces 0.8 s apart: a gap longer than the timeout
+        # 20 pieces 1.6 timeouts apart (0.8 s): a gap longer than the timeout
+        ("cdn", f"fault-slow-{round(TIMEOUT * 32000)}"),
     ],
 )
 def test_an_answer_slower_than_the_timeout_is_retried_like_a_hang(

@@ -275,10 +275,6 @@ async def test_the_saved_clock_reads_back_outlives_a_reset_and_in_durable_stores
     "memory",
     "sqlite",
     "redis",
-    sqlite=(
-        "SqliteStore.clear() resets the change set, which drops a clock saved since the "
-        "last commit: the reset's commit does not write it, and a reopen finds the old clock"
-    ),
 )
 async def test_a_clock_saved_just_before_a_reset_outlives_a_reopen(backend: Backend) -> None:
     store = backend.open()
@@ -567,10 +563,6 @@ async def test_clearing_the_picture_part_drops_what_the_process_holds(backend: B
     "memory",
     "sqlite",
     "redis",
-    sqlite=(
-        "SqliteBlobs.get reads the file when memory misses, also between a reset and its "
-        "commit: the forgotten picture is served and cached again, and outlives the commit"
-    ),
 )
 async def test_a_picture_forgotten_by_a_reset_is_not_served_before_the_reset_is_written(
     backend: Backend,
