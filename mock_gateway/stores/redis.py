@@ -128,12 +128,16 @@ end
 return 1
 """
 
-# A held callback falls due: KEYS held, due; ARGV request id, instant.
+# A held callback falls due: KEYS held, due; ARGV request id, instant, the events' key
+# prefix. Its record (event_text: `[id, "kind", null, ...`) says so too, due at that instant.
 _RELEASE = """
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if not id then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], id)
+local name = ARGV[3] .. id
+local head, tail = string.match(redis.call('GET', name) or '', '^(%[%d+, "[^"]*", )null(,.*)$')
+if head then redis.call('SET', name, head .. ARGV[2] .. tail) end
 return 1
 """
 
@@ -503,6 +507,17 @@ class RedisJournal(Journal):
             e = json.loads(text)
             self._entries.append((*e[:8], tuple(e[8]), e[9]))
 
+    @property
+    def next_number(self) -> int:
+        """The seq of the next line: Redis numbers every process's lines (`journal:n`), so
+        the change feed (service.changes) sees lines any process wrote."""
+        store = self._store
+        return int(_sync(lambda: store.db.get(store.key("journal", "n"))) or 0) + 1
+
+    @next_number.setter
+    def next_number(self, value: int) -> None:
+        """Numbered in Redis: Journal's own numbering is not used."""
+
     def __len__(self) -> int:
         store = self._store
         return int(_sync(lambda: store.db.llen(store.key("journal"))))
@@ -603,9 +618,8 @@ class RedisEvents:
     def release(self, request_id: str, at: float) -> Pending | None:
         store = self._store
         keys = [store.key("held"), store.key("due")]
-        store.queue(
-            lambda pipe: store.script(pipe, store.release_script, keys, [request_id, repr(at)])
-        )
+        args = [request_id, repr(at), store.key("event", "")]
+        store.queue(lambda pipe: store.script(pipe, store.release_script, keys, args))
         return None
 
     async def pull(self, now: float, lease_ms: int) -> int:

@@ -777,10 +777,6 @@ async def test_a_held_callback_waits_until_released_and_is_released_once(
     "memory",
     "sqlite",
     "redis",
-    redis=(
-        "RedisEvents.release moves the event from `held` to `due` only; its record keeps "
-        "due=None, so pending() (GET /_mock/events) lists it as held until a process claims it"
-    ),
 )
 async def test_a_released_callback_is_listed_as_due_at_its_release_time(
     backend: Backend,
@@ -976,10 +972,6 @@ async def test_journal_numbers_go_on_after_a_reset_and_in_durable_stores_after_a
     "memory",
     "sqlite",
     "redis",
-    redis=(
-        "RedisJournal numbers lines in Redis and never moves next_number (record and _load "
-        "bypass it), so service.changes(), the inspector's change feed, misses new lines"
-    ),
 )
 async def test_the_journals_next_number_follows_the_lines_kept(backend: Backend) -> None:
     store = backend.open()
