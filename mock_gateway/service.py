@@ -141,7 +141,6 @@ class Service:
 
     # -- the front door's shared steps ------------------------------------------------------
 
-
     def admit(self, call: Call) -> Account:
         """Key then rate limit, the first two checks of every gateway call."""
         gateway = self.gateway
@@ -590,7 +589,9 @@ class Service:
         return job_summary(found, self.gateway.now(), self.store.accounts.label(found.key))
 
     def _kept_job(self, request_id: str) -> Job:
-        if self.shared is not None:
+        # A job whose input this process fetches is the one it keeps (as `fetch` does): a
+        # copy read in its place would lose the input the fetch gets.
+        if self.shared is not None and not self.gateway.fetching(request_id):
             self.shared.load_job(request_id)
         found = self.store.jobs.get(request_id)
         if found is None:
