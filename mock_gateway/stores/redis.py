@@ -537,18 +537,26 @@ class RedisDeliveries(DeliveryLog):
         self._store.log_line("deliveries", json.dumps(entry))
         return entry
 
+    @property
+    def next_n(self) -> int:
+        """The n of the next entry: Redis numbers every process's entries (`deliveries:n`),
+        so the change feed (service.changes) sees entries any process wrote."""
+        store = self._store
+        return int(_sync(lambda: store.db.get(store.key("deliveries", "n"))) or 0) + 1
+
+    @next_n.setter
+    def next_n(self, value: int) -> None:
+        """Numbered in Redis: DeliveryLog's own numbering is not used."""
+
     def page(
         self, request_id: str | None = None, since: int = 0, limit: int | None = None
     ) -> dict[str, Any]:
         store = self._store
         self._entries.clear()
-        self.evicted = 0
-        for text in store.read_list("deliveries"):
-            DeliveryLog.load(self, json.loads(text))
+        for text in store.read_list("deliveries"):  # numbered in Redis, oldest first
+            self._entries.append(json.loads(text))
         dropped = _sync(lambda: store.db.get(store.key("deliveries", "dropped")))
         self.evicted = int(dropped or 0)
-        number = _sync(lambda: store.db.get(store.key("deliveries", "n")))
-        self.next_n = max(self.next_n, int(number or 0) + 1)
         return super().page(request_id, since, limit)
 
     def clear(self) -> None:

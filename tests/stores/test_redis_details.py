@@ -418,6 +418,22 @@ async def test_a_delivery_log_never_written_pages_as_empty_from_the_start(
     assert ([e["n"] for e in page["deliveries"]], page["next"]) == ([1], 1)
 
 
+async def test_the_delivery_logs_next_number_follows_the_entries_every_process_wrote(
+    open_store: Opener,
+) -> None:
+    """Broken: a process whose next entry number moves only when it pages the log (the
+    inspector's change feed on it misses entries another process wrote)."""
+    first, second = open_store(), open_store()
+    assert first.deliveries.next_n == 1, "no entry yet"
+    for n in (1, 2):
+        second.deliveries.append({"delivery_id": f"dlv_00000{n}_x", "request_id": "req-1"})
+    second.flush_now()
+    assert (first.deliveries.next_n, second.deliveries.next_n) == (3, 3)
+    first.clear()
+    assert first.deliveries.next_n == 3, "a reset does not start it again"
+    assert first.deliveries.page()["next"] == 2
+
+
 # -- the store as a whole ------------------------------------------------------------------------
 
 
