@@ -86,8 +86,10 @@ image-test: $(STAMP)
 
 # Mutation testing (README: Mutation testing): mutmut over the core, the service layer, the
 # stores and the client, the kill rate per file, and each survivor not on
-# tests/mutation-equivalents.md. About half an hour; not part of `make test` or CI.
-# MUTATION_ARGS=--report shows the last run again (scripts/mutation.py --help).
+# tests/mutation-equivalents.md. Not part of `make test` or CI: the first run tries every
+# mutant (about an hour here), later ones what changed and the survivors (minutes);
+# MUTATION_ARGS=--fresh starts over, --report shows the last run again (scripts/mutation.py
+# --help).
 MUTATION_ARGS ?=
 MUTATION_STAMP := $(VENV)/.mutation-installed
 

@@ -1,9 +1,10 @@
 """`make mutation`: mutmut over the core, the service layer, the stores and the client, then
 the kill rate per file and every survivor not on tests/mutation-equivalents.md.
 
-    .venv/bin/python scripts/mutation.py                 # everything, from scratch (~25 min)
+    .venv/bin/python scripts/mutation.py                 # what changed since the last run
+    .venv/bin/python scripts/mutation.py --fresh         # everything, from scratch
     .venv/bin/python scripts/mutation.py --report        # the last run's figures again
-    .venv/bin/python scripts/mutation.py --keep 'mock_gateway.core.scenarios*'
+    .venv/bin/python scripts/mutation.py 'mock_gateway.core.scenarios*'
                                                           # re-run some mutants, keeping the rest
     .venv/bin/python scripts/mutation.py --survivors mock_gateway.core.jobs
                                                           # re-run those survivors (after a test)
@@ -14,6 +15,11 @@ the kill rate per file and every survivor not on tests/mutation-equivalents.md.
 mutmut is configured in pyproject.toml ([tool.mutmut]). It runs in build/mutation, a folder of
 links where the client's source carries its import name (pixazo_client -> client/): mutmut
 names a mutant after its file's path, and the tests import the client by that name.
+
+After a first run, a run keeps each caught mutant's verdict until its function changes (mutmut
+compares each function's source) and tries every other mutant again, survivors included, since
+the tests may have grown. `--fresh` forgets it all: after tests were removed or weakened, or
+when the figures are to be reported.
 
 A survivor is a mutant no test noticed. Either it changes no behaviour, and goes on the
 equivalents list with the reason, or it is a gap and gets a test. The list matches a survivor
@@ -65,8 +71,30 @@ RERUN = {"not checked", "check was interrupted by user", "suspicious", "segfault
 MYPY_OPTIONS = ["--output", "json", "--no-warn-unused-ignores", "--disable-error-code", "no-redef"]
 MYPY_OPTIONS += ["-p", "mock_gateway", "-p", "pixazo_client"]
 ENTRY = re.compile(
-    r"^- `(?P<name>[\w.]+__mutmut_\d+)`: `(?P<old>.*)` → `(?P<new>.*)`: (?P<why>.+)$"
+    r"^- `(?P<name>[\w.]+__mutmut_\d+)`: `(?P<old>.*?)` → `(?P<new>.*?)`: (?P<why>.+)$"
 )
+
+
+def reopen_undecided() -> int:
+    """Forget the last run's verdicts other than a catch (survivors, mutants without tests or
+    without a verdict): mutmut runs a mutant again only when its verdict is missing."""
+    from mutmut.stats import status_by_exit_code
+
+    reopened = 0
+    for meta in (STAGE / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text("utf-8"))
+        codes = data["exit_code_by_key"]
+        undecided = [
+            name
+            for name, code in codes.items()
+            if code is not None and status_by_exit_code[code] not in DETECTED
+        ]
+        for name in undecided:
+            codes[name] = None
+        if undecided:
+            meta.write_text(json.dumps(data), "utf-8")
+            reopened += len(undecided)
+    return reopened
 
 
 def stage(keep: bool) -> None:
@@ -109,7 +137,9 @@ def type_check() -> int:
     in the original functions as in the mutants, and that is no mutant's doing."""
     env = os.environ | {"MYPYPATH": str(STAGE / "import-names")}
     checked = subprocess.run(
-        [sys.executable, "-m", "mypy", *MYPY_OPTIONS],
+        # its cache beside mutants/, which a fresh run deletes: most modules' mutants are the
+        # same as last time, and mypy over them all from nothing takes minutes
+        [sys.executable, "-m", "mypy", "--cache-dir", str(STAGE / "mypy-cache"), *MYPY_OPTIONS],
         capture_output=True,
         text=True,
         env=env,
@@ -329,8 +359,7 @@ def report(found: list[FileResult]) -> bool:
         ok = False
         print(
             f"\n{unchecked} mutants have no verdict (not checked: the run stopped early; or "
-            "interrupted, crashed, suspicious): `--keep` runs the unchecked ones, naming the "
-            "others runs them again"
+            "interrupted, crashed, suspicious): the next `make mutation` runs them"
         )
     stale = set(listed) - used
     if stale and not unchecked:
@@ -349,7 +378,7 @@ def report(found: list[FileResult]) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--report", action="store_true", help="only report the last run")
-    parser.add_argument("--keep", action="store_true", help="keep earlier results; re-run PATTERNs")
+    parser.add_argument("--fresh", action="store_true", help="forget the last run: start over")
     parser.add_argument(
         "--survivors",
         action="store_true",
@@ -382,9 +411,12 @@ def main() -> int:
         if not names:
             print("no survivors to re-run")
             return 0
-        args.keep, args.patterns = True, names
+        args.patterns = names
     if not args.report:
-        stage(keep=args.keep)
+        keep = not args.fresh and (STAGE / "mutants" / "mutmut-stats.json").exists()
+        if keep and not args.patterns:
+            print(f"keeping the last run's catches; {reopen_undecided()} survivors to try again")
+        stage(keep=keep)
         code = run(args.patterns)
         if code:
             print(f"mutmut run failed (exit {code})", file=sys.stderr)

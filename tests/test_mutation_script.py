@@ -4,6 +4,7 @@ makes no difference: its classes recognize exactly those, and nothing near them.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -82,3 +83,40 @@ def test_check_before_any_run_says_to_run_make_mutation_first(
     monkeypatch.setattr(mutation, "STAGE", tmp_path)  # no mutants/ there: nothing to check against
     assert mutation.check("mock_gateway.core.clock.x_anything__mutmut_1", ["tests/core"]) == 2
     assert "no mutation run yet: run `make mutation` first" in capsys.readouterr().err
+
+
+def test_a_new_run_keeps_only_the_catches_and_tries_every_other_mutant_again(
+    mutation: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mutation, "STAGE", tmp_path)
+    meta = tmp_path / "mutants" / "mock_gateway" / "core" / "jobs.py.meta"
+    meta.parent.mkdir(parents=True)
+    # mutmut's exit codes: 1 killed, 36 timeout, 37 caught by type check; 0 survived,
+    # 33 no tests, None not checked, -11 crashed
+    codes = {"k": 1, "t": 36, "c": 37, "s": 0, "n": 33, "u": None, "x": -11}
+    meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {"k": 0.5}}))
+    assert mutation.reopen_undecided() == 3  # s, n, x: u had no verdict already
+    data = json.loads(meta.read_text())
+    assert data["exit_code_by_key"] == {"k": 1, "t": 36, "c": 37} | dict.fromkeys("snux")
+    assert data["durations_by_key"] == {"k": 0.5}  # the rest of mutmut's record stays
+
+
+def test_an_entry_whose_reason_quotes_code_still_names_its_lines(
+    mutation: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "equivalents.md"
+    listed.write_text(
+        "- `pixazo_client.validation.x__describe__mutmut_26`: "
+        '`custom = s.get("x-messages", {})` → `custom = s.get("x-messages", None)`: '
+        "with no `x-messages`, None fails the next line's `isinstance(custom, dict)`: "
+        "the same `{}` follows\n"
+    )
+    monkeypatch.setattr(mutation, "EQUIVALENTS", listed)
+    entries, _ = mutation.equivalents()
+    assert list(entries) == [
+        (
+            "pixazo_client.validation.x__describe",
+            'custom = s.get("x-messages", {})',
+            'custom = s.get("x-messages", None)',
+        )
+    ]
