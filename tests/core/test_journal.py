@@ -105,3 +105,13 @@ def test_a_journal_of_size_0_keeps_nothing() -> None:
     journal = Journal(0)  # --journal-size 0: the journal is off
     record(journal, "a")
     assert (len(journal), journal.entries(), journal.next_number) == (0, [], 1)
+
+
+def test_a_page_of_no_deliveries_asked_for_is_empty_and_stays_where_it_was() -> None:
+    """`GET /_mock/deliveries?since=1&limit=0`: no entry, and `next` is the `since` given
+    (a page that took none of them: the next page starts there)."""
+    log = DeliveryLog(10)
+    for n in range(3):
+        log.append({"delivery_id": f"dlv_{n}", "request_id": "rid"})
+    assert log.page(since=1, limit=0) == {"deliveries": [], "dropped": 0, "next": 1}
+    assert log.page(limit=0) == {"deliveries": [], "dropped": 0, "next": 0}
