@@ -242,3 +242,22 @@ async def test_health_says_degraded_with_no_jobs_counted_when_the_shared_store_i
         server.start()  # back, so the mock stops cleanly
     finally:
         server.close()
+
+
+async def test_an_advance_answers_once_the_input_fetches_of_its_process_are_done(
+    pair: tuple[Gw, Gw], stalled_input: tuple[str, list[int], asyncio.Event]
+) -> None:
+    """Catches a shared-store mock whose clock advance counts a process as idle while it
+    still fetches an input (no webhook in flight, nothing due in the store): the advance
+    answers before the job it made due is settled, and the inspector right after it shows
+    the job unfinished."""
+    a, _ = pair
+    url, calls, release = stalled_input
+    code, submitted = await a.submit(RMBG_SUBMIT, {"image_url": url})
+    assert code == 202, submitted
+    rid = submitted["request_id"]
+    await asyncio.wait_for(requested(calls, 1), QUICK)
+    asyncio.get_running_loop().call_later(0.3, release.set)  # while the advance waits
+    await a.advance(600)
+    assert release.is_set()
+    assert (await a.job(rid))["status"] == "COMPLETED"

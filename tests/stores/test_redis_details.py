@@ -27,6 +27,7 @@ from mock_gateway.stores.records import job_fields
 from mock_gateway.stores.redis import PAGE, RedisStore  # when collected: see conftest.py
 from mock_gateway.stores.redis_atoms import Atomics
 from tests.redis_server import RedisServer
+from tests.stores.test_conformance import job  # a cut-out job ending 5 s after it began
 
 KEY = "sk-details-3f9a1c7e5b2d4a6c"
 IMAGE = "https://images.example.com/cat.png"
@@ -81,21 +82,6 @@ def owner(store: RedisStore, usd: str = "10") -> Account:
     kept: Account | None = store.accounts.get(KEY)
     assert kept is not None
     return kept
-
-
-def job(request_id: str, key: str, created_at: float, *, settled: bool = True) -> Job:
-    return Job(
-        request_id=request_id,
-        model=RMBG,
-        key=key,
-        generation=2,
-        params={"image_url": IMAGE},
-        created_at=created_at,
-        started_at=created_at + 1.0,
-        ended_at=created_at + 5.0,
-        base_url="http://127.0.0.1:8080",
-        settled=settled,
-    )
 
 
 def keep_jobs(store: RedisStore, count: int) -> list[str]:
@@ -510,3 +496,53 @@ async def test_the_journals_next_number_follows_the_lines_every_process_wrote(
     assert (first.journal.next_number, second.journal.next_number) == (3, 3)
     first.clear()
     assert first.journal.next_number == 3, "a reset does not start it again"
+
+
+def count_reads(store: RedisStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The request ids whose job fields are read from Redis, from now on."""
+    asked: list[str] = []
+    real: Callable[[str], Any] = store.atoms.fields
+
+    async def fields(request_id: str) -> Any:
+        asked.append(request_id)
+        return await real(request_id)
+
+    monkeypatch.setattr(store.atoms, "fields", fields)
+    return asked
+
+
+async def test_a_settled_job_this_process_keeps_is_answered_without_reading_redis(
+    open_store: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The module's promise: a settled job never changes again, so a poll of one this
+    process keeps costs no round trip. Broken: every poll reads the job again, and one
+    whose settled copy is still queued for the next flush reads as gone (Redis has none
+    yet): a 404 for a job this process has just finished."""
+    store = open_store()
+    store.gateway = FakeGateway()
+    settled = job("req-1", "digest", 1.0)
+    store.jobs["req-1"] = settled  # settled here; its write not flushed yet
+    reads = count_reads(store, monkeypatch)
+    await store.fetch("req-1", 100.0)
+    assert store.jobs.get("req-1") is settled
+    assert reads == []
+
+
+async def test_a_dead_processs_input_fetch_is_taken_over_once_the_job_is_due_not_before(
+    open_store: Opener,
+) -> None:
+    """A job is due at its planned end exactly (the gateway settles it at now >= ended_at).
+    Broken: a poll right at the end time answering from the unsettled copy without taking
+    over the fetch no process holds (the job never settles); or a poll before the end
+    taking over a fetch that is not due yet."""
+    store = open_store()
+    store.gateway = gateway = FakeGateway()
+    unsettled = job("req-1", "digest", 1.0, settled=False)
+    store.db.hset(store.key("job", "req-1"), mapping=job_fields(unsettled))
+    name = store.key("fetching", "req-1")
+    await store.fetch("req-1", unsettled.ended_at - 0.001)
+    assert gateway.refetched == [] and store.db.exists(name) == 0, "not due yet"
+    await store.fetch("req-1", unsettled.ended_at)
+    assert [j.request_id for j in gateway.refetched] == ["req-1"]
+    assert gateway.refetched[0].settled is False
+    assert store.db.get(name) == store.events.owner.encode()
