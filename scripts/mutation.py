@@ -177,6 +177,21 @@ def check(mutant: str, tests: list[str]) -> int:
     if not (mutants / "mutmut-stats.json").exists():
         print("no mutation run yet: run `make mutation` first", file=sys.stderr)
         return 2
+    known = {
+        name
+        for meta in mutants.rglob("*.py.meta")
+        for name in json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    }
+    if mutant not in known:  # a misspelt name would run the original code and "survive"
+        print(f"no mutant {mutant} in the last run (`make mutation MUTATION_ARGS=--report`)")
+        return 2
+    module = mutant.split(".x", 1)[0].replace(".", "/") + ".py"  # mock_gateway/core/jobs.py
+    source = ROOT / re.sub(r"^pixazo_client/", "client/", module)
+    if source.stat().st_mtime > (mutants / module).stat().st_mtime:
+        print(
+            f"note: {source.relative_to(ROOT)} changed since the last run; the mutants are "
+            "of the code as it was then (`make mutation` makes them again)"
+        )
     # mutmut copied the tests when it last ran: bring in the working tree's (new tests)
     shutil.copytree(ROOT / "tests", mutants / "tests", dirs_exist_ok=True)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "--rootdir=.", "-p", "no:cacheprovider"]
@@ -415,7 +430,11 @@ def main() -> int:
     if not args.report:
         keep = not args.fresh and (STAGE / "mutants" / "mutmut-stats.json").exists()
         if keep and not args.patterns:
-            print(f"keeping the last run's catches; {reopen_undecided()} survivors to try again")
+            reopened = reopen_undecided()
+            print(
+                f"keeping the last run's catches; {reopened} mutants to try again (survivors, "
+                "and those without tests or a verdict)"
+            )
         stage(keep=keep)
         code = run(args.patterns)
         if code:

@@ -529,6 +529,7 @@ class RedisDeliveries(DeliveryLog):
         self._store = store
         self._size = size
         self._numbers = _Ids(store, "callbacks")
+        self._paged_n: int | None = None  # the entries' own next number, while paging
 
     def new_delivery_id(self, request_id: str) -> str:
         return f"dlv_{self._numbers.take():06d}_{request_id[-12:]}"
@@ -540,7 +541,10 @@ class RedisDeliveries(DeliveryLog):
     @property
     def next_n(self) -> int:
         """The n of the next entry: Redis numbers every process's entries (`deliveries:n`),
-        so the change feed (service.changes) sees entries any process wrote."""
+        so the change feed (service.changes) sees entries any process wrote. Within a page,
+        the number read with its entries."""
+        if self._paged_n is not None:
+            return self._paged_n
         store = self._store
         return int(_sync(lambda: store.db.get(store.key("deliveries", "n"))) or 0) + 1
 
@@ -552,12 +556,26 @@ class RedisDeliveries(DeliveryLog):
         self, request_id: str | None = None, since: int = 0, limit: int | None = None
     ) -> dict[str, Any]:
         store = self._store
+        store.flush_now()
+
+        def snapshot() -> list[Any]:  # one transaction: an entry logged meanwhile elsewhere
+            pipe = store.db.pipeline(transaction=True)  # is in both the list and the number,
+            pipe.lrange(store.key("deliveries"), 0, -1)  # or in neither (never skipped)
+            pipe.get(store.key("deliveries", "dropped"))
+            pipe.get(store.key("deliveries", "n"))
+            found: list[Any] = pipe.execute()
+            return found
+
+        lines, dropped, number = _sync(snapshot)
         self._entries.clear()
-        for text in store.read_list("deliveries"):  # numbered in Redis, oldest first
+        for text in lines:  # numbered in Redis, oldest first
             self._entries.append(json.loads(text))
-        dropped = _sync(lambda: store.db.get(store.key("deliveries", "dropped")))
         self.evicted = int(dropped or 0)
-        return super().page(request_id, since, limit)
+        self._paged_n = int(number or 0) + 1
+        try:
+            return super().page(request_id, since, limit)
+        finally:
+            self._paged_n = None
 
     def clear(self) -> None:
         super().clear()

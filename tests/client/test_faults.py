@@ -181,9 +181,10 @@ def test_an_answer_slower_than_the_timeout_is_retried_like_a_hang(
 def test_a_download_that_keeps_flowing_is_not_cut_off(
     gw: RunningGateway, sim: SimTime, client: PixazoClient, tmp_path: Path
 ) -> None:
-    """A download's timeout bounds each read, not the whole: 1.2 s in pieces 60 ms apart."""
+    """A download's timeout bounds each read, not the whole: 2.4 timeouts (1.2 s) in 20
+    pieces."""
     read = Read(gw, client, "cdn", tmp_path)
-    gw.scenario(match={"on": "cdn"}, fault="fault-slow-1200")
+    gw.scenario(match={"on": "cdn"}, fault=f"fault-slow-{round(TIMEOUT * 2400)}")
     read.check_success(read())
     assert sim.sleeps == []
 

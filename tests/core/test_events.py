@@ -127,7 +127,9 @@ async def test_a_failing_handler_is_logged_once_and_never_retried_forever(
         r.dispatcher.run_due(1)
         await asyncio.gather(*r.dispatcher.running, return_exceptions=True)
         await asyncio.sleep(0)  # done callbacks run on the next turn
-    assert "scheduled deliver for job-9 failed" in caplog.text
+    (logged,) = caplog.records
+    assert logged.getMessage() == "scheduled deliver for job-9 failed"
+    assert logged.exc_info is not None and str(logged.exc_info[1]) == "a bug", "and why"
     assert len(r.events) == 0
 
 

@@ -466,3 +466,18 @@ def test_money_is_exact_micro_dollars(usd: Decimal, micro: int) -> None:
 def test_an_amount_finer_than_a_micro_dollar_is_refused() -> None:
     with pytest.raises(ValueError, match="finer than a micro-dollar"):
         to_micro(Decimal("0.0000001"))
+
+
+def test_a_clock_message_moves_the_followers_clock_and_nothing_else() -> None:
+    """What `changes` carries, read without Redis: `now <seconds>` moves the clock (a
+    number with spaces before it, as float() reads it, too), `version <n>` the config
+    version; a clock message leaves the version where it was."""
+    client = aioredis.Redis(host="127.0.0.1", port=9)  # never used: nothing connects
+    follower = Follower(Atomics(client, "t"))
+    follower._read(b"now 12.5")
+    assert (follower.now, follower.version) == (12.5, 0)
+    follower._read(b"now  20")
+    assert (follower.now, follower.version) == (20.0, 0)
+    follower._read(b"version 3")
+    follower._read(b"now 30")
+    assert (follower.now, follower.version) == (30.0, 3)

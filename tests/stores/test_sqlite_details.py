@@ -21,7 +21,7 @@ import pytest
 
 from mock_gateway.core.accounts import Account
 from mock_gateway.core.catalog import RMBG
-from mock_gateway.core.jobs import Job
+from mock_gateway.core.jobs import NO_FLAGS, Job
 from mock_gateway.settings import ConfigError, Settings
 from mock_gateway.stores.sqlite import SqliteStore
 from tests.conftest import RMBG_SUBMIT
@@ -111,6 +111,8 @@ async def test_a_jobs_flags_and_unsettled_input_come_back_after_a_reopen(tmp_pat
         "req-unsettled": (frozenset(), False),
         "req-plain": (frozenset(), True),
     }
+    # a job without flags costs no set of its own, read back as kept (jobs.NO_FLAGS)
+    assert all(store.jobs[rid].flags is NO_FLAGS for rid in ("req-unsettled", "req-plain"))
     store.close()
 
 
