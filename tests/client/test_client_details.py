@@ -86,7 +86,7 @@ def unanswered_port() -> Iterator[int]:
     try:
         for _ in range(16):
             probe = socket.socket()
-            probe.settimeout(0.05)
+            probe.settimeout(0.5)  # a stall on a busy machine is not yet a full queue
             fillers.append(probe)
             try:
                 probe.connect(("127.0.0.1", port))
