@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_gateway.core.accounts import Account, RateLimit, SlidingWindow, redact
+from mock_gateway.core.accounts import Account, RateLimit, SlidingWindow, account_id, redact
 from mock_gateway.core.errors import InsufficientBalance, RateLimited
 
 # -- redaction -------------------------------------------------------------------------------
@@ -197,3 +198,11 @@ def test_the_gauge_counts_the_hits_inside_the_window_that_ends_now() -> None:
     assert window.used(113.9) == 2
     assert window.used(114.0) == 1
     assert window.used(119.0) == 0
+
+
+def test_a_key_that_is_not_valid_unicode_still_has_an_account_id() -> None:
+    """A header's bytes that are not UTF-8 reach the mock as lone surrogates (aiohttp decodes
+    them so): the key still gets its inspector name, the hash of those bytes, not an error."""
+    assert account_id("key-\udcff") == hashlib.sha256(b"key-\xed\xb3\xbf").hexdigest()[:16]
+    assert account_id("key-\udcff") != account_id("key-\udcfe")
+    assert account_id("test-key") == hashlib.sha256(b"test-key").hexdigest()[:16]

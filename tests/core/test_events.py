@@ -167,3 +167,13 @@ def test_scheduling_wakes_the_runner_and_ids_are_new_after_a_clear() -> None:
     assert len(r.events) == 0 and r.events.next_due is None
     assert r.dispatcher.run_due(100) == 0 and r.ran == []
     assert r.at(3, "c").event_id == first.event_id, "a reset numbers from 1 again"
+
+
+def test_finishing_an_event_a_reset_already_forgot_changes_nothing() -> None:
+    """A reset can land between a callback's task ending and its done-callback running: the
+    event it finishes is no longer kept, and that is no error."""
+    events = MemoryEvents()
+    kept = Pending(2, REFUND, 10.0, "job-2", 10.0)
+    events.add(kept)
+    events.done(Pending(1, REFUND, 10.0, "job-1", 10.0))  # never added (or cleared since)
+    assert [e.event_id for e in events.pending()] == [2]
