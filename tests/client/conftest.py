@@ -25,9 +25,10 @@ TEST_RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=2.0, jitter=0.0)
 
 
 class SimTime:
-    """The client's sleep and clock, both on the mock's manual clock."""
+    """The client's sleep and clock, both on the mock's manual clock; with no gateway, the
+    client's own (a job on the mock then stays queued however long the client waits)."""
 
-    def __init__(self, gw: RunningGateway) -> None:
+    def __init__(self, gw: RunningGateway | None = None) -> None:
         self.gw = gw
         self.now = 0.0
         self.sleeps: list[float] = []
@@ -35,7 +36,8 @@ class SimTime:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-        self.gw.advance(seconds)
+        if self.gw is not None:
+            self.gw.advance(seconds)
 
     def clock(self) -> float:
         return self.now
@@ -61,6 +63,7 @@ def sim(gw: RunningGateway) -> SimTime:
 
 
 def client_options(sim: SimTime, **overrides: Any) -> dict[str, Any]:
+    assert sim.gw is not None, "a client of the mock: time on the mock's clock"
     options: dict[str, Any] = {
         "base_url": sim.gw.url,
         "sleep": sim.sleep,

@@ -50,22 +50,6 @@ class EdgeRng(random.Random):
         return b if self.high else a
 
 
-class Ticking:
-    """A sleep and clock of the client's own: time passes for it, not for the mock, so a
-    job on the mock stays queued however long the client waits."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def closed_port() -> int:
     with socket.socket() as s:
@@ -229,7 +213,7 @@ async def test_a_gen1_poll_that_cannot_connect_names_its_post(closed_port: int) 
 
 
 async def test_a_read_given_up_after_two_tries_says_two_attempts(closed_port: int) -> None:
-    clock = Ticking()
+    clock = SimTime()  # the client's own time: the mock's stands still
     retry = RetryPolicy(attempts=2, base_delay=0.5, jitter=0.0)
     async with stub_client(f"http://127.0.0.1:{closed_port}", retry=retry, sleep=clock.sleep) as c:
         with pytest.raises(TransportError) as caught:
@@ -244,7 +228,7 @@ async def test_a_read_given_up_after_two_tries_says_two_attempts(closed_port: in
 async def test_the_async_wait_gives_up_after_ten_minutes_by_default(
     gw: RunningGateway, sim: SimTime
 ) -> None:
-    own = Ticking()
+    own = SimTime()  # the client's own time: the mock's stands still
     options = client_options(sim, sleep=own.sleep, clock=own.clock, poll=PollPolicy.fixed(100))
     async with AsyncPixazoClient(KEY, **options) as pixazo:
         job = await pixazo.remove_background(CAT)
@@ -257,7 +241,7 @@ async def test_the_async_wait_gives_up_after_ten_minutes_by_default(
 def test_the_sync_wait_gives_up_after_ten_minutes_by_default(
     make_sync: Callable[..., PixazoClient],
 ) -> None:
-    own = Ticking()
+    own = SimTime()  # the client's own time: the mock's stands still
     pixazo = make_sync(sleep=own.sleep, clock=own.clock, poll=PollPolicy.fixed(100))
     job = pixazo.remove_background(CAT)
     with pytest.raises(WaitTimeoutError) as caught:

@@ -86,6 +86,15 @@ async def requested(calls: list[int], count: int) -> None:
         await asyncio.sleep(0.01)
 
 
+async def submit_while_fetched(a: Gw, url: str, calls: list[int]) -> str:
+    """Submit a cut-out of `url` on A; its request id, once A is fetching the input."""
+    code, submitted = await a.submit(RMBG_SUBMIT, {"image_url": url})
+    assert code == 202, submitted
+    await asyncio.wait_for(requested(calls, 1), QUICK)
+    rid: str = submitted["request_id"]
+    return rid
+
+
 # -- another process's jobs --------------------------------------------------------------------
 
 
@@ -171,10 +180,7 @@ async def test_looking_at_a_job_in_the_inspector_while_its_input_is_fetched_keep
     never kept, every poll waits out the fetch's lease, and the input is fetched again."""
     a, b = pair
     url, calls, release = stalled_input
-    code, submitted = await a.submit(RMBG_SUBMIT, {"image_url": url})
-    assert code == 202, submitted
-    rid = submitted["request_id"]
-    await asyncio.wait_for(requested(calls, 1), QUICK)
+    rid = await submit_while_fetched(a, url, calls)
     assert (await a.job(rid))["status"] == "QUEUED"
     release.set()
     await a.advance(600)  # answers once A's fetch is done
@@ -253,10 +259,7 @@ async def test_an_advance_answers_once_the_input_fetches_of_its_process_are_done
     the job unfinished."""
     a, _ = pair
     url, calls, release = stalled_input
-    code, submitted = await a.submit(RMBG_SUBMIT, {"image_url": url})
-    assert code == 202, submitted
-    rid = submitted["request_id"]
-    await asyncio.wait_for(requested(calls, 1), QUICK)
+    rid = await submit_while_fetched(a, url, calls)
     asyncio.get_running_loop().call_later(0.3, release.set)  # while the advance waits
     await a.advance(600)
     assert release.is_set()
