@@ -9,8 +9,11 @@ on the same port stand for Redis going away and coming back.
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +21,14 @@ from pathlib import Path
 from .procs import find_or_install, free_port
 
 STARTUP_SECONDS = 10.0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux ends this redis-server when the process that started
+    it dies, even by SIGKILL (no fixture teardown runs then: a mutant stopped as a hang under
+    `make mutation`, a test run killed), instead of leaving it running for good."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class RedisServer:
@@ -51,7 +62,12 @@ class RedisServer:
             "--dir", self._dir.name,
             "--logfile", str(Path(self._dir.name) / "redis.log"),
         ]  # fmt: skip
-        self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
