@@ -539,7 +539,7 @@ class Service:
         self,
         model: str | None = None,
         status: str | None = None,
-        limit: int | None = 1000,
+        limit: int | None = None,
         *,
         account: str | None = None,
         generation: int | None = None,
@@ -547,8 +547,9 @@ class Service:
     ) -> dict[str, Any]:
         """Jobs with their plans, newest first, optionally of one model, status now, key
         (`account`: its id, as /_mock/accounts lists it; labels can be alike) or generation;
-        `offset` matching jobs skipped. `matched` counts every job that fits (all of them
-        when nothing is asked)."""
+        `offset` matching jobs skipped, at most `limit` listed (the control API's page is
+        its own default). `matched` counts every job that fits (all of them when nothing is
+        asked)."""
         if status is not None and status not in Status.__members__:
             raise InvalidParameters(
                 f"status: must be one of {list(Status.__members__)}", field="status"

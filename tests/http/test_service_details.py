@@ -23,6 +23,7 @@ from PIL import Image
 import mock_gateway.stores.redis  # noqa: F401  # see tests/stores/conftest.py
 from mock_gateway import __version__
 from mock_gateway.core.accounts import redact
+from mock_gateway.http.keys import SERVICE
 from mock_gateway.settings import KeyConfig
 from tests.conftest import CAT, FIBO_SUBMIT, KEY, RMBG_SUBMIT, Gw, MakeClient
 from tests.http.test_service_bodies import png_data_url
@@ -79,6 +80,10 @@ async def result_of(gw: Gw, request_id: str, key: str) -> tuple[int, Any]:
     headers = {"Ocp-Apim-Subscription-Key": key}
     resp = await gw.client.post(RMBG_RESULT, json={"request_id": request_id}, headers=headers)
     return await answer(resp)
+
+
+async def jobs_of(gw: Gw) -> Any:
+    return await (await gw.client.get("/_mock/jobs")).json()
 
 
 async def requested(calls: list[int], count: int) -> None:
@@ -190,6 +195,34 @@ async def test_looking_at_a_job_in_the_inspector_while_its_input_is_fetched_keep
     assert calls[0] == 1, "the input was fetched once"
 
 
+async def test_the_process_fetching_an_input_holds_its_lease_so_no_other_fetches_it_again(
+    pair: tuple[Gw, Gw], stalled_input: tuple[str, list[int], asyncio.Event]
+) -> None:
+    """Catches a shared-store mock that accepts a job whose input it fetches without taking
+    the fetch's lease in Redis (or under another name, with no owner or no expiry): another
+    process polling the job once it is due takes the fetch over and fetches the input
+    again, and a process that died fetching would hold it for ever."""
+    a, b = pair
+    url, calls, release = stalled_input
+    rid = await submit_while_fetched(a, url, calls)
+    store = a.client.server.app[SERVICE].store
+    store.flush_now()
+    lease = store.key("fetching", rid)
+    assert store.db.get(lease) == store.events.owner.encode()
+    assert 0 < store.db.pttl(lease) <= store._fetch_lease()
+    await b.advance(600)  # due: only its input is missing
+    polled = asyncio.ensure_future(status_of(b, rid, KEY))  # waits for A's fetch
+    await asyncio.sleep(0.2)
+    release.set()
+    code, seen = await asyncio.wait_for(polled, QUICK)
+    assert (code, seen["status"]) == (200, "COMPLETED"), seen
+    assert calls[0] == 1, "the input was fetched once, by A"
+    code, fibo = await a.submit(FIBO_SUBMIT, {"prompt": PROMPT})
+    assert code == 202, fibo
+    store.flush_now()
+    assert store.db.exists(store.key("fetching", fibo["request_id"])) == 0, "no input: no lease"
+
+
 # -- keys and the shared wallet ----------------------------------------------------------------
 
 
@@ -216,6 +249,37 @@ async def test_changing_a_keys_settings_but_not_its_balance_keeps_what_was_spent
         [FIBO_ID],
     ), view
     assert await a.balance() == left and await b.balance() == left
+
+
+async def test_a_key_deleted_by_another_process_this_one_has_not_heard_of_yet_is_a_401(
+    pair: tuple[Gw, Gw],
+) -> None:
+    """Catches a shared-store mock whose submit, told by Redis that the key is gone, draws
+    another request id and tries again for ever (the request never answers) or charges
+    nothing and accepts the job."""
+    a, _ = pair
+    store = a.client.server.app[SERVICE].store
+    unknown = await a.submit(FIBO_SUBMIT, {"prompt": PROMPT}, key="never-a-key")
+    assert unknown[0] == 401, unknown
+    kept = store.accounts._digest(OTHER)
+    store.db.hdel(store.key("keys"), kept)  # as another process's delete leaves Redis,
+    store.db.delete(store.key("wallet", kept))  # before this one hears of it
+    submitted = await asyncio.wait_for(a.submit(FIBO_SUBMIT, {"prompt": PROMPT}, key=OTHER), QUICK)
+    assert submitted == unknown
+    assert (await jobs_of(a))["total"] == 0
+
+
+async def test_the_job_list_on_a_shared_store_shows_each_jobs_key_redacted_not_its_digest(
+    pair: tuple[Gw, Gw],
+) -> None:
+    """Catches a shared-store mock whose job list shows the key a job keeps (its digest,
+    redacted) where the key's own label belongs: no job can be told by its key."""
+    a, b = pair
+    assert (await a.submit(FIBO_SUBMIT, {"prompt": PROMPT}))[0] == 202
+    for gw in (a, b):
+        (listed,) = (await jobs_of(gw))["jobs"]
+        assert listed["key"] == redact(KEY)
+        assert (await gw.job(listed["request_id"]))["key"] == redact(KEY)
 
 
 # -- health ------------------------------------------------------------------------------------

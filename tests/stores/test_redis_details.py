@@ -336,6 +336,58 @@ async def test_a_used_up_counted_rule_costs_no_more_round_trips(
     assert [r.times for r in second.rules.rules] == [0, 0]
 
 
+async def test_a_counted_rule_whose_count_is_gone_from_redis_loads_used_up(
+    open_store: Opener,
+) -> None:
+    """A counted rule another process removed between a reload's read of the rules and its
+    read of their counts has no count in Redis. Broken: such a rule loaded as unlimited (it
+    then fires at every request, without asking Redis) or with a use left."""
+    first = open_store()
+    account = owner(first)
+    first.rules.add({"http": 503, "times": 2})
+    first.db.delete(first.key("rule", "rule-1", "left"))  # the count gone, the rule not yet
+    second = open_store()
+    assert [r.times for r in second.rules.rules] == [0]
+    assert (await second.effects(account.key, RMBG.model_id, IMAGE, "submit")).rules == []
+
+
+async def test_a_reload_asks_redis_for_counts_only_when_there_are_rules(
+    open_store: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken: every reload sends an MGET of no keys (Redis refuses it: an error where
+    there are no rules) or skips the counts when there are rules (each shown used up)."""
+    first = open_store()
+    owner(first)
+    mgets: list[list[str]] = []
+    real = first.db.mget
+
+    def mget(keys: list[str], *args: Any) -> Any:
+        mgets.append(list(keys))
+        return real(keys, *args)
+
+    monkeypatch.setattr(first.db, "mget", mget)
+    first.reload()
+    assert mgets == []
+    first.rules.add({"http": 503, "times": 2})
+    first.reload()
+    assert mgets == [[first.key("rule", "rule-1", "left")]]
+    assert [r.times for r in first.rules.rules] == [2]
+
+
+async def test_a_reload_for_another_processs_change_keeps_the_writes_queued_here(
+    open_store: Opener,
+) -> None:
+    """Only a reset (a new epoch) drops this process's queued writes. Broken: any reload
+    (another process changed a key, a rule) dropping them: a journal line, a job's
+    change, lost before they reach Redis."""
+    first, second = open_store(), open_store()
+    first.journal.record(1.0, "GET", "/one", 200, None, None, None, [], None)  # queued
+    owner(second)  # a key changed elsewhere: the version moves on
+    assert first.stale() is True
+    first.flush_now()
+    assert len(open_store().journal) == 1
+
+
 async def test_another_process_loads_rules_in_the_order_they_were_added(
     open_store: Opener,
 ) -> None:
