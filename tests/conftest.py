@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -38,87 +36,6 @@ def _mutmut_sees_every_call() -> None:
     ):  # compiling schemas again costs: only where a mutant can be in it
         validation.compiled.cache_clear()
         validation.validator.cache_clear()
-
-
-# Under `make mutation`: each test's time in the unmutated run (mutmut's statistics, in
-# mutants/), read by the fork server's warm-up so that every mutant's run inherits it.
-_clean_seconds: dict[str, float] = {}
-_clean_seconds_read: float | None = None  # the statistics file's mtime when read
-
-
-def _read_clean_seconds() -> None:
-    global _clean_seconds, _clean_seconds_read
-    try:
-        mtime = os.stat("mutmut-stats.json").st_mtime
-    except OSError:
-        return
-    if mtime != _clean_seconds_read:
-        with open("mutmut-stats.json", encoding="utf-8") as stats:
-            _clean_seconds = json.load(stats)["duration_by_test"]
-        _clean_seconds_read = mtime
-
-
-def _mutant() -> str:
-    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    return mutant if "__mutmut_" in mutant else ""
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # read in the warm-up before the mutants (once, not per mutant: it takes 0.1 s), or in a
-    # mutant's run that had none
-    if "MUTANT_UNDER_TEST" in os.environ and (not _mutant() or _clean_seconds_read is None):
-        _read_clean_seconds()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `make mutation`, a mutant's tests run its module's own test file first, then the
-    files whose quickest test is quickest, each file's tests quickest first (a file at a time,
-    so a file's shared fixtures start once): mutmut stops at the first failure, and passes
-    the tests in no useful order, so a mutant dies sooner."""
-    mutant = _mutant()
-    if not mutant:
-        return
-    module = mutant.split(".x")[0].rsplit(".", 1)[-1]  # mock_gateway.core.jobs.xǁJobǁ... -> jobs
-    seconds = _clean_seconds
-    quickest: dict[str, float] = {}
-    for item in items:
-        file = item.nodeid.split("::")[0]
-        quickest[file] = min(quickest.get(file, 1e9), seconds.get(item.nodeid, 1e9))
-
-    def order(item: pytest.Item) -> tuple[bool, float, str, float]:
-        file = item.nodeid.split("::")[0]
-        own = item.path.name.startswith(f"test_{module}")
-        return (not own, quickest[file], file, seconds.get(item.nodeid, 1e9))
-
-    items.sort(key=order)
-
-
-# Under `make mutation`, a test that runs far past its unmutated time is a mutant that hangs
-# or spins: stop the mutant's run at once as a timeout (mutmut's exit code 36, caught)
-# instead of waiting out mutmut's own limit, which covers all of its tests together.
-# Not less than 5 s: on a busy machine a slow test is not a hang.
-PER_TEST_SLACK = 5.0
-PER_TEST_FACTOR = 10.0
-MUTMUT_TIMEOUT = 36
-
-
-def _hung(signum: int, frame: object) -> None:
-    os._exit(MUTMUT_TIMEOUT)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    if not _mutant():
-        yield
-        return
-    limit = PER_TEST_SLACK + PER_TEST_FACTOR * _clean_seconds.get(item.nodeid, 3.0)
-    previous = signal.signal(signal.SIGALRM, _hung)
-    signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 KEY = "test-key"

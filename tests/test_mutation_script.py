@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -121,3 +123,78 @@ def test_an_entry_whose_reason_quotes_code_still_names_its_lines(
             'custom = s.get("x-messages", None)',
         )
     ]
+
+
+# -- the order and the goes a mutant's tests run in (mutmut_cli) ----------------------------
+
+OWN = "tests/core/test_jobs.py::test_plain"  # jobs.py's own test file
+QUICK = "tests/core/test_clock.py::test_frozen"
+SLOWER = "tests/core/test_clock.py::test_backwards"
+SLOW_FILE = "tests/http/test_front_door.py::test_bodies"
+UNTIMED = "tests/http/test_media.py::test_new"
+MUTANT = "mock_gateway.core.jobs.xǁJobǁto_status__mutmut_1"
+
+
+def test_a_mutants_tests_run_its_own_file_first_then_quickest_file_and_test_first(
+    mutation: ModuleType,
+) -> None:
+    """Catches: mutmut's order (a set's: arbitrary), so a mutant a quick test kills runs slow
+    ones first; quickest test first across files, so a file's shared fixtures (a
+    redis-server) start again at every switch; the own file not first."""
+    seconds = {OWN: 0.9, QUICK: 0.01, SLOWER: 0.5, SLOW_FILE: 5.0}
+    tests = [UNTIMED, SLOW_FILE, SLOWER, QUICK, OWN]
+    assert mutation.test_order(MUTANT, tests, seconds) == [OWN, QUICK, SLOWER, SLOW_FILE, UNTIMED]
+    assert mutation.test_order("mock_gateway.core.clock.x_now__mutmut_2", tests, seconds)[:2] == [
+        QUICK,
+        SLOWER,
+    ]
+
+
+def test_the_first_go_is_the_first_two_files_within_two_seconds_and_never_empty(
+    mutation: ModuleType,
+) -> None:
+    """Catches a first go that takes the whole list (pytest collects every file before the
+    first test), none at all (a test run of nothing: mutmut would run every test), or goes
+    past two files or two seconds."""
+    seconds = {OWN: 0.9, QUICK: 0.01, SLOWER: 0.5, SLOW_FILE: 5.0}
+    ordered = [OWN, QUICK, SLOWER, SLOW_FILE, UNTIMED]
+    assert mutation.first_go(ordered, seconds) == [OWN, QUICK, SLOWER]
+    assert mutation.first_go(ordered, {**seconds, SLOWER: 1.5}) == [OWN, QUICK]
+    assert mutation.first_go([SLOW_FILE, UNTIMED], seconds) == [SLOW_FILE], "one at least"
+    assert mutation.first_go([OWN], seconds) == [OWN]
+
+
+SLEEPER = """
+import time
+
+def test_quick():
+    pass
+
+def test_hangs():
+    time.sleep(60)
+"""
+
+RUN_WITH_HANG_STOP = """
+import importlib.util, sys, pytest
+spec = importlib.util.spec_from_file_location("m", sys.argv[1])
+m = importlib.util.module_from_spec(spec); sys.modules["m"] = m; spec.loader.exec_module(m)
+seconds = {"test_sleeper.py::test_quick": 0.0, "test_sleeper.py::test_hangs": 0.0}
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", sys.argv[2]], plugins=[m.hang_stop(seconds)]))
+"""
+
+
+def test_a_test_that_hangs_in_a_mutants_run_ends_it_as_a_timeout_soon(tmp_path: Path) -> None:
+    """Catches: a hanging mutant waiting out mutmut's own limit for all its tests together
+    (minutes), or counted as killed or survived rather than as a timeout (36)."""
+    (tmp_path / "test_sleeper.py").write_text(SLEEPER)
+    start = time.monotonic()
+    ran = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_HANG_STOP, str(SCRIPT), "test_sleeper.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    took = time.monotonic() - start
+    assert ran.returncode == 36, ran.stdout + ran.stderr
+    assert 5 <= took < 40, "5 s of slack and 10 times its usual 0 s, not the 60 s sleep"
