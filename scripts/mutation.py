@@ -193,19 +193,30 @@ def hang_stop(seconds: dict[str, float]) -> object:
 
 def mutmut_cli(argv: list[str]) -> int:
     """mutmut's own command line, with a mutant's tests run in test_order, in two goes, each
-    test stopped by HangStop. mutmut passes the tests in no useful order, and every pytest run
+    test stopped by hang_stop. mutmut passes the tests in no useful order, and every pytest run
     collects each file they come from (0.1 to 0.8 s for a widely called function) before the
-    first test runs. mutmut's forked workers inherit the change."""
-    from mutmut.__main__ import cli  # the [mutation] extra: only `make mutation` needs it
+    first test runs. And no clean run of every test right after a statistics run of every
+    test passed: the same tests on the same code. mutmut's forked workers inherit the
+    change."""
+    import mutmut.__main__ as mutmut_main  # the [mutation] extra: only `make mutation` needs it
     from mutmut.runners.harness import PytestRunner
     from mutmut.state import state
     from mutmut.utils.file_utils import change_cwd
 
     whole_run = PytestRunner.run_tests
+    collect_statistics = mutmut_main.run_stats_collection
+    statistics_passed = False
+
+    def run_stats_collection(runner: Any, tests: Any = None) -> None:
+        nonlocal statistics_passed
+        collect_statistics(runner, tests)  # exits when a test fails
+        statistics_passed = statistics_passed or not tests
 
     def run_tests(self: PytestRunner, *, mutant_name: str | None, tests: Any) -> int:
         tests = list(tests)
-        if not mutant_name or not tests:  # the statistics and clean runs: as mutmut has them
+        if not mutant_name and statistics_passed:
+            return 0  # the clean run: the statistics run just passed every test (3 minutes)
+        if not mutant_name or not tests:
             return whole_run(self, mutant_name=mutant_name, tests=tests)
         seconds = state().duration_by_test
         plugins = [hang_stop(seconds)]
@@ -218,8 +229,9 @@ def mutmut_cli(argv: list[str]) -> int:
             rest = ordered[len(first) :]
             return self.execute_pytest(self._pytest_args_regular_run(rest), plugins=plugins)
 
+    mutmut_main.run_stats_collection = run_stats_collection
     PytestRunner.run_tests = run_tests  # type: ignore[method-assign]
-    return int(cli.main(argv, prog_name="mutmut", standalone_mode=False) or 0)
+    return int(mutmut_main.cli.main(argv, prog_name="mutmut", standalone_mode=False) or 0)
 
 
 def mutated_function_at(path: Path) -> Callable[[int], str | None]:
