@@ -214,7 +214,8 @@ def mutmut_cli(argv: list[str]) -> int:
 
     def run_tests(self: PytestRunner, *, mutant_name: str | None, tests: Any) -> int:
         tests = list(tests)
-        if not mutant_name and statistics_passed:
+        clean = os.environ.get("MUTANT_UNDER_TEST") == ""  # not "fail": the forced failure
+        if not mutant_name and clean and statistics_passed:
             return 0  # the clean run: the statistics run just passed every test (3 minutes)
         if not mutant_name or not tests:
             return whole_run(self, mutant_name=mutant_name, tests=tests)
