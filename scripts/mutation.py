@@ -8,6 +8,7 @@ the kill rate per file and every survivor not on tests/mutation-equivalents.md.
                                                           # re-run some mutants, keeping the rest
     .venv/bin/python scripts/mutation.py --survivors mock_gateway.core.jobs
                                                           # re-run those survivors (after a test)
+    .venv/bin/python scripts/mutation.py --unchecked      # go on where a stopped run stopped
     .venv/bin/python scripts/mutation.py --check MUTANT tests/core/test_jobs.py::test_name
                                                           # a new test: passes on the original,
                                                           # fails on that mutant?
@@ -123,6 +124,7 @@ def run(patterns: list[str]) -> int:
 # A mutant's first go: the tests of its first files in test_order, up to this many seconds of
 # their unmutated time; the rest only if they all pass.
 FIRST_GO_FILES = 2
+KILLERS_FIRST = 5
 FIRST_GO_SECONDS = 2.0
 
 
@@ -146,9 +148,45 @@ def test_order(mutant: str, tests: list[str], seconds: dict[str, float]) -> list
     return sorted(tests, key=order)
 
 
-def first_go(ordered: list[str], seconds: dict[str, float]) -> list[str]:
+def killers(mutant: str) -> Path:
+    """Where the tests that caught a function's mutants are noted, newest last (in mutants/,
+    so --fresh starts without them): mutants of one function run one after another and mostly
+    die on the same few tests, so those go first."""
+    return STAGE / "mutants" / "killers" / (function_of(mutant) + ".txt")
+
+
+def known_killers(mutant: str, tests: list[str]) -> list[str]:
+    """The tests among `tests` that caught another mutant of this one's function, the most
+    recent first."""
+    try:
+        noted = killers(mutant).read_text("utf-8").split()
+    except FileNotFoundError:
+        return []
+    among = set(tests)
+    return [t for t in dict.fromkeys(reversed(noted)) if t in among]
+
+
+def note_killer(mutant: str) -> object:
+    """A pytest plugin for one mutant's run: notes the test that fails (caught it)."""
+
+    class NoteKiller:
+        def pytest_runtest_logreport(self, report: Any) -> None:
+            if report.failed:
+                path = killers(mutant)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as noted:  # one short line: atomic
+                    noted.write(report.nodeid + "\n")
+
+    return NoteKiller()
+
+
+def first_go(ordered: list[str], seconds: dict[str, float], killers: int = 0) -> list[str]:
     """The head of a mutant's ordered tests worth a pytest run of their own: most mutants die
-    in it, and pytest then collects two files, not the dozens the whole list spans."""
+    in it, and pytest then collects two files, not the dozens the whole list spans. When
+    `ordered` starts with `killers` tests that caught other mutants of the same function,
+    those alone (up to KILLERS_FIRST)."""
+    if killers:
+        return ordered[: min(killers, KILLERS_FIRST)]
     files: set[str] = set()
     spent = 0.0
     for n, test in enumerate(ordered):
@@ -220,9 +258,10 @@ def mutmut_cli(argv: list[str]) -> int:
         if not mutant_name or not tests:
             return whole_run(self, mutant_name=mutant_name, tests=tests)
         seconds = state().duration_by_test
-        plugins = [hang_stop(seconds)]
-        ordered = test_order(mutant_name, tests, seconds)
-        first = first_go(ordered, seconds)
+        plugins = [hang_stop(seconds), note_killer(mutant_name)]
+        known = known_killers(mutant_name, tests)
+        ordered = known + test_order(mutant_name, list(set(tests) - set(known)), seconds)
+        first = first_go(ordered, seconds, killers=len(known))
         with change_cwd("mutants"):
             code = self.execute_pytest(self._pytest_args_regular_run(first), plugins=plugins)
             if code not in (0, 5) or len(first) == len(ordered):
@@ -517,6 +556,12 @@ def main() -> int:
         "or start with a PATTERN (all: none given)",
     )
     parser.add_argument(
+        "--unchecked",
+        action="store_true",
+        help="go on with the mutants the last run left without a verdict (it was stopped), "
+        "keeping its survivors as they are",
+    )
+    parser.add_argument(
         "--check",
         metavar="MUTANT",
         help="run the tests PATTERNs name (pytest arguments) on the original and on MUTANT",
@@ -530,19 +575,19 @@ def main() -> int:
         return type_check()
     if args.check:
         return check(args.check, args.patterns or ["tests"])
-    if args.survivors:
+    if args.survivors or args.unchecked:
         if not (STAGE / "mutants").is_dir():
             print("no mutation run yet: run `make mutation` first", file=sys.stderr)
             return 2
         names = [
             name
             for r in results()
-            for name in r.survivors + r.to_rerun
+            for name in (r.to_rerun if args.unchecked else r.survivors + r.to_rerun)
             if not args.patterns
             or any(fnmatch.fnmatch(name, p) or name.startswith(p) for p in args.patterns)
         ]
         if not names:
-            print("no survivors to re-run")
+            print("no mutants to run")
             return 0
         args.patterns = names
     if not args.report:

@@ -198,3 +198,24 @@ def test_a_test_that_hangs_in_a_mutants_run_ends_it_as_a_timeout_soon(tmp_path: 
     took = time.monotonic() - start
     assert ran.returncode == 36, ran.stdout + ran.stderr
     assert 5 <= took < 40, "5 s of slack and 10 times its usual 0 s, not the 60 s sleep"
+
+
+def test_tests_that_caught_a_functions_mutants_go_first_for_its_next_mutants(
+    mutation: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Catches: a killer noted under another function's name (or the mutant's own, so no
+    other mutant finds it), killers out of order (the latest first), a killer that is not
+    among the mutant's tests run anyway, or a first go past the killers."""
+    monkeypatch.setattr(mutation, "STAGE", tmp_path)
+    sibling = MUTANT.replace("__mutmut_1", "__mutmut_7")
+    other = "mock_gateway.core.jobs.xǁJobǁother__mutmut_1"
+    assert mutation.known_killers(sibling, [OWN, QUICK]) == []
+    plugin = mutation.note_killer(MUTANT)
+    for nodeid, failed in ((QUICK, True), (SLOWER, False), (OWN, True), (UNTIMED, True)):
+        plugin.pytest_runtest_logreport(type("Report", (), {"nodeid": nodeid, "failed": failed}))
+    assert mutation.known_killers(sibling, [QUICK, SLOWER, OWN, SLOW_FILE]) == [OWN, QUICK]
+    assert mutation.known_killers(other, [QUICK, OWN]) == []
+    ordered = [OWN, QUICK, SLOWER, SLOW_FILE]
+    assert mutation.first_go(ordered, {}, killers=2) == [OWN, QUICK]
+    many = [f"tests/core/test_jobs.py::test_{n}" for n in range(8)]
+    assert len(mutation.first_go(many, {}, killers=8)) == mutation.KILLERS_FIRST
