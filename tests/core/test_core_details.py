@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from mock_gateway.core.catalog import DEFAULT_MODELS
+from mock_gateway.core.catalog import DEFAULT_MODELS, FIBO
 from mock_gateway.core.errors import RequestNotFound
 from mock_gateway.core.events import REFUND, Pending
 from mock_gateway.core.jobs import NO_FLAGS, Details, Status
@@ -105,3 +105,19 @@ def test_a_job_read_back_without_flags_shares_the_one_empty_set() -> None:
     back = job_from_fields(job_fields(failed), DEFAULT_MODELS)
     assert back.flags is NO_FLAGS
     assert back.error == "the input was not a picture" and back.forced is Status.FAILED
+
+
+# -- shared option sets ------------------------------------------------------------------------
+
+
+def test_options_equal_in_python_but_sent_as_other_types_are_not_shared() -> None:
+    """A job echoes what its client sent. Broken: option sets told apart by value alone
+    (1 == True == 1.0 in Python), so a job that sent `true` echoes another job's `1`."""
+    jobs_sent = [
+        make_job(model=FIBO, params={"prompt": "a", "extra": value}) for value in (1, True, 1.0)
+    ]
+    assert [(type(j.params["extra"]), j.params["extra"]) for j in jobs_sent] == [
+        (int, 1),
+        (bool, True),
+        (float, 1.0),
+    ]
