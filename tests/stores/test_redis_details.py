@@ -510,6 +510,42 @@ async def test_a_page_of_the_delivery_log_is_one_snapshot_of_entries_and_number(
 # -- the store as a whole ------------------------------------------------------------------------
 
 
+async def test_a_reset_finds_and_deletes_the_namespaces_keys_a_thousand_per_round_trip(
+    open_store: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset of a namespace with many keys (a long run's jobs, blobs, events) costs a
+    round trip per thousand keys, to find them and to delete them. Broken: SCAN at its
+    default of ten keys a call, or UNLINK a key at a time (a reset of 100,000 jobs would
+    take 100,000 round trips), or chunks that overlap or skip a key (one left behind)."""
+    store = open_store()
+    pipe = store.db.pipeline(transaction=False)
+    for n in range(2500):
+        pipe.set(store.key("blob", f"sha256:{n:04x}"), b"x")
+    pipe.execute()
+    scans: list[int | None] = []  # each SCAN's COUNT
+    unlinked: list[int] = []
+    scan, unlink = store.db.scan, store.db.unlink
+
+    def counted_scan(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("match") == store.key("*"):  # the search for the namespace's keys
+            scans.append(kwargs.get("count"))
+        return scan(*args, **kwargs)
+
+    def counted_unlink(*names: Any) -> Any:
+        unlinked.append(len(names))
+        return unlink(*names)
+
+    monkeypatch.setattr(store.db, "scan", counted_scan)
+    monkeypatch.setattr(store.db, "unlink", counted_unlink)
+    store.clear()
+    assert list(store.db.scan_iter(match=store.key("blob", "*"))) == [], "every key deleted"
+    # how many SCANs depends on the size of Redis's table (other tests' keys, deleted ones):
+    # what the reset asks for is the thousand buckets a call
+    assert scans and all(count is not None and count >= 1000 for count in scans), scans
+    assert sum(unlinked) >= 2500 and max(unlinked) <= 1000
+    assert len(unlinked) == -(-sum(unlinked) // 1000), "a thousand keys per UNLINK"
+
+
 async def test_health_says_redis_does_not_answer_when_its_ping_fails(
     open_store: Opener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
