@@ -18,7 +18,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from mock_gateway.core.accounts import Account
+from mock_gateway.core.accounts import Account, redact
 from mock_gateway.core.catalog import RMBG
 from mock_gateway.core.events import DELIVER, HELD, Pending
 from mock_gateway.core.jobs import Job
@@ -115,6 +115,17 @@ async def test_stale_says_whether_another_process_changed_something_since_the_la
     assert first.stale() is True
     assert first.accounts.get("sk-other-key-1234") is not None
     assert first.stale() is False
+
+
+async def test_looking_up_an_unknown_key_answers_the_default_asked_for(open_store: Opener) -> None:
+    """The accounts are a mapping (`get(key, default)`), here as in memory. Broken: an
+    unknown key answering None whatever default the caller gave."""
+    store = open_store()
+    owner(store)
+    assert store.accounts.get("never-a-key", "no such key") == "no such key"
+    assert store.accounts.get("never-a-key") is None
+    kept = store.accounts.get(KEY, "no such key")
+    assert isinstance(kept, Account) and kept.label == redact(KEY)
 
 
 async def test_a_key_deleted_elsewhere_reads_as_an_empty_wallet_not_an_error(

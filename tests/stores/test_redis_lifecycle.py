@@ -21,6 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 import mock_gateway.stores.redis as redis_store  # when collected: see conftest.py
 from mock_gateway.core.clock import ManualClock
+from mock_gateway.core.errors import StoreUnavailable
 from mock_gateway.settings import Settings
 from mock_gateway.stores.redis import POOL_SIZE, RedisStore
 from mock_gateway.stores.redis_atoms import Atomics
@@ -250,4 +251,24 @@ async def test_writes_that_wait_for_redis_say_so_in_the_log_and_land_once_it_is_
         await until(lambda: store._flushing is None, "flushed")
     said = [r.getMessage() for r in caplog.records if r.name == "mock_gateway.state"]
     assert said == ["the shared store does not answer: writes wait for it"] * len(tries)
+    assert store.db.get(store.key("queued-write")) == b"landed"
+
+
+async def test_a_flush_redis_does_not_take_is_a_503_that_says_why_and_keeps_the_writes(
+    start_store: Started, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A submit's writes go with a flush before its answer: Redis gone then is a 503 whose
+    message says the shared store does not answer, and how. Broken: a 503 with no message,
+    or one naming no error (`NoneType`); or the writes dropped."""
+    store = await start_store()
+    failing_pipelines(monkeypatch)
+    store.queue(lambda pipe: pipe.set(store.key("queued-write"), "landed"))
+    with pytest.raises(StoreUnavailable) as refused:
+        await store.flush()
+    assert refused.value.body() == {
+        "error": "Service temporarily unavailable",
+        "message": "the shared store does not answer (ConnectionError)",
+    }
+    answering(monkeypatch)
+    await store.flush()
     assert store.db.get(store.key("queued-write")) == b"landed"
