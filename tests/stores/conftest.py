@@ -19,6 +19,7 @@ import trustme
 from tests.conftest import Gw
 from tests.http import test_webhooks
 from tests.redis_server import RedisServer
+from tests.stores import test_redis_details
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +35,9 @@ def namespace() -> str:
     """A namespace of the test's own on the session's Redis."""
     return f"t-{uuid.uuid4().hex[:12]}"
 
+
+# The Redis store's tests open stores on a namespace of the test's own (test_redis_details).
+open_store = test_redis_details.open_store
 
 # The webhook tests' fixtures, for these tests too: a CA of their own, an HTTPS receiver.
 ca = test_webhooks.ca

@@ -9,7 +9,6 @@ rest of `time` stays the real one), so each step lands on an exact instant.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,19 +16,10 @@ import pytest
 import mock_gateway.stores.redis as redis_store
 from mock_gateway.core.events import DELIVER, Pending
 from mock_gateway.stores.redis import BEAT_SECONDS, RedisStore  # when collected: see conftest.py
-from tests.redis_server import RedisServer
 from tests.stores.test_redis_details import Opener
 
 LEASE_SECONDS = 30.0  # Settings' default claim_lease_seconds
 LEASE_MS = 30_000
-
-
-@pytest.fixture
-async def open_store(redis_server: RedisServer, namespace: str) -> AsyncIterator[Opener]:
-    """Stores on a namespace of the test's own, as in test_redis_details.py."""
-    opener = Opener(redis_server, namespace)
-    yield opener
-    await opener.close()
 
 
 class Monotonic:

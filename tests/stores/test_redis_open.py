@@ -6,7 +6,6 @@ delivery ids are counted, and the first heartbeat and renewal of a process's lif
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from mock_gateway.settings import ConfigError, Settings
 from mock_gateway.stores.redis import BEAT_SECONDS, RedisStore  # when collected: see conftest.py
 from tests.redis_server import RedisServer
 from tests.stores.test_redis_details import Opener
+from tests.stores.test_redis_due import Dispatcher, Monotonic
 
 LEASE_SECONDS = 30.0  # Settings' default claim_lease_seconds
 
@@ -180,24 +180,9 @@ async def test_delivery_ids_are_drawn_from_the_namespaces_callbacks_counter(
 # -- the first heartbeat and renewal ------------------------------------------------------------
 
 
-class Monotonic:
-    """`time` as the module sees it, with `monotonic()` set by the test."""
+class StillGateway:
+    """A gateway whose clock stays at 0 and has nothing to catch up with."""
 
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(time, name)
-
-
-class Dispatcher:
-    running = False
-
-
-class DueGateway:
     def now(self) -> float:
         return 0.0
 
@@ -235,7 +220,7 @@ async def test_a_process_soon_after_boot_beats_at_its_first_run_once_an_interval
     store = open_store()
     seen = calls(store, monkeypatch)
     monkeypatch.setattr(redis_store, "time", Monotonic(BEAT_SECONDS + 0.5))
-    await store.run_due(DueGateway())
+    await store.run_due(StillGateway())
     assert seen.count("beat") == 1
 
 
@@ -249,5 +234,5 @@ async def test_a_process_soon_after_boot_renews_at_its_first_run_once_a_third_pa
     assert store.settings.claim_lease_seconds == LEASE_SECONDS
     seen = calls(store, monkeypatch)
     monkeypatch.setattr(redis_store, "time", Monotonic(LEASE_SECONDS / 3 + 0.5))
-    await store.run_due(DueGateway())
+    await store.run_due(StillGateway())
     assert seen.count("renew") == 1

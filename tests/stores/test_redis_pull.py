@@ -10,26 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-
-import pytest
 
 from mock_gateway.core.events import DELIVER, Pending
 from mock_gateway.stores.records import job_fields
 from mock_gateway.stores.redis import RedisStore  # when collected: see conftest.py
-from tests.redis_server import RedisServer
 from tests.stores.test_conformance import job  # a cut-out job ending 5 s after it began
 from tests.stores.test_redis_details import FakeGateway, Opener
 
 LEASE_MS = 30_000
-
-
-@pytest.fixture
-async def open_store(redis_server: RedisServer, namespace: str) -> AsyncIterator[Opener]:
-    """Stores on a namespace of the test's own, as in test_redis_details.py."""
-    opener = Opener(redis_server, namespace)
-    yield opener
-    await opener.close()
 
 
 def schedule(store: RedisStore, request_id: str, due: float) -> Pending:

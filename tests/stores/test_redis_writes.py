@@ -27,14 +27,6 @@ from tests.stores.test_redis_details import KEY, Opener, exec_calls
 OTHER = "sk-writes-other-7c1e9a3b5d"
 
 
-@pytest.fixture
-async def open_store(redis_server: RedisServer, namespace: str) -> AsyncIterator[Opener]:
-    """Stores on a namespace of the test's own, as in test_redis_details.py."""
-    opener = Opener(redis_server, namespace)
-    yield opener
-    await opener.close()
-
-
 class FakeGateway:
     """What a started store asks of the gateway: its clock, and the inputs it fetches."""
 
