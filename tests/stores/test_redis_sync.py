@@ -11,7 +11,7 @@ import redis.client
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from mock_gateway.core.errors import StoreUnavailable
-from tests.stores.test_redis_details import Opener, open_store  # noqa: F401  # a fixture
+from tests.stores.test_redis_details import Opener
 
 GONE = {
     "error": "Service temporarily unavailable",
@@ -24,7 +24,7 @@ def refused(*args: Any, **kwargs: Any) -> Any:
 
 
 async def test_a_blocking_read_redis_does_not_take_is_a_503_that_says_why(
-    open_store: Opener,  # noqa: F811
+    open_store: Opener,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Broken: a blocking call to a Redis that is gone is a 503 with no message, or one
@@ -39,7 +39,7 @@ async def test_a_blocking_read_redis_does_not_take_is_a_503_that_says_why(
 
 
 async def test_a_blocking_flush_redis_does_not_take_is_a_503_that_says_why_and_keeps_the_writes(
-    open_store: Opener,  # noqa: F811
+    open_store: Opener,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Broken: a blocking flush to a Redis that is gone is a 503 with no message, or one
