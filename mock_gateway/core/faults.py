@@ -90,6 +90,5 @@ def parse(text: str) -> Fault:
             )
         kind = found
     fault = combine(kind, after)
-    if fault is None:
-        raise ValueError(f"no fault named (known: {', '.join(TOKENS)})")
+    assert fault is not None  # every token set `kind` or `after`, or raised (even an empty one)
     return fault
