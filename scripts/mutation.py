@@ -114,10 +114,16 @@ def stage(keep: bool) -> None:
         shutil.rmtree(STAGE / "mutants", ignore_errors=True)
 
 
-def run(patterns: list[str]) -> int:
-    cpus = str(os.cpu_count() or 2)
-    command = [sys.executable, __file__, "--mutmut", "run", "--max-children", cpus, *patterns]
+# Mutants tested at once: twice the cores, since most of a mutant's time is spent waiting (its
+# tests' servers, clients and timeouts), not computing: two at a time left these cores idle.
+JOBS = 2 * (os.cpu_count() or 1)
+TRY_EQUIVALENTS = "MUTATION_TRY_EQUIVALENTS"  # run() -> mutmut_cli(): --try-equivalents
+
+
+def run(patterns: list[str], jobs: int, try_equivalents: bool) -> int:
+    command = [sys.executable, __file__, "--mutmut", "run", "--max-children", str(jobs), *patterns]
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env[TRY_EQUIVALENTS] = "1" if try_equivalents else "0"
     return subprocess.run(command, cwd=STAGE, env=env).returncode
 
 
@@ -203,6 +209,7 @@ def first_go(ordered: list[str], seconds: dict[str, float], killers: int = 0) ->
 HANG_SLACK_SECONDS = 5.0
 HANG_FACTOR = 10.0
 TIMEOUT_EXIT = 36
+SKIPPED_EXIT = 34  # mutmut's "skipped": here, a mutant on the equivalents list, not run
 
 
 def hang_stop(seconds: dict[str, float]) -> object:
@@ -234,8 +241,9 @@ def mutmut_cli(argv: list[str]) -> int:
     test stopped by hang_stop. mutmut passes the tests in no useful order, and every pytest run
     collects each file they come from (0.1 to 0.8 s for a widely called function) before the
     first test runs. And no clean run of every test right after a statistics run of every
-    test passed: the same tests on the same code. mutmut's forked workers inherit the
-    change."""
+    test passed: the same tests on the same code. A mutant on the equivalents list is not run
+    (listed_equivalent): its verdict is mutmut's "skipped". mutmut's forked workers inherit
+    the change."""
     import mutmut.__main__ as mutmut_main  # the [mutation] extra: only `make mutation` needs it
     from mutmut.runners.harness import PytestRunner
     from mutmut.state import state
@@ -244,6 +252,8 @@ def mutmut_cli(argv: list[str]) -> int:
     whole_run = PytestRunner.run_tests
     collect_statistics = mutmut_main.run_stats_collection
     statistics_passed = False
+    run_all = os.environ.get(TRY_EQUIVALENTS) == "1"
+    equivalent = (lambda name: False) if run_all else listed_equivalent()
 
     def run_stats_collection(runner: Any, tests: Any = None) -> None:
         nonlocal statistics_passed
@@ -257,6 +267,8 @@ def mutmut_cli(argv: list[str]) -> int:
             return 0  # the clean run: the statistics run just passed every test (3 minutes)
         if not mutant_name or not tests:
             return whole_run(self, mutant_name=mutant_name, tests=tests)
+        if equivalent(mutant_name):
+            return SKIPPED_EXIT
         seconds = state().duration_by_test
         plugins = [hang_stop(seconds), note_killer(mutant_name)]
         known = known_killers(mutant_name, tests)
@@ -340,8 +352,8 @@ def check(mutant: str, tests: list[str]) -> int:
     if mutant not in known:  # a misspelt name would run the original code and "survive"
         print(f"no mutant {mutant} in the last run (`make mutation MUTATION_ARGS=--report`)")
         return 2
-    module = mutant.split(".x", 1)[0].replace(".", "/") + ".py"  # mock_gateway/core/jobs.py
-    source = ROOT / re.sub(r"^pixazo_client/", "client/", module)
+    module = mutmut_path_of(mutant)
+    source = ROOT / repository_path(module)
     if source.stat().st_mtime > (mutants / module).stat().st_mtime:
         print(
             f"note: {source.relative_to(ROOT)} changed since the last run; the mutants are "
@@ -397,7 +409,7 @@ def results() -> list[FileResult]:
         mutmut_path = meta.relative_to(STAGE / "mutants").as_posix().removesuffix(".meta")
         if mutmut_path.startswith("tests/"):
             continue
-        result = FileResult(re.sub(r"^pixazo_client/", "client/", mutmut_path))
+        result = FileResult(repository_path(mutmut_path))
         codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
         for name, code in codes.items():
             status = status_by_exit_code[code]
@@ -427,6 +439,15 @@ def changed_lines(name: str, mutmut_path: str) -> tuple[str, str]:
 
 def function_of(name: str) -> str:
     return name.rsplit("__mutmut_", 1)[0]
+
+
+def mutmut_path_of(name: str) -> str:
+    """mock_gateway.core.jobs.xǁJobǁto_status__mutmut_1 -> mock_gateway/core/jobs.py"""
+    return name.split(".x", 1)[0].replace(".", "/") + ".py"
+
+
+def repository_path(mutmut_path: str) -> str:
+    return re.sub(r"^pixazo_client/", "client/", mutmut_path)
 
 
 # Kinds of change that never make a difference, each recognized exactly here and named, with
@@ -483,6 +504,25 @@ def equivalents() -> tuple[dict[tuple[str, str, str], str], dict[str, str]]:
         elif (m := CLASS_ENTRY.match(line)) and m["name"] in CLASSES:
             classes[m["name"]] = m["why"]
     return listed, classes
+
+
+def listed_equivalent() -> Callable[[str], bool]:
+    """Whether a mutant is on the equivalents list, by its entry or its class, as report()
+    matches a survivor: such a mutant is not run (it would only survive again, and the
+    survivors that do cost most: every test that reaches them runs)."""
+    listed, classes = equivalents()
+    functions = {function for function, _, _ in listed}
+
+    def equivalent(name: str) -> bool:
+        if function_of(name) not in functions and not classes:
+            return False
+        old, new = changed_lines(name, mutmut_path_of(name))
+        if (function_of(name), old, new) in listed:
+            return True
+        path = repository_path(mutmut_path_of(name))
+        return any(CLASSES[kind](path, old, new) for kind in classes)
+
+    return equivalent
 
 
 def report(found: list[FileResult]) -> bool:
@@ -542,6 +582,12 @@ def report(found: list[FileResult]) -> bool:
     print(f"\n{len(listed) - len(stale)} survivors are equivalent mutants (listed with reasons)")
     for kind, n in sorted(by_class.items()):
         print(f"{n} survivors are equivalent as `{kind}`: {classes[kind]}")
+    skipped = sum(r.statuses["skipped"] for r in found)
+    if skipped:
+        print(
+            f"({skipped} of those were not run: listed, they could only survive again; "
+            "--try-equivalents runs them, to find entries a new test made stale)"
+        )
     return ok
 
 
@@ -565,6 +611,15 @@ def main() -> int:
         "--check",
         metavar="MUTANT",
         help="run the tests PATTERNs name (pytest arguments) on the original and on MUTANT",
+    )
+    parser.add_argument(
+        "--try-equivalents",
+        action="store_true",
+        help="run the mutants on the equivalents list too (skipped otherwise): to find entries "
+        "a new test made stale",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=JOBS, metavar="N", help=f"mutants tested at once ({JOBS})"
     )
     parser.add_argument("--type-check", metavar="mypy", help=argparse.SUPPRESS)  # by mutmut
     parser.add_argument("patterns", nargs="*", help="mutant names, * allowed (default: all)")
@@ -599,7 +654,7 @@ def main() -> int:
                 "and those without tests or a verdict)"
             )
         stage(keep=keep)
-        code = run(args.patterns)
+        code = run(args.patterns, args.jobs, args.try_equivalents)
         if code:
             print(f"mutmut run failed (exit {code})", file=sys.stderr)
             return code

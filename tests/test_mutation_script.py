@@ -219,3 +219,38 @@ def test_tests_that_caught_a_functions_mutants_go_first_for_its_next_mutants(
     assert mutation.first_go(ordered, {}, killers=2) == [OWN, QUICK]
     many = [f"tests/core/test_jobs.py::test_{n}" for n in range(8)]
     assert len(mutation.first_go(many, {}, killers=8)) == mutation.KILLERS_FIRST
+
+
+def test_a_listed_equivalent_is_known_by_its_function_and_lines_before_it_runs(
+    mutation: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Catches a run that skips a mutant of a listed function whose change is another (a gap
+    hidden without a run), one that matches entries by mutant number rather than by lines (a
+    renumbered equivalent runs, or the wrong one is skipped), a class applied outside its
+    files, and a listed equivalent run anyway (the costliest mutants: all their tests run)."""
+    listing = tmp_path / "equivalents.md"
+    listing.write_text(
+        "- `m.core.jobs.x_f__mutmut_3`: `a = 1` → `a = 2`: no reader of a\n"
+        "- class `sql-case`: SQLite reads keywords in any case\n",
+        "utf-8",
+    )
+    monkeypatch.setattr(mutation, "EQUIVALENTS", listing)
+    begin = ('db.execute("BEGIN")', 'db.execute("begin")')
+    lines = {
+        "m.core.jobs.x_f__mutmut_9": ("a = 1", "a = 2"),  # renumbered: the listed change
+        "m.core.jobs.x_f__mutmut_4": ("a = 1", "a = 3"),
+        "m.core.jobs.x_g__mutmut_3": ("a = 1", "a = 2"),  # the same change in another function
+        "mock_gateway.stores.sqlite.xǁSqliteStoreǁclear__mutmut_1": begin,
+        "mock_gateway.stores.memory.xǁMemoryStoreǁclear__mutmut_1": begin,
+    }
+    asked: list[tuple[str, str]] = []
+
+    def changed_lines(name: str, mutmut_path: str) -> tuple[str, str]:
+        asked.append((name, mutmut_path))
+        return lines[name]
+
+    monkeypatch.setattr(mutation, "changed_lines", changed_lines)
+    equivalent = mutation.listed_equivalent()
+    assert [equivalent(name) for name in lines] == [True, False, False, True, False]
+    assert asked[0] == ("m.core.jobs.x_f__mutmut_9", "m/core/jobs.py")
+    assert asked[3][1] == "mock_gateway/stores/sqlite.py"
