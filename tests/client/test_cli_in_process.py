@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import gc
 import io
 import json
 import os
@@ -1421,9 +1422,11 @@ def test_a_closed_stream_whose_descriptor_cannot_be_replaced_is_tolerated(
     _, err_fd = own_fds
     monkeypatch.setattr("sys.stdout", ClosedPipe(fd))
     monkeypatch.setattr("sys.stderr", Healthy(err_fd))
-    before = sorted(os.listdir("/proc/self/fd"))
+    gc.collect()  # a file an earlier test left to the collector is not closed in the middle
+    before = set(os.listdir("/proc/self/fd"))
     assert main(["--help"]) == 141
-    assert sorted(os.listdir("/proc/self/fd")) == before, "/dev/null is opened and closed again"
+    # none left open (one closed meanwhile by another thread or the collector is no concern)
+    assert set(os.listdir("/proc/self/fd")) <= before, "/dev/null is opened and closed again"
     assert not is_devnull(err_fd)
 
 
