@@ -60,7 +60,7 @@ def fault_kind(token: str) -> Fault | None:
     kind = _SIMPLE.get(token)
     if kind is not None:
         return Fault(kind)
-    m = _SLOW.match(token)
+    m = _SLOW.fullmatch(token)  # not match: its `$` would let a trailing newline through
     if m and int(m.group(1)) <= MAX_SLOW_MS:
         return Fault(SLOW, slow_ms=int(m.group(1)))
     return None

@@ -32,6 +32,7 @@ def refused_body(token: str) -> dict[str, Any]:
     [
         ("fault-reset\n", "fault-reset\n"),
         ("fault-hang,fault-after-accept\n", "fault-after-accept\n"),
+        ("fault-slow-5\n", "fault-slow-5\n"),  # once accepted: `$` matched before the newline
     ],
 )
 def test_a_fault_the_schema_lets_through_but_parse_refuses_is_refused_by_check_rule(
