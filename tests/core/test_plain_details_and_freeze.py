@@ -1,0 +1,136 @@
+"""The plain record jobs share (kept once per option set, long text left unshared) and the
+gateway's periodic gc.freeze(). Each test's docstring names the broken mock it catches."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from mock_gateway import gateway as gateway_module
+from mock_gateway.core import jobs
+from mock_gateway.core.catalog import FIBO, RMBG
+from mock_gateway.core.clock import ManualClock
+from mock_gateway.core.jobs import InputImage, Job, Status, plain_details
+from mock_gateway.core.scenarios import Effects
+from mock_gateway.gateway import Gateway
+from mock_gateway.settings import Settings
+
+T0 = 1_774_951_200.0  # 2026-03-31T10:00:00Z
+BASE = "http://127.0.0.1:8080"
+CAT = "https://images.example.com/cat.png"
+
+
+def rmbg_job(request_id: str, params: dict[str, Any], error: str | None = None) -> Job:
+    """An RMBG job with these request fields; `error` makes it a job with a rare field."""
+    return Job(
+        request_id=request_id,
+        model=RMBG,
+        key="k",
+        generation=2,
+        params={"image_url": CAT, **params},
+        created_at=T0,
+        started_at=T0 + 1.0,
+        ended_at=T0 + 4.0,
+        base_url=BASE,
+        error=error,
+    )
+
+
+# -- plain_details ------------------------------------------------------------------------------
+
+
+def test_a_models_defaults_get_one_kept_record_returned_on_every_call() -> None:
+    """Catches: plain_details skipping its table (looking nothing up, or looking up the id of
+    None, or taking an entry only when it holds other options): every call for a model's
+    defaults then makes a new record, so the requests setting no option no longer share one."""
+    jobs.forget_shared()
+    first = plain_details(FIBO.defaults, defaults=True)
+    again = plain_details(FIBO.defaults, defaults=True)
+    assert again is first, "the kept record, not a new one"
+    assert first.options is FIBO.defaults and first.shared is True
+    assert list(jobs._PLAIN.items()) == [(id(FIBO.defaults), first)]
+    assert plain_details(FIBO.defaults) is first, "the same record without `defaults` too"
+
+
+def test_jobs_with_a_rare_field_share_the_option_set_of_equal_requests() -> None:
+    """Catches: plain_details treating every option set as a model's defaults unless told
+    otherwise (`defaults=True` by default): a job with a rare field (an error) then keeps
+    its request's own options tuple, and equal requests hold a copy each, a million jobs a
+    million copies."""
+    jobs.forget_shared()
+    first = rmbg_job("job-1", {"preserve_alpha": False}, error="refused")
+    second = rmbg_job("job-2", {"preserve_alpha": False}, error="refused")
+    assert dict(first.options) == dict(second.options)
+    assert dict(first.options)["preserve_alpha"] is False
+    assert second.options is first.options, "one options tuple, kept once"
+    plain = rmbg_job("job-3", {"preserve_alpha": False})
+    assert plain.options is first.options
+    assert [job.error for job in (first, second, plain)] == ["refused", "refused", None]
+
+
+def test_text_of_exactly_the_shareable_length_is_still_shared() -> None:
+    """Catches: the limit on shareable text checked with `>=`: an option of exactly
+    _SHAREABLE_TEXT characters (256) is then left unshared, a record per job."""
+    jobs.forget_shared()
+    assert jobs._SHAREABLE_TEXT == 256
+    text = "n" * 256
+    first = rmbg_job("job-1", {"note": text})
+    second = rmbg_job("job-2", {"note": text})
+    assert first.option("note") == text and second.option("note") == text
+    assert second._more is first._more, "one plain record for both"
+    assert second.options is first.options
+    longer = "n" * 257
+    third = rmbg_job("job-3", {"note": longer})
+    fourth = rmbg_job("job-4", {"note": longer})
+    assert third.option("note") == longer and fourth.option("note") == longer
+    assert fourth._more is not third._more, "longer text is never kept for sharing"
+
+
+# -- the gateway's periodic gc.freeze() ---------------------------------------------------------
+
+
+class NoInput:
+    """An input resolver for a gateway that only ever sees generated pictures."""
+
+    def resolve_now(self, url: str, base_url: str) -> InputImage | None:
+        return None
+
+    async def resolve(self, url: str) -> InputImage:
+        raise AssertionError("no input to fetch")
+
+    def forget(self, jobs: int = 0) -> None:
+        pass
+
+
+def test_gc_is_frozen_once_every_freeze_every_jobs_and_unfrozen_on_reset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Catches: the count of accepted jobs counting down or by two, or the freeze tested
+    with `/`, `!= 0` or `== 1`: gc.freeze() then runs after the wrong jobs (never, after
+    every job, after the first), and a reset after FREEZE_EVERY jobs no longer unfreezes
+    (the old jobs would stay out of the collector's reach for good)."""
+    calls: list[tuple[str, int]] = []
+    accepted = 0
+    fake_gc = SimpleNamespace(
+        freeze=lambda: calls.append(("freeze", accepted)),
+        unfreeze=lambda: calls.append(("unfreeze", accepted)),
+    )
+    monkeypatch.setattr(gateway_module, "gc", fake_gc)
+    monkeypatch.setattr(gateway_module, "FREEZE_EVERY", 4)
+    gw = Gateway(Settings(manual_clock=True), NoInput(), ManualClock(T0))
+    account = gw.authenticate("test-key")
+    for n in range(1, 10):
+        job = gw.plan(account, FIBO, {"prompt": f"picture {n}"}, Effects(), BASE)
+        accepted = n
+        gw.accepted(job)
+        assert job.outcome is Status.COMPLETED
+    assert calls == [("freeze", 4), ("freeze", 8)], "after the 4th and the 8th job"
+    gw.reset()
+    assert calls == [("freeze", 4), ("freeze", 8), ("unfreeze", 9)]
+    job = gw.plan(account, FIBO, {"prompt": "after the reset"}, Effects(), BASE)
+    accepted = 1
+    gw.accepted(job)
+    gw.reset()
+    assert calls == [("freeze", 4), ("freeze", 8), ("unfreeze", 9)], "nothing frozen since"
