@@ -1,0 +1,42 @@
+"""Gateway.validate's edges: the mock's relaxed checks reach the schema check, and an
+image_url the schema admits but no URL parser can read is refused with the documented
+message. Each test's docstring names the broken mock it catches."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_gateway.core.catalog import FIBO, RMBG
+from mock_gateway.core.clock import ManualClock
+from mock_gateway.core.errors import InvalidParameters
+from mock_gateway.gateway import Gateway
+from mock_gateway.settings import Settings
+from tests.core.test_gateway import T0, FakeResolver
+
+
+def gateway(**settings: object) -> Gateway:
+    return Gateway(Settings(manual_clock=True, **settings), FakeResolver(), ManualClock(T0))
+
+
+def test_a_relaxed_gateway_lets_a_lifted_constraint_through() -> None:
+    """Catches: validate checking the body without the mock's relaxed settings
+    (`check(schema, body)`), so a guidance_scale the relaxed range admits is refused."""
+    body = {"prompt": "a fox", "guidance_scale": 42}
+    strict = gateway()
+    with pytest.raises(InvalidParameters):
+        strict.validate(FIBO, body)
+    relaxed = gateway(relaxed=frozenset({"assumed.validation.guidance-range"}))
+    assert relaxed.validate(FIBO, body) == body
+
+
+def test_an_unparsable_image_url_is_refused_with_the_documented_message() -> None:
+    """Catches: the message of the refusal of an image_url no URL parser can read dropped
+    or altered (its case, stray characters): the body must name the field and say why."""
+    gw = gateway()
+    with pytest.raises(InvalidParameters) as caught:
+        gw.validate(RMBG, {"image_url": "http://[::1/x.png"})
+    assert caught.value.body() == {
+        "error": "Invalid request parameters",
+        "message": "image_url: must be an absolute http(s) URL or a data:image/...;base64 URL",
+        "field": "image_url",
+    }
