@@ -134,3 +134,21 @@ def test_gc_is_frozen_once_every_freeze_every_jobs_and_unfrozen_on_reset(
     gw.accepted(job)
     gw.reset()
     assert calls == [("freeze", 4), ("freeze", 8), ("unfreeze", 9)], "nothing frozen since"
+
+
+def test_a_reset_right_after_the_first_freeze_unfreezes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches: reset unfreezing only past FREEZE_EVERY accepted jobs (`>` for `>=`): a reset
+    right after the first freeze (exactly FREEZE_EVERY jobs) leaves those jobs frozen."""
+    calls: list[str] = []
+    fake_gc = SimpleNamespace(
+        freeze=lambda: calls.append("freeze"), unfreeze=lambda: calls.append("unfreeze")
+    )
+    monkeypatch.setattr(gateway_module, "gc", fake_gc)
+    monkeypatch.setattr(gateway_module, "FREEZE_EVERY", 4)
+    gw = Gateway(Settings(manual_clock=True), NoInput(), ManualClock(T0))
+    account = gw.authenticate("test-key")
+    for n in range(4):
+        gw.accepted(gw.plan(account, FIBO, {"prompt": f"picture {n}"}, Effects(), BASE))
+    assert calls == ["freeze"]
+    gw.reset()
+    assert calls == ["freeze", "unfreeze"]
