@@ -15,23 +15,8 @@ from mock_gateway.core.catalog import FIBO, RMBG
 from mock_gateway.core.errors import InvalidParameters
 from mock_gateway.core.events import DELIVER, Pending
 from mock_gateway.gateway import Gateway
-from tests.core.test_advance_waits import gated_delivery, spin
+from tests.core.test_advance_waits import gated_delivery, outcome, spin
 from tests.core.test_gateway import SLOW, T0, FakeResolver, gateway, submit
-
-
-async def ended(task: asyncio.Task[Any]) -> tuple[str, Any]:
-    """How the task ended: ("returned", its value), ("cancelled", None), ("raised", the
-    exception's type name) or ("hangs", None), after a short guard."""
-    await asyncio.wait({task}, timeout=1)  # a guard only: it ends well before when it works
-    if not task.done():
-        task.cancel()
-        return "hangs", None
-    if task.cancelled():
-        return "cancelled", None
-    error = task.exception()
-    if error is not None:
-        return "raised", type(error).__name__
-    return "returned", task.result()
 
 
 def deliver_at(gw: Gateway, due: float, delivery_id: str) -> None:
@@ -63,7 +48,7 @@ async def test_drain_waits_for_a_delivery_that_finishes_within_grace() -> None:
     await spin()
     assert not draining.done(), "held by the delivery"
     gate.set()
-    assert await ended(draining) == ("returned", (1, 0))
+    assert await outcome(draining) == ("returned", (1, 0))
     assert done == ["started dlv_1", "delivered dlv_1"]
     assert len(gw.dispatcher.events) == 0 and not gw.dispatcher.running
     await gw.close()
@@ -82,7 +67,7 @@ async def test_drain_cuts_a_delivery_that_outlasts_grace_and_returns() -> None:
 
     loop = asyncio.get_running_loop()
     start = loop.time()
-    assert await ended(asyncio.create_task(gw.drain(0.2))) == ("returned", (0, 1))
+    assert await outcome(asyncio.create_task(gw.drain(0.2))) == ("returned", (0, 1))
     assert 0.15 <= loop.time() - start < 0.9, "about `grace` seconds"
     assert done == ["started dlv_1"], "a cut delivery never finishes"
     assert not gw.dispatcher.running
@@ -105,7 +90,7 @@ async def test_nothing_new_starts_once_drain_began() -> None:
     await spin()
     assert gw.dispatcher.run_due(T0 + 1) == 0, "nothing starts during the drain"
     gate.set()
-    assert await ended(draining) == ("returned", (1, 0))
+    assert await outcome(draining) == ("returned", (1, 0))
     assert gw.dispatcher.run_due(T0 + 1) == 0, "nor after it"
     await spin()
     assert done == ["started dlv_1", "delivered dlv_1"]
@@ -134,7 +119,7 @@ async def test_close_returns_when_a_cancelled_delivery_fails_as_it_ends() -> Non
     assert gw.dispatcher.run_due(T0) == 1
     await spin()
     assert started == ["dlv_1"]
-    assert await ended(asyncio.create_task(gw.close())) == ("returned", None)
+    assert await outcome(asyncio.create_task(gw.close())) == ("returned", None)
     assert not gw.dispatcher.running
 
 
@@ -162,7 +147,7 @@ async def test_close_waits_for_all_the_work_it_cancels() -> None:
     await spin()
     assert resolver.fetched == [SLOW]
 
-    assert await ended(asyncio.create_task(gw.close())) == ("returned", None)
+    assert await outcome(asyncio.create_task(gw.close())) == ("returned", None)
     assert cleaned == ["dlv_1"], "close returned before the delivery ended"
 
 
