@@ -63,3 +63,17 @@ def test_a_rule_skipped_by_its_probability_does_not_stop_later_rules() -> None:
     e = book.effects_for(KEY, FIBO, None, "submit")
     assert (e.http, e.rules) == (429, ["rule-2"])
     assert rng.draws == 1
+
+
+def test_a_book_of_its_own_draws_the_same_stream_every_time() -> None:
+    """Catches: ScenarioBook seeding its own generator with `random.Random(None)` (from
+    the OS), so a book used without a gateway (which hands it the seeded stream) applies
+    a probabilistic rule differently on every run."""
+
+    def applied(book: ScenarioBook) -> list[int | None]:
+        book.add({"http": 503, "probability": 0.5})
+        return [book.effects_for(KEY, FIBO, None, "submit").http for _ in range(64)]
+
+    first, second = applied(ScenarioBook()), applied(ScenarioBook())
+    assert first == second
+    assert set(first) == {None, 503}  # both outcomes occur: the draws are not constant

@@ -9,6 +9,7 @@ import pytest
 from mock_gateway.core.catalog import FIBO, RMBG
 from mock_gateway.core.clock import ManualClock
 from mock_gateway.core.errors import InvalidParameters
+from mock_gateway.core.validation import check
 from mock_gateway.gateway import Gateway
 from mock_gateway.settings import Settings
 from tests.core.test_gateway import T0, FakeResolver
@@ -40,3 +41,20 @@ def test_an_unparsable_image_url_is_refused_with_the_documented_message() -> Non
         "message": "image_url: must be an absolute http(s) URL or a data:image/...;base64 URL",
         "field": "image_url",
     }
+
+
+def test_a_relaxed_check_names_the_field_still_wrong_not_the_lifted_one() -> None:
+    """Catches: check falling back to the strict validator (`validator(schema_name)`,
+    relaxed dropped) once the fast path refuses, so the 400 names a constraint the
+    relaxed mock had lifted (guidance_scale 42) instead of the field still wrong."""
+    body = {"prompt": "a cat", "guidance_scale": 42, "aspect_ratio": "7:3"}
+    relaxed = frozenset({"assumed.validation.guidance-range"})
+    with pytest.raises(InvalidParameters) as refused:
+        check("gen2/fibo_request", body, relaxed)
+    assert refused.value.field == "aspect_ratio"
+    assert str(refused.value) == (
+        "aspect_ratio: '7:3' is not one of ['16:9', '4:3', '1:1', '9:16']"
+    )
+    with pytest.raises(InvalidParameters) as strict:  # the strict check names guidance
+        check("gen2/fibo_request", body)
+    assert strict.value.field == "guidance_scale"
