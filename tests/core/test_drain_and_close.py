@@ -75,6 +75,30 @@ async def test_drain_cuts_a_delivery_that_outlasts_grace_and_returns() -> None:
     await gw.close()
 
 
+async def test_drain_returns_only_once_the_deliveries_it_cut_have_ended() -> None:
+    """Catches: drain cancelling the deliveries past grace without waiting for them
+    (`gather()` of nothing): it returns while a cut delivery has not yet ended, and the
+    shutdown's commit runs before that delivery's own cleanup."""
+    gw = gateway()
+    ended: list[str] = []
+
+    async def deliver(event: Pending) -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            ended.append(event.delivery_id)
+
+    gw.dispatcher.handlers[DELIVER] = deliver
+    deliver_at(gw, T0, "dlv_1")
+    assert gw.dispatcher.run_due(T0) == 1
+    await spin()
+    async with asyncio.timeout(5):  # no task of its own: nothing else runs once drain returns
+        counts = await gw.drain(0.1)
+        at_return = list(ended)
+    assert (counts, at_return) == ((0, 1), ["dlv_1"])
+    await gw.close()
+
+
 async def test_nothing_new_starts_once_drain_began() -> None:
     """Catches: drain not marking the dispatcher closing, so work that falls due while the
     deliveries in flight finish (or after) starts during the shutdown."""

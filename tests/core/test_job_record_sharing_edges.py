@@ -120,6 +120,18 @@ def test_jobs_of_one_key_host_and_model_share_one_origin_and_models_get_their_ow
     assert other_key._origin is not drawn[0]._origin
 
 
+def test_the_origin_table_keeps_no_more_than_its_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches: `len(_ORIGINS) < _SHARED_CAP` turned into `<=`: the table then keeps one origin
+    past its cap (a key, host or model more, each a kept entry for the rest of the run)."""
+    jobs.forget_shared()
+    monkeypatch.setattr(jobs, "_SHARED_CAP", 1)
+    cut = make_job("cut-1", RMBG, {"image_url": CAT})
+    drawn = [make_job(f"pic-{n}", FIBO, {"prompt": "a cat"}) for n in range(2)]
+    assert list(jobs._ORIGINS.values()) == [cut._origin], "the first origin only"
+    assert drawn[0]._origin == drawn[1]._origin == ("k", 2, BASE, FIBO)
+    assert drawn[0]._origin is not drawn[1]._origin, "past the cap: an origin of its own"
+
+
 # -- the common request: nothing but the input and the seed -------------------------------------
 
 

@@ -3,6 +3,7 @@ gateway's periodic gc.freeze(). Each test's docstring names the broken mock it c
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +17,7 @@ from mock_gateway.core.jobs import InputImage, Job, Status, plain_details
 from mock_gateway.core.scenarios import Effects
 from mock_gateway.gateway import Gateway
 from mock_gateway.settings import Settings
+from mock_gateway.stores.sqlite import SqliteStore
 
 T0 = 1_774_951_200.0  # 2026-03-31T10:00:00Z
 BASE = "http://127.0.0.1:8080"
@@ -152,3 +154,35 @@ def test_a_reset_right_after_the_first_freeze_unfreezes(monkeypatch: pytest.Monk
     assert calls == ["freeze"]
     gw.reset()
     assert calls == ["freeze", "unfreeze"]
+
+
+def test_a_restart_on_state_counts_its_jobs_from_zero_for_the_freeze(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Catches: Gateway.__init__ starting the count of accepted jobs at 1 (`_accepted = 1`).
+    A fresh gateway resets, which zeroes it, but a restart on --state does not reset: its
+    first freeze then comes a job early."""
+    calls: list[tuple[str, int]] = []
+    accepted = 0
+    fake_gc = SimpleNamespace(
+        freeze=lambda: calls.append(("freeze", accepted)),
+        unfreeze=lambda: calls.append(("unfreeze", accepted)),
+    )
+    monkeypatch.setattr(gateway_module, "gc", fake_gc)
+    monkeypatch.setattr(gateway_module, "FREEZE_EVERY", 4)
+    settings = Settings(manual_clock=True, state=str(tmp_path / "state.db"))
+    first = SqliteStore(settings.state or "", settings)
+    Gateway(settings, NoInput(), ManualClock(T0), first)  # the first run: sets up the keys
+    first.close()
+    store = SqliteStore(settings.state or "", settings)
+    try:
+        gw = Gateway(settings, NoInput(), ManualClock(T0), store)
+        assert store.incarnation == 1, "a restart: no reset"
+        account = gw.authenticate("test-key")
+        for n in range(1, 6):
+            job = gw.plan(account, FIBO, {"prompt": f"picture {n}"}, Effects(), BASE)
+            accepted = n
+            gw.accepted(job)
+    finally:
+        store.close()
+    assert calls == [("freeze", 4)], "after the restart's 4th job"

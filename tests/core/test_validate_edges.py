@@ -4,6 +4,8 @@ message. Each test's docstring names the broken mock it catches."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mock_gateway.core.catalog import FIBO, RMBG
@@ -58,3 +60,15 @@ def test_a_relaxed_check_names_the_field_still_wrong_not_the_lifted_one() -> Non
     with pytest.raises(InvalidParameters) as strict:  # the strict check names guidance
         check("gen2/fibo_request", body)
     assert strict.value.field == "guidance_scale"
+
+
+@pytest.mark.parametrize("body", [[1, 2], "prompt", None, 7])
+def test_a_body_that_is_not_an_object_is_refused_with_the_documented_message(body: Any) -> None:
+    """Catches: check's message for a body that is not a JSON object changed (the 400's
+    `message`, which the README shows), or the refusal naming a field."""
+    with pytest.raises(InvalidParameters) as refused:
+        check("gen2/fibo_request", body)
+    assert refused.value.body() == {
+        "error": "Invalid request parameters",
+        "message": "the request body must be a JSON object",
+    }
