@@ -135,21 +135,27 @@ FIRST_GO_SECONDS = 2.0
 
 
 def test_order(mutant: str, tests: list[str], seconds: dict[str, float]) -> list[str]:
-    """The order most likely to kill a mutant soon: its module's own test file first
-    (test_jobs.py for jobs.py), then the files whose quickest test is quickest, a file at a
-    time (its shared fixtures start once), each file's tests quickest first. A test with no
-    time on record goes last."""
+    """The order most likely to kill a mutant soon: its module's own test files first
+    (test_jobs*.py for jobs.py), then the files named after its function (test_drain_and_close.py
+    for Gateway.drain), then the files whose quickest test is quickest, a file at a time (its
+    shared fixtures start once), each file's tests quickest first. A test with no time on
+    record goes last."""
     module = mutant.split(".x")[0].rsplit(".", 1)[-1]  # mock_gateway.core.jobs.xǁJobǁ... -> jobs
+    function = function_of(mutant).rsplit(".", 1)[-1].split("ǁ")[-1].removeprefix("x_")
+    # drain -> {drain}, _plain_details -> {plain, details}; none for a dunder (__init__)
+    words = set() if function.startswith("__") else set(function.strip("_").split("_"))
     never = float("inf")
     quickest: dict[str, float] = {}
     for test in tests:
         file = test.split("::")[0]
         quickest[file] = min(quickest.get(file, never), seconds.get(test, never))
 
-    def order(test: str) -> tuple[bool, float, str, float]:
+    def order(test: str) -> tuple[bool, bool, float, str, float]:
         file = test.split("::")[0]
-        own = file.rsplit("/", 1)[-1].startswith(f"test_{module}")
-        return (not own, quickest[file], file, seconds.get(test, never))
+        stem = file.rsplit("/", 1)[-1].removesuffix(".py")
+        own = stem.startswith(f"test_{module}")
+        named = bool(words) and words <= set(stem.split("_")[1:])
+        return (not own, not named, quickest[file], file, seconds.get(test, never))
 
     return sorted(tests, key=order)
 
@@ -201,6 +207,32 @@ def first_go(ordered: list[str], seconds: dict[str, float], killers: int = 0) ->
         if n and (len(files) > FIRST_GO_FILES or spent > FIRST_GO_SECONDS):
             return ordered[:n]
     return ordered
+
+
+# After the first go, the rest in goes of more and more files: a mutant that the first go
+# missed mostly dies in the next few files, and pytest collects every file of a go before its
+# first test runs (seconds, for the hundreds of files a widely called function is reached from).
+LATER_GO_FILES = (8, 32)
+
+
+def later_goes(rest: list[str]) -> list[list[str]]:
+    """`rest` (the tests after the first go, in order) cut into goes of the first
+    LATER_GO_FILES files each, then everything left."""
+    goes: list[list[str]] = []
+    files: set[str] = set()
+    limits = iter(LATER_GO_FILES)
+    limit = next(limits, None)
+    start = 0
+    for n, test in enumerate(rest):
+        file = test.split("::")[0]
+        if file not in files and limit is not None and len(files) == limit:
+            goes.append(rest[start:n])
+            start, files = n, set()
+            limit = next(limits, None)
+        files.add(file)
+    if start < len(rest):
+        goes.append(rest[start:])
+    return goes
 
 
 # A test that runs far past its unmutated time is a mutant that hangs or spins: the mutant's
@@ -275,11 +307,11 @@ def mutmut_cli(argv: list[str]) -> int:
         ordered = known + test_order(mutant_name, list(set(tests) - set(known)), seconds)
         first = first_go(ordered, seconds, killers=len(known))
         with change_cwd("mutants"):
-            code = self.execute_pytest(self._pytest_args_regular_run(first), plugins=plugins)
-            if code not in (0, 5) or len(first) == len(ordered):
-                return code  # caught (or a timeout): the rest cannot change that
-            rest = ordered[len(first) :]
-            return self.execute_pytest(self._pytest_args_regular_run(rest), plugins=plugins)
+            for go in [first, *later_goes(ordered[len(first) :])]:
+                code = self.execute_pytest(self._pytest_args_regular_run(go), plugins=plugins)
+                if code not in (0, 5):
+                    return code  # caught (or a timeout): the rest cannot change that
+            return code
 
     mutmut_main.run_stats_collection = run_stats_collection
     PytestRunner.run_tests = run_tests  # type: ignore[method-assign]
@@ -442,12 +474,15 @@ def function_of(name: str) -> str:
 
 
 def mutmut_path_of(name: str) -> str:
-    """mock_gateway.core.jobs.xǁJobǁto_status__mutmut_1 -> mock_gateway/core/jobs.py"""
-    return name.split(".x", 1)[0].replace(".", "/") + ".py"
+    """mock_gateway.core.jobs.xǁJobǁto_status__mutmut_1 -> mock_gateway/core/jobs.py, and
+    mock_gateway.stores.x_open_store__mutmut_1 -> mock_gateway/stores/__init__.py"""
+    module = name.split(".x", 1)[0].replace(".", "/")
+    package = (ROOT / repository_path(module)).is_dir()
+    return f"{module}/__init__.py" if package else f"{module}.py"
 
 
 def repository_path(mutmut_path: str) -> str:
-    return re.sub(r"^pixazo_client/", "client/", mutmut_path)
+    return re.sub(r"^pixazo_client(?=/|$)", "client", mutmut_path)
 
 
 # Kinds of change that never make a difference, each recognized exactly here and named, with
@@ -655,6 +690,10 @@ def main() -> int:
             )
         stage(keep=keep)
         code = run(args.patterns, args.jobs, args.try_equivalents)
+        again = [name for r in results() for name in r.to_rerun] if not code else []
+        if again:  # a worker that crashed (a segfault in a forked child) gets one more go
+            print(f"{len(again)} mutants without a verdict (a worker crashed): once more")
+            code = run(again, args.jobs, args.try_equivalents)
         if code:
             print(f"mutmut run failed (exit {code})", file=sys.stderr)
             return code

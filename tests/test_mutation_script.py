@@ -164,6 +164,63 @@ def test_the_first_go_is_the_first_two_files_within_two_seconds_and_never_empty(
     assert mutation.first_go([OWN], seconds) == [OWN]
 
 
+def test_files_named_after_the_mutated_function_come_right_after_its_modules_own(
+    mutation: ModuleType,
+) -> None:
+    """Catches an order that leaves the file named after the function (where its killers
+    mostly are: test_drain_and_close.py for Gateway.drain) among hundreds of others, one that
+    matches part of a name (`plain` alone for plain_details), or a dunder matched by name."""
+    drain = "tests/core/test_drain_and_close.py::test_cut"
+    own = "tests/core/test_gateway.py::test_reset"
+    details = "tests/core/test_plain_details_and_freeze.py::test_keys"
+    plain = "tests/core/test_plain_text.py::test_quick"
+    tests = [plain, details, drain, own]
+    seconds = {plain: 0.01, details: 0.5, drain: 0.9, own: 2.0}
+    gateway = "mock_gateway.gateway.xǁGatewayǁ"
+    assert mutation.test_order(f"{gateway}drain__mutmut_3", tests, seconds)[:2] == [own, drain]
+    details_first = mutation.test_order(
+        "mock_gateway.core.jobs.x_plain_details__mutmut_1", tests, {}
+    )
+    assert details_first[0] == details
+    assert mutation.test_order(f"{gateway}__init____mutmut_1", tests, seconds) == [
+        own,
+        plain,
+        details,
+        drain,
+    ]
+
+
+def test_after_the_first_go_the_rest_runs_in_goes_of_8_then_32_files_then_all(
+    mutation: ModuleType,
+) -> None:
+    """Catches a rest run in one go (pytest collects hundreds of files before the first of
+    them runs, for a mutant the next file kills), a go that splits a file, and a test lost
+    or run twice between goes."""
+    rest = [f"tests/core/test_f{n // 3}.py::test_{n}" for n in range(150)]  # 50 files of 3
+    goes = mutation.later_goes(rest)
+    assert [len({t.split("::")[0] for t in go}) for go in goes] == [8, 32, 10]
+    assert [t for go in goes for t in go] == rest
+    assert mutation.later_goes(rest[:6]) == [rest[:6]]
+    assert mutation.later_goes([]) == []
+
+
+def test_a_mutant_of_a_packages_own_module_is_found_in_its_init(mutation: ModuleType) -> None:
+    """Catches: `--check` looking for mock_gateway/stores.py (no such file: it failed with a
+    traceback) for a mutant of mock_gateway/stores/__init__.py, and the client's files not
+    found under client/."""
+    assert mutation.mutmut_path_of("mock_gateway.stores.x_open_store__mutmut_1") == (
+        "mock_gateway/stores/__init__.py"
+    )
+    assert mutation.mutmut_path_of("mock_gateway.core.jobs.xǁJobǁto_status__mutmut_1") == (
+        "mock_gateway/core/jobs.py"
+    )
+    assert mutation.mutmut_path_of("pixazo_client.x_main__mutmut_1") == (
+        "pixazo_client/__init__.py"
+    )
+    assert mutation.repository_path("pixazo_client/cli.py") == "client/cli.py"
+    assert mutation.repository_path("pixazo_client/__init__.py") == "client/__init__.py"
+
+
 SLEEPER = """
 import time
 
