@@ -330,6 +330,47 @@ def test_answers_that_wait_for_a_commit_keep_their_order(tmp_path: Path) -> None
         assert len(set(ids)) == 5 and all(durable.service.store.jobs.get(i) for i in ids)
 
 
+def test_a_long_pipelined_burst_is_answered_whole_and_in_order(gw: RunningGateway) -> None:
+    """Answers that await nothing are written as soon as they are ready, one after another
+    in the same turn: 3,000 polls sent at once all come back, in order (a lane that handled
+    each next request from inside the previous one's would run out of stack)."""
+    gw.put_key("burst-key", rate_limit=None)  # 3,000 at once: past the default 1,000 a second
+    polls = (
+        request(gw, "GET", f"/v2/requests/status/nope{n}", key="burst-key") for n in range(3000)
+    )
+    data = b"".join(polls)
+    got = answers(gw, data, 3000, timeout=30)
+    assert [b"'nope%d'" % n in a for n, a in enumerate(got)] == [True] * 3000
+    assert {a.split(b"\r\n", 1)[0] for a in got} == {b"HTTP/1.1 404 Not Found"}
+
+
+def test_a_hang_up_cancels_an_answer_that_is_waiting(tmp_path: Path) -> None:
+    """A submit waiting for its --state commit (carried on in a task) when the client hangs
+    up: the wait is cancelled (as aiohttp cancels its handler), and the server goes on."""
+    with running(state=str(tmp_path / "state.db")) as durable:
+        store = durable.service.store
+        commit = store.committed
+        waiting, cancelled = threading.Event(), threading.Event()
+
+        async def slow_commit() -> None:
+            waiting.set()
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            await commit()
+
+        store.committed = slow_commit  # type: ignore[method-assign]
+        with socket.create_connection(("127.0.0.1", port(durable)), timeout=5) as s:
+            s.sendall(request(durable, "POST", FIBO, b'{"prompt": "gone"}'))
+            assert waiting.wait(5)
+        assert cancelled.wait(5)
+        store.committed = commit  # type: ignore[method-assign]
+        (answer,) = answers(durable, request(durable, "GET", "/v2/requests/status/nope"))
+        assert answer.startswith(b"HTTP/1.1 404 Not Found")
+
+
 def test_a_fast_answer_under_way_when_the_server_stops_is_still_sent(tmp_path: Path) -> None:
     """A submit waiting for its --state commit when the server is told to stop: the job is
     kept, so its 202 must reach the client (aiohttp waits for its own requests likewise)."""
