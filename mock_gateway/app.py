@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import ssl
 from collections.abc import AsyncIterator
@@ -69,6 +70,8 @@ def _calibrated(settings: Settings, path: str) -> Settings:
 
 def webhook_tls(settings: Settings) -> ssl.SSLContext:
     """Verify receivers against the system store plus `webhook_ca` (e.g. the sink's CA)."""
+    if not settings.webhook_ca:
+        return _system_store()
     context = ssl.create_default_context()
     if settings.webhook_ca:
         try:
@@ -76,6 +79,14 @@ def webhook_tls(settings: Settings) -> ssl.SSLContext:
         except (OSError, ssl.SSLError) as e:
             raise ConfigError(f"webhook_ca {settings.webhook_ca}: cannot load: {e}") from None
     return context
+
+
+@functools.cache
+def _system_store() -> ssl.SSLContext:
+    """The system store's context, made once per process: loading the store takes 15-40 ms,
+    paid by every gateway a test suite or the pytest plugin creates. Nothing changes a
+    context once made (the webhook sessions only read it)."""
+    return ssl.create_default_context()
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
