@@ -28,16 +28,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Coroutine, Generator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from ..settings import Settings
-from .fast import NEED_MORE, NOT_FAST, Lane
+from .fast import NEED_MORE, NOT_FAST, Exchange, Lane
 from .front import front_door
 from .keys import SERVICE
 
@@ -115,63 +113,41 @@ class GuardedHandler(RequestHandler):
             self._since = None  # a whole request (or a parser error) is in
 
     def _fast_next(self) -> None:
-        """Answer the requests in the fast lane's buffer, or hand the connection over.
-
-        Each answer starts at once, here, not in a task of its own: an answer that awaits
-        nothing (a submit or a poll in memory, nearly all of them) is written before this
-        returns, without a task, its registration and a turn of the loop (a few percent of a
-        request). One that does await (a commit on --state, a shared store's read) goes on
-        in a task from where it stopped (`_Started`), and the next request waits for it."""
+        """Answer the next request in the fast lane's buffer, or hand the connection over."""
         pending = self._pending
         assert pending is not None
-        while True:
-            exchange, used = self._lane.parse(pending)
-            if exchange == NOT_FAST:
-                self._hand_over()
-                return
-            if exchange == NEED_MORE:
-                if pending and self._since is None:
-                    self._since, self._seen = self._loop.time(), self._request_count
-                self._idle_since = None if pending else self._idle_since
-                return
+        exchange, used = self._lane.parse(pending)
+        if exchange == NOT_FAST:
+            self._hand_over()
+        elif exchange == NEED_MORE:
+            if pending and self._since is None:
+                self._since, self._seen = self._loop.time(), self._request_count
+            self._idle_since = None if pending else self._idle_since
+        else:
             assert not isinstance(exchange, str)
             del pending[:used]
             self._since = self._idle_since = None
-            transport = self.transport
-            closing = transport.is_closing if transport is not None else _gone
-            answer = self._lane.answer(exchange, self._remote, closing)
-            try:
-                waiting = answer.send(None)
-            except StopIteration as done:
-                if not self._sent(done.value) or not pending:
-                    return
-                continue
-            self._answering = self._loop.create_task(self._fast_answer(answer, waiting))
-            return
+            self._answering = self._loop.create_task(self._fast_answer(exchange))
 
-    async def _fast_answer(self, answer: Coroutine[Any, Any, bytes], waiting: Any) -> None:
+    async def _fast_answer(self, exchange: Exchange) -> None:
+        transport = self.transport
         try:
-            reply = await _Started(answer, waiting)
+            closing = transport.is_closing if transport is not None else _gone
+            reply = await self._lane.answer(exchange, self._remote, closing)
         finally:
             self._answering = None
-        if self._sent(reply) and self._pending:
-            self._fast_next()
-
-    def _sent(self, reply: bytes) -> bool:
-        """Write a fast answer; whether the connection goes on in the fast lane."""
         transport = self.transport
         if transport is None or transport.is_closing():
-            return False
+            return
         if reply:
             transport.write(reply)
-        pending = self._pending
-        if pending is None:
-            return False
-        if len(pending) <= PAUSE_BYTES:
-            transport.resume_reading()
-        if not pending:
-            self._idle_since = self._loop.time()
-        return True
+        if self._pending is not None:
+            if len(self._pending) <= PAUSE_BYTES:
+                transport.resume_reading()
+            if self._pending:
+                self._fast_next()
+            else:
+                self._idle_since = self._loop.time()
 
     async def shutdown(self, timeout: float | None = 15.0) -> None:
         """On the server's stop: a fast answer under way (a submit waiting for its commit)
@@ -238,34 +214,6 @@ class GuardedHandler(RequestHandler):
 
 def _gone() -> bool:
     return True
-
-
-class _Started:
-    """Awaits a coroutine that was started by hand (`send(None)`) and stopped at `waiting`
-    (the future it awaits): what `await` on it would have done from there on, so that a
-    task can take it over (`GuardedHandler._fast_next`)."""
-
-    __slots__ = ("_coro", "_waiting")
-
-    def __init__(self, coro: Coroutine[Any, Any, bytes], waiting: Any) -> None:
-        self._coro, self._waiting = coro, waiting
-
-    def __await__(self) -> Generator[Any, Any, bytes]:
-        coro, waiting = self._coro, self._waiting
-        while True:
-            try:
-                sent = yield waiting  # the task waits on it, then sends (or throws) back
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as thrown:  # a cancellation
-                step = partial(coro.throw, thrown)
-            else:
-                step = partial(coro.send, sent)
-            try:
-                waiting = step()
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
 
 
 class GuardedServer(web.Server):
