@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import mock_gateway.stores as stores
 import mock_gateway.stores.redis as redis_store
 from mock_gateway.settings import ConfigError, Settings
 from mock_gateway.stores.redis import BEAT_SECONDS, RedisStore  # when collected: see conftest.py
@@ -63,6 +64,16 @@ def test_a_store_setting_with_no_url_is_refused_with_the_empty_url_named() -> No
         with pytest.raises(ConfigError) as caught:
             RedisStore(Settings(store=url))
         assert str(caught.value) == expected
+
+
+def test_asking_for_both_stores_is_refused_with_the_choice_named() -> None:
+    """Broken: the refusal of --store with --state reworded or emptied (a ConfigError saying
+    "None"): the CLI prints it as the one line a user gets."""
+    with pytest.raises(ConfigError) as caught:
+        stores.open_store(Settings(store="redis://127.0.0.1:1/0", state="state.db"))
+    assert str(caught.value) == (
+        "choose one of --store (Redis, shared) and --state (a SQLite file)"
+    )
 
 
 def test_a_store_url_redis_cannot_parse_is_refused_with_the_url_and_the_reason() -> None:
