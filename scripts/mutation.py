@@ -118,12 +118,16 @@ def stage(keep: bool) -> None:
 # tests' servers, clients and timeouts), not computing: two at a time left these cores idle.
 JOBS = 2 * (os.cpu_count() or 1)
 TRY_EQUIVALENTS = "MUTATION_TRY_EQUIVALENTS"  # run() -> mutmut_cli(): --try-equivalents
+UNTYPED = "MUTATION_UNTYPED"  # run() -> type_check(): no mypy this time
 
 
-def run(patterns: list[str], jobs: int, try_equivalents: bool) -> int:
+def run(patterns: list[str], jobs: int, try_equivalents: bool, *, typed: bool = True) -> int:
+    """mutmut over the mutants `patterns` name (all: none); `typed` False skips mypy (a run
+    again of mutants that passed it: their code has not changed)."""
     command = [sys.executable, __file__, "--mutmut", "run", "--max-children", str(jobs), *patterns]
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     env[TRY_EQUIVALENTS] = "1" if try_equivalents else "0"
+    env[UNTYPED] = "0" if typed else "1"
     return subprocess.run(command, cwd=STAGE, env=env).returncode
 
 
@@ -268,6 +272,19 @@ def hang_stop(seconds: dict[str, float]) -> object:
     return HangStop()
 
 
+def spread_order(estimate: Callable[[str], float]) -> Callable[[str], tuple[int, float]]:
+    """mutmut's order for the mutants it runs: by `estimate` (the time of all the tests that
+    reach the mutant), so each function's mutants run side by side, the widest-reached last,
+    with no caught sibling yet to say which tests catch them. Instead: every function's first
+    mutant, then every second one, and so on (cheapest first within a round): by a mutant's
+    turn, the tests that caught its function's earlier mutants are known (known_killers)."""
+
+    def key(mutant: str) -> tuple[int, float]:
+        return int(mutant.rsplit("__mutmut_", 1)[1]), estimate(mutant)
+
+    return key
+
+
 def mutmut_cli(argv: list[str]) -> int:
     """mutmut's own command line, with a mutant's tests run in test_order, in two goes, each
     test stopped by hang_stop. mutmut passes the tests in no useful order, and every pytest run
@@ -314,6 +331,7 @@ def mutmut_cli(argv: list[str]) -> int:
             return code
 
     mutmut_main.run_stats_collection = run_stats_collection
+    mutmut_main.estimated_worst_case_time = spread_order(mutmut_main.estimated_worst_case_time)
     PytestRunner.run_tests = run_tests  # type: ignore[method-assign]
     return int(mutmut_main.cli.main(argv, prog_name="mutmut", standalone_mode=False) or 0)
 
@@ -334,6 +352,8 @@ def type_check() -> int:
     (`make lint`), so it counts as caught without running a test. Errors that are not a
     mutant's own are left out: mutmut's trampolines make some classes miss their protocols,
     in the original functions as in the mutants, and that is no mutant's doing."""
+    if os.environ.get(UNTYPED) == "1":
+        return 0  # no errors: the mutants run again passed mypy before
     env = os.environ | {"MYPYPATH": str(STAGE / "import-names")}
     checked = subprocess.run(
         # its cache beside mutants/, which a fresh run deletes: most modules' mutants are the
@@ -693,7 +713,7 @@ def main() -> int:
         again = [name for r in results() for name in r.to_rerun] if not code else []
         if again:  # a worker that crashed (a segfault in a forked child) gets one more go
             print(f"{len(again)} mutants without a verdict (a worker crashed): once more")
-            code = run(again, args.jobs, args.try_equivalents)
+            code = run(again, args.jobs, args.try_equivalents, typed=False)
         if code:
             print(f"mutmut run failed (exit {code})", file=sys.stderr)
             return code

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -219,6 +220,45 @@ def test_a_mutant_of_a_packages_own_module_is_found_in_its_init(mutation: Module
     )
     assert mutation.repository_path("pixazo_client/cli.py") == "client/cli.py"
     assert mutation.repository_path("pixazo_client/__init__.py") == "client/__init__.py"
+
+
+def test_mutants_run_a_round_of_each_functions_first_then_of_each_second(
+    mutation: ModuleType,
+) -> None:
+    """Catches mutmut's own order kept (by the reaching tests' time: a function's mutants side
+    by side, started together with no caught sibling to say which tests catch them), and a
+    round that does not go cheapest first."""
+    cost = {"a": 1.0, "b": 50.0, "c": 5.0}
+    names = [f"mock_gateway.core.m.x_{f}__mutmut_{n}" for f in "abc" for n in (1, 2, 3, 10)]
+    key = mutation.spread_order(lambda name: cost[name.split(".x_")[1][0]])
+    ordered = [name.split(".x_")[1] for name in sorted(names, key=key)]
+    assert ordered == [
+        *("a__mutmut_1", "c__mutmut_1", "b__mutmut_1"),
+        *("a__mutmut_2", "c__mutmut_2", "b__mutmut_2"),
+        *("a__mutmut_3", "c__mutmut_3", "b__mutmut_3"),
+        *("a__mutmut_10", "c__mutmut_10", "b__mutmut_10"),
+    ]
+
+
+def test_a_run_again_of_mutants_that_passed_mypy_skips_it(
+    mutation: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Catches the run again of a crashed worker's mutants (`typed=False`) checking every
+    mutant with mypy again (a minute or two, for mutants that passed it already), or the
+    first run skipping mypy (mutants it refuses would then run their tests)."""
+    ran: list[dict[str, str]] = []
+
+    def fake_run(command: list[str], **kwargs: Any) -> Any:
+        ran.append(kwargs["env"])
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(mutation.subprocess, "run", fake_run)
+    mutation.run([], 4, False)
+    mutation.run(["m__mutmut_1"], 4, False, typed=False)
+    assert [env[mutation.UNTYPED] for env in ran] == ["0", "1"]
+    monkeypatch.setenv(mutation.UNTYPED, "1")
+    assert mutation.type_check() == 0
+    assert len(ran) == 2, "no mypy run"
 
 
 SLEEPER = """
