@@ -328,3 +328,25 @@ async def test_an_advance_answers_once_the_input_fetches_of_its_process_are_done
     await a.advance(600)
     assert release.is_set()
     assert (await a.job(rid))["status"] == "COMPLETED"
+
+
+async def test_a_poll_where_the_input_is_being_fetched_keeps_the_job_the_fetch_settles(
+    pair: tuple[Gw, Gw], stalled_input: tuple[str, list[int], asyncio.Event]
+) -> None:
+    """Catches a shared-store mock that does not know which fetches are its own
+    (`fetching(None)`): a poll on the process fetching the input reads the job from Redis
+    again and replaces the one the fetch settles, so the fetched input is never written
+    back (the other process sees the job unsettled until the fetch's lease runs out)."""
+    a, b = pair
+    url, calls, release = stalled_input
+    rid = await submit_while_fetched(a, url, calls)
+    store = a.client.server.app[SERVICE].store
+    kept = store.jobs[rid]
+    code, seen = await asyncio.wait_for(status_of(a, rid, KEY), QUICK)  # not due: no wait
+    assert (code, seen["status"]) == (200, "QUEUED"), seen
+    assert store.jobs[rid] is kept, "the job the fetch will settle"
+    release.set()
+    await b.advance(600)
+    code, seen = await asyncio.wait_for(status_of(b, rid, KEY), QUICK)
+    assert (code, seen["status"]) == (200, "COMPLETED"), seen
+    assert calls[0] == 1, "the input was fetched once, by A"
