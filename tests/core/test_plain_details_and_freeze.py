@@ -106,6 +106,29 @@ class NoInput:
         pass
 
 
+class CountingGc:
+    """The gateway's `gc`, stood in: each freeze and unfreeze, with the jobs accepted by then
+    (the test keeps `accepted` current)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.accepted = 0
+
+    def freeze(self) -> None:
+        self.calls.append(("freeze", self.accepted))
+
+    def unfreeze(self) -> None:
+        self.calls.append(("unfreeze", self.accepted))
+
+
+def counting_gc(monkeypatch: pytest.MonkeyPatch) -> CountingGc:
+    """A CountingGc in the gateway's `gc`, with a freeze every 4 accepted jobs."""
+    gc = CountingGc()
+    monkeypatch.setattr(gateway_module, "gc", gc)
+    monkeypatch.setattr(gateway_module, "FREEZE_EVERY", 4)
+    return gc
+
+
 def test_gc_is_frozen_once_every_freeze_every_jobs_and_unfrozen_on_reset(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -113,29 +136,22 @@ def test_gc_is_frozen_once_every_freeze_every_jobs_and_unfrozen_on_reset(
     with `/`, `!= 0` or `== 1`: gc.freeze() then runs after the wrong jobs (never, after
     every job, after the first), and a reset after FREEZE_EVERY jobs no longer unfreezes
     (the old jobs would stay out of the collector's reach for good)."""
-    calls: list[tuple[str, int]] = []
-    accepted = 0
-    fake_gc = SimpleNamespace(
-        freeze=lambda: calls.append(("freeze", accepted)),
-        unfreeze=lambda: calls.append(("unfreeze", accepted)),
-    )
-    monkeypatch.setattr(gateway_module, "gc", fake_gc)
-    monkeypatch.setattr(gateway_module, "FREEZE_EVERY", 4)
+    gc = counting_gc(monkeypatch)
     gw = Gateway(Settings(manual_clock=True), NoInput(), ManualClock(T0))
     account = gw.authenticate("test-key")
     for n in range(1, 10):
         job = gw.plan(account, FIBO, {"prompt": f"picture {n}"}, Effects(), BASE)
-        accepted = n
+        gc.accepted = n
         gw.accepted(job)
         assert job.outcome is Status.COMPLETED
-    assert calls == [("freeze", 4), ("freeze", 8)], "after the 4th and the 8th job"
+    assert gc.calls == [("freeze", 4), ("freeze", 8)], "after the 4th and the 8th job"
     gw.reset()
-    assert calls == [("freeze", 4), ("freeze", 8), ("unfreeze", 9)]
+    assert gc.calls == [("freeze", 4), ("freeze", 8), ("unfreeze", 9)]
     job = gw.plan(account, FIBO, {"prompt": "after the reset"}, Effects(), BASE)
-    accepted = 1
+    gc.accepted = 1
     gw.accepted(job)
     gw.reset()
-    assert calls == [("freeze", 4), ("freeze", 8), ("unfreeze", 9)], "nothing frozen since"
+    assert gc.calls == [("freeze", 4), ("freeze", 8), ("unfreeze", 9)], "nothing frozen since"
 
 
 def test_a_reset_right_after_the_first_freeze_unfreezes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,14 +178,7 @@ def test_a_restart_on_state_counts_its_jobs_from_zero_for_the_freeze(
     """Catches: Gateway.__init__ starting the count of accepted jobs at 1 (`_accepted = 1`).
     A fresh gateway resets, which zeroes it, but a restart on --state does not reset: its
     first freeze then comes a job early."""
-    calls: list[tuple[str, int]] = []
-    accepted = 0
-    fake_gc = SimpleNamespace(
-        freeze=lambda: calls.append(("freeze", accepted)),
-        unfreeze=lambda: calls.append(("unfreeze", accepted)),
-    )
-    monkeypatch.setattr(gateway_module, "gc", fake_gc)
-    monkeypatch.setattr(gateway_module, "FREEZE_EVERY", 4)
+    gc = counting_gc(monkeypatch)
     settings = Settings(manual_clock=True, state=str(tmp_path / "state.db"))
     first = SqliteStore(settings.state or "", settings)
     Gateway(settings, NoInput(), ManualClock(T0), first)  # the first run: sets up the keys
@@ -181,8 +190,8 @@ def test_a_restart_on_state_counts_its_jobs_from_zero_for_the_freeze(
         account = gw.authenticate("test-key")
         for n in range(1, 6):
             job = gw.plan(account, FIBO, {"prompt": f"picture {n}"}, Effects(), BASE)
-            accepted = n
+            gc.accepted = n
             gw.accepted(job)
     finally:
         store.close()
-    assert calls == [("freeze", 4)], "after the restart's 4th job"
+    assert gc.calls == [("freeze", 4)], "after the restart's 4th job"
