@@ -73,11 +73,10 @@ def webhook_tls(settings: Settings) -> ssl.SSLContext:
     if not settings.webhook_ca:
         return _system_store()
     context = ssl.create_default_context()
-    if settings.webhook_ca:
-        try:
-            context.load_verify_locations(cafile=settings.webhook_ca)
-        except (OSError, ssl.SSLError) as e:
-            raise ConfigError(f"webhook_ca {settings.webhook_ca}: cannot load: {e}") from None
+    try:
+        context.load_verify_locations(cafile=settings.webhook_ca)
+    except (OSError, ssl.SSLError) as e:
+        raise ConfigError(f"webhook_ca {settings.webhook_ca}: cannot load: {e}") from None
     return context
 
 

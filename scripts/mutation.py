@@ -287,13 +287,13 @@ def spread_order(estimate: Callable[[str], float]) -> Callable[[str], tuple[int,
 
 
 def mutmut_cli(argv: list[str]) -> int:
-    """mutmut's own command line, with a mutant's tests run in test_order, in two goes, each
-    test stopped by hang_stop. mutmut passes the tests in no useful order, and every pytest run
-    collects each file they come from (0.1 to 0.8 s for a widely called function) before the
-    first test runs. And no clean run of every test right after a statistics run of every
-    test passed: the same tests on the same code. A mutant on the equivalents list is not run
-    (listed_equivalent): its verdict is mutmut's "skipped". mutmut's forked workers inherit
-    the change."""
+    """mutmut's own command line, with a mutant's tests run in test_order, in goes (first_go,
+    then later_goes), each test stopped by hang_stop, and the mutants in spread_order. mutmut
+    passes the tests in no useful order, and every pytest run collects each file they come
+    from (0.1 to 0.8 s for a widely called function) before the first test runs. And no clean
+    run of every test right after a statistics run of every test passed: the same tests on
+    the same code. A mutant on the equivalents list is not run (listed_equivalent): its
+    verdict is mutmut's "skipped". mutmut's forked workers inherit the change."""
     import mutmut.__main__ as mutmut_main  # the [mutation] extra: only `make mutation` needs it
     from mutmut.runners.harness import PytestRunner
     from mutmut.state import state

@@ -13,6 +13,8 @@ import trustme
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from mock_gateway.app import webhook_tls
+from mock_gateway.settings import ConfigError, Settings
 from tests.conftest import FIBO_SUBMIT, RMBG_SUBMIT, Gw, _epoch
 
 
@@ -454,3 +456,22 @@ async def test_an_unbounded_log_keeps_every_attempt_and_drops_none(make_client: 
     await gw.advance(60)
     whole = await log_page(gw)
     assert [e["n"] for e in whole["deliveries"]] == [1, 2, 3, 4] and whole["dropped"] == 0
+
+
+def test_the_webhook_tls_context_is_the_system_store_shared_or_one_with_the_extra_ca(
+    ca: trustme.CA, tmp_path: Path
+) -> None:
+    """Catches: without --webhook-ca, a context that is not the one shared per process (the
+    system store loaded again for every gateway); with it, the CA not loaded, the shared
+    context changed to trust it (every later gateway would), or an unreadable file not
+    refused with its path."""
+    plain = webhook_tls(Settings())
+    assert webhook_tls(Settings()) is plain
+    pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    trusting = webhook_tls(Settings(webhook_ca=str(pem)))
+    assert trusting is not plain
+    assert len(trusting.get_ca_certs()) == len(plain.get_ca_certs()) + 1
+    missing = tmp_path / "nope.pem"
+    with pytest.raises(ConfigError, match=f"^webhook_ca {missing}: cannot load: "):
+        webhook_tls(Settings(webhook_ca=str(missing)))
