@@ -20,9 +20,12 @@ from types import FrameType
 
 import aiohttp
 
+from mock_gateway import launch
+from mock_gateway.launch import ALLOCATOR
+
 from . import inspector, memory, plugin, shared, slow_clients, startup, throughput, webhooks
 from .load import LoadGenerator, PythonClient, Wrk, find_wrk
-from .procs import HarnessError, Reaper
+from .procs import HarnessError, Reaper, apt_install
 from .report import Targets, note, say, section
 
 
@@ -96,8 +99,10 @@ def mock_runtime() -> str:
     except importlib.metadata.PackageNotFoundError:
         loop = "asyncio (uvloop not installed)"
     chosen = os.environ.get("PYTHONMALLOC")
-    allocator = f"PYTHONMALLOC={chosen} (yours)" if chosen else "PYTHONMALLOC=malloc"
-    return f"{loop}, {allocator}"
+    if chosen:
+        return f"{loop}, PYTHONMALLOC={chosen} (yours)"
+    preload = launch.serve_allocator(os.environ).get("LD_PRELOAD")
+    return f"{loop}, PYTHONMALLOC={ALLOCATOR}" + (f", LD_PRELOAD={preload}" if preload else "")
 
 
 def run_section(title: str, body: Callable[[], None], failures: list[str]) -> None:
@@ -129,6 +134,8 @@ def main() -> int:
     try:
         section("Mock gateway benchmark")
         generator = load_generator(args.loadgen)
+        if launch.find_jemalloc() is None:  # what `serve` runs on where it is installed
+            apt_install("libjemalloc2", "jemalloc is not installed", say)
         machine_facts(generator)
         load = throughput.Options(
             args.seconds,

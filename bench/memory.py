@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from mock_gateway.launch import ALLOCATOR
+from mock_gateway.launch import ALLOCATOR, serve_allocator
 
 from .procs import ROOT, HarnessError, Reaper
 from .report import Targets, note, say, table
@@ -127,12 +127,16 @@ def run(reaper: Reaper, count: int, targets: Targets) -> None:
     """Run `measure` in a fresh subprocess, print the results and check the target."""
     note(f"submitting {count:,} jobs in-process in a fresh interpreter")
     # On the allocator `mock-gateway serve` runs on (mock_gateway/launch.py), or yours.
-    allocator = os.environ.get("PYTHONMALLOC") or ALLOCATOR
+    yours = os.environ.get("PYTHONMALLOC")
+    chosen = {} if yours else serve_allocator(os.environ)
+    allocator = f"PYTHONMALLOC={yours or ALLOCATOR}"
+    if "LD_PRELOAD" in chosen:
+        allocator += " (jemalloc)"
     proc = reaper.spawn(
         [sys.executable, "-m", "bench.memory", "--jobs", str(count)],
         stdout=subprocess.PIPE,
         cwd=ROOT,
-        env={**os.environ, "PYTHONMALLOC": allocator},
+        env={**os.environ, **chosen},
     )
     out, _ = proc.communicate(timeout=1200)
     reaper.stop(proc)
@@ -170,7 +174,7 @@ def run(reaper: Reaper, count: int, targets: Targets) -> None:
         ],
     )
     say("  (jobs/s covers building each body, validate() and submit(), one core, no HTTP)")
-    say(f"  (PYTHONMALLOC={allocator}: Python's own allocator, pymalloc, holds about 8% less)")
+    say(f"  ({allocator}: Python's own allocator, pymalloc, holds about 8% less than glibc's)")
     say()
     if m["jobs"] != count:
         raise HarnessError(f"the gateway holds {m['jobs']:,} jobs, not {count:,}")

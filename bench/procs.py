@@ -136,10 +136,19 @@ def find_or_install(binary: str, package: str, say: object = print) -> str | Non
     missing and this runs as root (a fresh machine: the project's own files install what it
     needs). None when it is missing and cannot be installed here."""
     path = shutil.which(binary)
-    if path or os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return path
+    if path is None:
+        apt_install(package, f"{binary} is not installed", say)
+        path = shutil.which(binary)
+    return path
+
+
+def apt_install(package: str, why: str, say: object = print) -> None:
+    """apt-get install `package` when this runs as root on a system with apt-get; else
+    nothing (the caller finds out whether what it needs is there)."""
+    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
     assert callable(say)
-    say(f"{binary} is not installed; installing it: apt-get install -y {package}")
+    say(f"{why}; installing it: apt-get install -y {package}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-q", package]
     if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
@@ -147,7 +156,6 @@ def find_or_install(binary: str, package: str, say: object = print) -> str | Non
         say("apt-get install failed; running apt-get update and retrying once")
         subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
         subprocess.run(install, env=env, capture_output=True, check=False)
-    return shutil.which(binary)
 
 
 def free_port() -> int:

@@ -311,20 +311,59 @@ def test_serve_runs_on_the_c_allocator_unless_pythonmalloc_is_chosen(
     tmp_path: Path, fresh: list[Server]
 ) -> None:
     """`serve` starts itself again with PYTHONMALLOC=malloc (mock_gateway/launch.py): the
-    allocator on which a reset gives memory back. Same process id, same arguments; a
-    PYTHONMALLOC the user set is kept. Catches a launcher that never re-executes (resets keep
-    Python's arenas), or one that overrides the user's choice."""
-    env = {k: v for k, v in child_env().items() if k != "PYTHONMALLOC"}
+    allocator on which a reset gives memory back, jemalloc where installed. Same process id,
+    same arguments; a PYTHONMALLOC the user set is kept. Catches a launcher that never
+    re-executes (resets keep Python's arenas), one that overrides the user's choice, or one
+    that names jemalloc in the banner without loading it."""
+    env = {k: v for k, v in child_env().items() if k not in ("PYTHONMALLOC", "LD_PRELOAD")}
     default = Server("--seed", "7", cwd=tmp_path, env=env)
     fresh.append(default)
-    assert "seed 7" in default.lines[0] and "allocator malloc" in default.lines[0]
+    jemalloc = launch.find_jemalloc()  # preloaded where installed (make bench installs it)
+    expected = "jemalloc" if jemalloc else "malloc"
+    assert "seed 7" in default.lines[0] and f"allocator {expected}" in default.lines[0]
     environ = Path(f"/proc/{default.proc.pid}/environ").read_bytes().split(b"\0")
     assert b"PYTHONMALLOC=malloc" in environ  # the process Popen started, re-executed
+    maps = Path(f"/proc/{default.proc.pid}/maps").read_text()
+    assert (launch.JEMALLOC in maps) is bool(jemalloc)  # loaded, not just named
     assert http("GET", default.url + "/_mock/health")[0] == 200
     chosen = Server(cwd=tmp_path, env={**env, "PYTHONMALLOC": "pymalloc"})
     fresh.append(chosen)
     assert "allocator pymalloc" in chosen.lines[0]
-    assert chosen.stop() == 0 and default.stop() == 0
+    # PYTHONMALLOC=malloc chosen: glibc's malloc, no second start and so no preload.
+    glibc = Server(cwd=tmp_path, env={**env, "PYTHONMALLOC": "malloc"})
+    fresh.append(glibc)
+    assert "allocator malloc" in glibc.lines[0]
+    assert launch.JEMALLOC not in Path(f"/proc/{glibc.proc.pid}/maps").read_text()
+    assert chosen.stop() == 0 and default.stop() == 0 and glibc.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("preload", "library", "after"),
+    [
+        ("", "/usr/lib/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2"),
+        ("  ", "/l/libjemalloc.so.2", "/l/libjemalloc.so.2"),
+        ("/mine/libx.so", "/l/libjemalloc.so.2", "/mine/libx.so /l/libjemalloc.so.2"),
+        ("/opt/libjemalloc.so.2", "/l/libjemalloc.so.2", None),  # the user's own jemalloc
+        ("/mine/libx.so", None, None),  # not installed: LD_PRELOAD left as it is
+    ],
+)
+def test_jemalloc_is_preloaded_after_the_users_own_preloads(
+    preload: str, library: str | None, after: str | None
+) -> None:
+    assert launch.with_jemalloc(preload, library) == after
+
+
+def test_jemalloc_is_found_in_the_first_folder_that_holds_it(tmp_path: Path) -> None:
+    """Catches a search that stops at the first folder, or takes a folder as the library."""
+    first, second, third = (tmp_path / n for n in ("a", "b", "c"))
+    for folder in (first, second, third):
+        folder.mkdir()
+    (first / launch.JEMALLOC).mkdir()  # a folder of that name is not the library
+    (second / launch.JEMALLOC).write_bytes(b"")
+    (third / launch.JEMALLOC).write_bytes(b"")
+    dirs = ("", str(first), str(second), str(third))
+    assert launch.find_jemalloc(dirs) == str(second / launch.JEMALLOC)
+    assert launch.find_jemalloc((str(first),)) is None
 
 
 @pytest.mark.parametrize(
