@@ -111,6 +111,9 @@ class Lane:
         self.settings = settings
         self.max_body = max_body
         self.answered = 0  # requests this lane answered (the tests' way to see it at work)
+        # Whether an answer may start outside a task (http/server.py, `_step`): not on a
+        # shared store, whose client (redis-py) needs a current task for its timeouts.
+        self.stepped = not service.store.shared
         self._second = -1
         self._tail = b""  # Date and Server, and the blank line
 

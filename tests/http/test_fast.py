@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -342,6 +343,31 @@ def test_a_long_pipelined_burst_is_answered_whole_and_in_order(gw: RunningGatewa
     got = answers(gw, data, 3000, timeout=30)
     assert [b"'nope%d'" % n in a for n, a in enumerate(got)] == [True] * 3000
     assert {a.split(b"\r\n", 1)[0] for a in got} == {b"HTTP/1.1 404 Not Found"}
+
+
+def test_in_memory_an_answer_needs_no_task_of_its_own(gw: RunningGateway) -> None:
+    """In memory a fast answer awaits nothing: it runs in a turn of the loop without a task
+    of its own (asyncio registers each task in a WeakSet, in Python: a few percent of a
+    poll). Catches a lane that still makes a task per answer; on a shared store each answer
+    gets one (tests/stores/test_redis_fast_lane.py: redis-py's timeouts need it)."""
+    made: list[object] = []
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kw: Any) -> asyncio.Task[Any]:
+        made.append(coro)
+        return asyncio.Task(coro, loop=loop, **kw)
+
+    async def factory(value: Any) -> None:
+        asyncio.get_running_loop().set_task_factory(value)
+
+    gw.call(factory(counting))
+    try:
+        got = answers(
+            gw, b"".join(request(gw, "GET", f"/v2/requests/status/n{n}") for n in range(50)), 50
+        )
+    finally:
+        gw.call(factory(None))
+    assert [a.split(b"\r\n", 1)[0] for a in got] == [b"HTTP/1.1 404 Not Found"] * 50
+    assert len(made) < 5, made  # the connection's own handler task, not one per answer
 
 
 def test_a_hang_up_cancels_an_answer_that_is_waiting(tmp_path: Path) -> None:
