@@ -30,6 +30,7 @@ from pathlib import Path
 
 ALLOCATOR = "malloc"
 JEMALLOC = "libjemalloc.so.2"
+_ALLOCATORS = ("jemalloc", "tcmalloc", "mimalloc")  # as named in a preloaded library's file
 # Where distributions put it: Debian and Ubuntu's multiarch folder first, then the others.
 _MULTIARCH = getattr(sys.implementation, "_multiarch", "")
 _LIBRARY_DIRS = (
@@ -103,8 +104,9 @@ def find_jemalloc(dirs: Sequence[str] = _LIBRARY_DIRS) -> str | None:
 
 def with_jemalloc(preload: str, library: str | None) -> str | None:
     """LD_PRELOAD with `library` added after what it already holds (the user's own
-    preloads keep their order); None to leave it alone: no library, or jemalloc is in it."""
-    if library is None or JEMALLOC in preload:
+    preloads keep their order); None to leave it alone: no library, or an allocator of the
+    user's own in it (jemalloc, tcmalloc, mimalloc: the first one loaded would serve)."""
+    if library is None or any(name in preload for name in _ALLOCATORS):
         return None
     return f"{preload} {library}" if preload.strip() else library
 
@@ -115,6 +117,17 @@ def allocator() -> str:
     if sys.flags.ignore_environment:
         return "pymalloc"
     chosen = os.environ.get("PYTHONMALLOC") or "pymalloc"
-    if chosen == "malloc" and JEMALLOC in os.environ.get("LD_PRELOAD", ""):
+    if chosen == "malloc" and jemalloc_loaded():
         return "jemalloc"
     return chosen
+
+
+def jemalloc_loaded() -> bool:
+    """Whether jemalloc is this process's malloc: its mallctl is in the global symbols (as
+    when preloaded), not just named in LD_PRELOAD (a library that failed to load is)."""
+    import ctypes
+
+    try:
+        return hasattr(ctypes.CDLL(None), "mallctl")
+    except (OSError, TypeError):  # no process-wide handle here (Windows, a static build)
+        return False

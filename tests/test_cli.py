@@ -16,6 +16,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -345,12 +346,32 @@ def test_serve_runs_on_the_c_allocator_unless_pythonmalloc_is_chosen(
         ("/mine/libx.so", "/l/libjemalloc.so.2", "/mine/libx.so /l/libjemalloc.so.2"),
         ("/opt/libjemalloc.so.2", "/l/libjemalloc.so.2", None),  # the user's own jemalloc
         ("/mine/libx.so", None, None),  # not installed: LD_PRELOAD left as it is
+        ("/usr/lib/libtcmalloc_minimal.so.4", "/l/libjemalloc.so.2", None),  # another one
+        ("/x/libmimalloc.so.2:/y/liby.so", "/l/libjemalloc.so.2", None),
     ],
 )
 def test_jemalloc_is_preloaded_after_the_users_own_preloads(
     preload: str, library: str | None, after: str | None
 ) -> None:
     assert launch.with_jemalloc(preload, library) == after
+
+
+def test_the_banner_says_jemalloc_only_when_it_is_loaded(tmp_path: Path) -> None:
+    """A preload that fails to load (a wrong path) is named in LD_PRELOAD all the same: the
+    banner must say what runs. Catches an allocator() that reads LD_PRELOAD's text."""
+    script = "from mock_gateway import launch; print(launch.allocator())"
+    env = {**child_env(), "PYTHONMALLOC": "malloc", "LD_PRELOAD": "/nowhere/libjemalloc.so.2"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "malloc"
+    jemalloc = launch.find_jemalloc()
+    if jemalloc is not None:
+        env["LD_PRELOAD"] = jemalloc
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        )
+        assert out.stdout.strip() == "jemalloc"
 
 
 def test_jemalloc_is_found_in_the_first_folder_that_holds_it(tmp_path: Path) -> None:

@@ -68,6 +68,8 @@ class GuardedHandler(RequestHandler):
     _lane: Lane
     # The fast answer under way: a Handle until it starts (`_step`), a Task if it waits.
     _answering: asyncio.Task[None] | asyncio.Handle | None = None
+    # Whether that Handle has yet to run: a flag, as uvloop's Handle is no asyncio.Handle.
+    _starting = False
     _idle_since: float | None = None  # when the fast lane last answered with nothing left
     _remote = ""
 
@@ -91,6 +93,7 @@ class GuardedHandler(RequestHandler):
         self._guard.open.discard(self)
         if self._answering is not None:
             self._answering.cancel()
+            self._starting = False
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -131,6 +134,7 @@ class GuardedHandler(RequestHandler):
             del pending[:used]
             self._since = self._idle_since = None
             if self._lane.stepped:
+                self._starting = True
                 self._answering = self._loop.call_soon(self._step, exchange)
             else:
                 self._answering = self._loop.create_task(self._fast_answer(exchange))
@@ -144,18 +148,29 @@ class GuardedHandler(RequestHandler):
         input still being fetched) goes on in a task from where it stopped. Answers still
         start a turn after their requests were read, never inside data_received: writing there
         woke the client once per answer instead of once per turn (make bench: slower)."""
+        self._starting = False
         answer = self._fast_answer(exchange)
         try:
             waiting = answer.send(None)
         except StopIteration:
             return
-        self._answering = self._loop.create_task(_resumed(answer, waiting))
+        task = self._answering = self._loop.create_task(_resumed(answer, waiting))
+        # Cancelled before its first step (a hang-up), the task never enters `answer`: close
+        # it now, not whenever it is collected (a no-op once it has finished).
+        task.add_done_callback(lambda _: answer.close())
 
     async def _fast_answer(self, exchange: Exchange) -> None:
         transport = self.transport
         try:
             closing = transport.is_closing if transport is not None else _gone
             reply = await self._lane.answer(exchange, self._remote, closing)
+        except Exception:
+            # A bug in the mock (the lane answers every GatewayError itself): said loudly,
+            # and the connection closed rather than left waiting for an answer forever.
+            log.exception("the fast lane failed on %s %s", exchange.method, exchange.path[:300])
+            if self.transport is not None:
+                self.transport.abort()
+            return
         finally:
             self._answering = None
         transport = self.transport
@@ -175,8 +190,8 @@ class GuardedHandler(RequestHandler):
         """On the server's stop: a fast answer under way (a submit waiting for its commit)
         is finished and sent first, as aiohttp does for its own requests."""
         self._pending = None  # nothing after it is taken: the connection closes
-        if isinstance(self._answering, asyncio.Handle):
-            await asyncio.sleep(0)  # an answer about to start starts in this turn
+        while self._starting:  # an answer about to start starts first (a turn of the loop)
+            await asyncio.sleep(0)
         answering = self._answering
         if isinstance(answering, asyncio.Task):
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):

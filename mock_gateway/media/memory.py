@@ -44,7 +44,7 @@ def _jemalloc_purge() -> Callable[[], int] | None:
     """jemalloc's purge of every arena, when jemalloc is this process's malloc (preloaded)."""
     try:
         mallctl = ctypes.CDLL(None).mallctl
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: no CDLL(None) on Windows
         return None
     void = ctypes.c_void_p
     mallctl.argtypes = [ctypes.c_char_p, void, void, void, ctypes.c_size_t]
