@@ -27,7 +27,7 @@ def _mutmut_sees_every_call() -> None:
     """Under `make mutation`, each test starts with empty caches: a cached answer skips the
     function, so mutmut would neither link the test to it (its statistics run) nor run its
     mutant (a run forked from a process whose caches hold the unmutated answers)."""
-    for cached in (jobs.iso, jobs.plain, records.digest):
+    for cached in (jobs.iso, jobs.plain, jobs._iso_second, jobs._plain_second, records.digest):
         cached.cache_clear()
     jobs.forget_shared()
     if (

@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from .catalog import ASPECT_RATIO_SIZES, Model
@@ -445,16 +445,24 @@ class Job:
 def _iso(t: float) -> str:
     """`2026-03-31T10:00:00.000Z`, the form of the status page's example."""
     ms = int(t * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+    return f"{_iso_second(ms // 1000)}.{ms % 1000:03d}Z"
 
 
 def _plain(t: float) -> str:
     """`2026-05-22 13:19:23`, the second form in the webhook example (the default mixed form)."""
     # Rounded up: this form has no milliseconds, and must never read before created_at.
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(math.ceil(t)))
+    return _plain_second(math.ceil(t))
+
+
+def _second(form: str, second: int) -> str:
+    return time.strftime(form, time.gmtime(second))
 
 
 # Cached (a polled job formats the same few instants again and again; `plain` is the default
 # form now, as hot), and wrapped rather than decorated so that make mutation can change them.
+# A job not yet formatted still shares its second with the jobs submitted next to it: the
+# seconds are cached too (strftime is most of a new instant's cost), a few of them.
+_iso_second = lru_cache(maxsize=16)(partial(_second, "%Y-%m-%dT%H:%M:%S"))
+_plain_second = lru_cache(maxsize=16)(partial(_second, "%Y-%m-%d %H:%M:%S"))
 iso = lru_cache(maxsize=65536)(_iso)
 plain = lru_cache(maxsize=65536)(_plain)

@@ -167,6 +167,17 @@ def test_plain_is_the_webhook_second_form() -> None:
     assert plain(t + 0.001) == "2026-05-22 13:19:24"
 
 
+def test_the_two_forms_of_one_second_are_each_its_own() -> None:
+    """Both forms cache the seconds they format (a new job shares its second with its
+    neighbours): one form's second must never come back in the other's."""
+    iso.cache_clear()
+    plain.cache_clear()
+    assert iso(T0 + 0.5) == "2026-03-31T10:00:00.500Z"
+    assert plain(T0) == "2026-03-31 10:00:00"
+    assert iso(T0 + 0.25) == "2026-03-31T10:00:00.250Z"
+    assert plain(T0 + 1) == "2026-03-31 10:00:01"
+
+
 @given(
     a=st.floats(0, 4_102_444_800, allow_nan=False),
     b=st.floats(0, 4_102_444_800, allow_nan=False),
