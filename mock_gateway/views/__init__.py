@@ -7,7 +7,30 @@ mock's own view of a job.
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring_ascii
+from typing import Any
+
 from ..core.jobs import Job
+
+# A string as json.dumps writes it (ensure_ascii, quotes included); None is null.
+quoted = encode_basestring_ascii
+
+
+def nullable(value: str | None) -> str:
+    return "null" if value is None else quoted(value)
+
+
+class Body(dict[str, Any]):
+    """An answer body of a fixed shape that writes its own JSON text (`text`), byte for
+    byte what json.dumps writes for it, at a fraction of the cost: the hot answers (a
+    submit's, a status poll's) are made thousands of times a second. Everything else still
+    sees a dict. tests/test_body_text.py holds each shape's text to json.dumps."""
+
+    __slots__ = ()
+    fields: tuple[str, ...] = ()  # the shape, in order: anything else is written by json
+
+    def text(self) -> str:
+        raise NotImplementedError
 
 
 def media_url(job: Job) -> str:
