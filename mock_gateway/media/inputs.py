@@ -55,6 +55,16 @@ def is_loopback(host: str | None) -> bool:
         return False  # a name other than localhost: never resolved, so never reached by accident
 
 
+def _stand_in(url: str) -> InputImage:
+    return InputImage("stand-in", url, *pictures.stand_in_size(url))
+
+
+# A client's RMBG submits name a few URLs, again and again: their stand-ins (immutable) are
+# kept, for the short URLs (under 200 KB in all), until a reset (`forget`).
+_KEPT_URL = 512
+_kept_stand_in = functools.lru_cache(maxsize=256)(_stand_in)
+
+
 class Inputs:
     """The mock's InputResolver: policy, fetching, decoding, and the content store."""
 
@@ -134,6 +144,7 @@ class Inputs:
         heavy = bool(self._store) or jobs >= GIVE_BACK_AFTER_JOBS
         self._store.clear()
         pictures.forget_samples()
+        _kept_stand_in.cache_clear()
         for callback in self._on_forget:
             heavy = callback() or heavy
         if heavy:
@@ -141,7 +152,7 @@ class Inputs:
             give_back()
 
     def _stand_in(self, url: str) -> InputImage:
-        return InputImage("stand-in", url, *pictures.stand_in_size(url))
+        return _kept_stand_in(url) if len(url) <= _KEPT_URL else _stand_in(url)
 
     async def _fetch(self, url: str) -> bytes | InputImage:
         """The body at `url`, redirects followed by hand; one deadline for all of it."""

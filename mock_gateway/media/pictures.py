@@ -41,7 +41,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMode, ImageOps, ImageStat
 
@@ -435,10 +435,8 @@ def _sample_png(name: str) -> bytes:
 
 
 def forget_samples() -> None:
-    """Drop the rendered samples and the kept stand-in sizes (a reset); they are made
-    again when next asked for."""
+    """Drop the rendered samples (a reset); they are rendered again when next asked for."""
     _sample_png.cache_clear()
-    _kept_size.cache_clear()
 
 
 def sample_cache_size() -> int:
@@ -503,21 +501,8 @@ def stand_in_picture(url: str) -> bytes:
 def stand_in_size(url: str) -> tuple[int, int]:
     """(width, height) that stand_in_picture(url) will have, without rendering it.
 
-    Read straight off a digest (no seeded generator): it is asked on every RMBG submit, and
-    a client's submits name a few URLs again and again (kept: the short ones, a few hundred).
+    Read straight off a digest (no seeded generator): it is asked on every RMBG submit.
     """
-    return _kept_size(url) if len(url) <= _KEPT_URL else _size_of(url)
-
-
-_KEPT_URL = 512  # longer URLs (rare) are hashed each time: the cache stays under 200 KB
-
-
-@lru_cache(maxsize=256)
-def _kept_size(url: str) -> tuple[int, int]:
-    return _size_of(url)
-
-
-def _size_of(url: str) -> tuple[int, int]:
     digest = hashlib.sha256(b"size\0" + url.encode("utf-8", "surrogatepass")).digest()
     return _STAND_IN_SIZES[digest[0] % len(_STAND_IN_SIZES)]
 

@@ -285,6 +285,28 @@ async def test_outputs_are_byte_bounded_and_cleared_by_the_inputs_reset() -> Non
     assert _cached(outputs) == [] and outputs.size_bytes == 0
 
 
+def test_stand_ins_of_short_urls_are_kept_until_the_inputs_reset() -> None:
+    """An RMBG submit of a remote URL the mock may not fetch resolves to its stand-in; the
+    same short URL again gets the kept one (no parse of the picture size again), a long one
+    is never kept (a client could fill memory with them), and a reset drops them all."""
+    from mock_gateway.media import inputs as module
+
+    inputs = Inputs(Settings(), lambda: None)  # type: ignore[arg-type,return-value]
+    inputs.forget()
+    url = "https://example.com/cat.jpg"
+    first = inputs.resolve_now(url, "http://127.0.0.1:8080")
+    assert first == module.InputImage("stand-in", url, *pictures.stand_in_size(url))
+    assert inputs.resolve_now(url, "http://127.0.0.1:8080") is first
+    long_url = "https://example.com/" + "a" * 600 + ".jpg"
+    long_one = inputs.resolve_now(long_url, "http://127.0.0.1:8080")
+    assert long_one is not None and long_one.ref == long_url
+    assert inputs.resolve_now(long_url, "http://127.0.0.1:8080") is not long_one
+    assert module._kept_stand_in.cache_info().currsize == 1
+    inputs.forget()
+    assert module._kept_stand_in.cache_info().currsize == 0
+    assert inputs.resolve_now(url, "http://127.0.0.1:8080") is not first
+
+
 async def test_a_render_that_outlives_a_reset_is_not_cached() -> None:
     inputs = Inputs(Settings(), lambda: None)  # type: ignore[arg-type,return-value]
     outputs = Outputs(inputs)
