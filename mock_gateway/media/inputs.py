@@ -55,14 +55,10 @@ def is_loopback(host: str | None) -> bool:
         return False  # a name other than localhost: never resolved, so never reached by accident
 
 
-def _stand_in(url: str) -> InputImage:
-    return InputImage("stand-in", url, *pictures.stand_in_size(url))
-
-
-# A client's RMBG submits name a few URLs, again and again: their stand-ins (immutable) are
-# kept, for the short URLs (under 200 KB in all), until a reset (`forget`).
+# A client's RMBG submits name a few URLs, again and again: what `resolve_now` makes of each
+# (immutable) is kept, for the short ones (under 300 KB in all), until a reset (`forget`).
 _KEPT_URL = 512
-_kept_stand_in = functools.lru_cache(maxsize=256)(_stand_in)
+_KEPT = 256
 
 
 class Inputs:
@@ -81,6 +77,8 @@ class Inputs:
             blobs if blobs is not None else MemoryBlobs()
         )  # sha256 hex -> image
         self._on_forget: list[Callable[[], bool]] = []  # each: whether it held anything
+        # A function of the URL, the base URL and this resolver's settings alone.
+        self._kept = functools.lru_cache(maxsize=_KEPT)(self._resolve_now)
 
     def may_reach(self, host: str | None) -> bool:
         """Whether the outbound policy lets the mock open a connection to `host`."""
@@ -93,6 +91,11 @@ class Inputs:
     def resolve_now(self, url: str, base_url: str) -> InputImage | None:
         if url.startswith("data:"):
             return None
+        if len(url) <= _KEPT_URL and len(base_url) <= _KEPT_URL:
+            return self._kept(url, base_url)
+        return self._resolve_now(url, base_url)
+
+    def _resolve_now(self, url: str, base_url: str) -> InputImage | None:
         hostname, netloc, path = url_parts(url)
         sample = _SAMPLE_PATH.match(path)
         if sample and netloc == _netloc(base_url) and sample[1] in pictures.SAMPLES:
@@ -144,7 +147,7 @@ class Inputs:
         heavy = bool(self._store) or jobs >= GIVE_BACK_AFTER_JOBS
         self._store.clear()
         pictures.forget_samples()
-        _kept_stand_in.cache_clear()
+        self._kept.cache_clear()
         for callback in self._on_forget:
             heavy = callback() or heavy
         if heavy:
@@ -152,7 +155,7 @@ class Inputs:
             give_back()
 
     def _stand_in(self, url: str) -> InputImage:
-        return _kept_stand_in(url) if len(url) <= _KEPT_URL else _stand_in(url)
+        return InputImage("stand-in", url, *pictures.stand_in_size(url))
 
     async def _fetch(self, url: str) -> bytes | InputImage:
         """The body at `url`, redirects followed by hand; one deadline for all of it."""

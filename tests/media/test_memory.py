@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from mock_gateway import launch
+from mock_gateway.core.jobs import InputImage
 from mock_gateway.media import pictures
 from mock_gateway.media.inputs import Inputs
 from mock_gateway.media.outputs import Outputs
@@ -137,6 +138,7 @@ _BOMB = (
 import asyncio, base64, json, sys, time
 from mock_gateway.core.errors import InputRejected
 from mock_gateway.media import pictures
+from mock_gateway.core.jobs import InputImage
 from mock_gateway.media.inputs import Inputs
 from mock_gateway.settings import Settings
 
@@ -285,26 +287,29 @@ async def test_outputs_are_byte_bounded_and_cleared_by_the_inputs_reset() -> Non
     assert _cached(outputs) == [] and outputs.size_bytes == 0
 
 
-def test_stand_ins_of_short_urls_are_kept_until_the_inputs_reset() -> None:
-    """An RMBG submit of a remote URL the mock may not fetch resolves to its stand-in; the
-    same short URL again gets the kept one (no parse of the picture size again), a long one
-    is never kept (a client could fill memory with them), and a reset drops them all."""
-    from mock_gateway.media import inputs as module
-
+def test_inputs_of_short_urls_are_kept_until_the_inputs_reset() -> None:
+    """What an RMBG submit's URL resolves to at once (a stand-in for a remote URL the mock
+    may not fetch, a sample of its own, or None: to be fetched) is kept for a short URL and
+    made again for a long one (a client could fill memory with those); a reset drops all."""
     inputs = Inputs(Settings(), lambda: None)  # type: ignore[arg-type,return-value]
-    inputs.forget()
+    here = "http://127.0.0.1:8080"
     url = "https://example.com/cat.jpg"
-    first = inputs.resolve_now(url, "http://127.0.0.1:8080")
-    assert first == module.InputImage("stand-in", url, *pictures.stand_in_size(url))
-    assert inputs.resolve_now(url, "http://127.0.0.1:8080") is first
+    first = inputs.resolve_now(url, here)
+    assert first == InputImage("stand-in", url, *pictures.stand_in_size(url))
+    assert inputs.resolve_now(url, here) is first
+    sample = f"{here}/_mock/samples/{pictures.SAMPLES[0]}.png"
+    assert inputs.resolve_now(sample, here) == InputImage(
+        "sample", pictures.SAMPLES[0], *pictures.sample_size(pictures.SAMPLES[0])
+    )
+    assert inputs.resolve_now(sample, "http://127.0.0.1:9999") is None, "another server's: fetched"
     long_url = "https://example.com/" + "a" * 600 + ".jpg"
-    long_one = inputs.resolve_now(long_url, "http://127.0.0.1:8080")
+    long_one = inputs.resolve_now(long_url, here)
     assert long_one is not None and long_one.ref == long_url
-    assert inputs.resolve_now(long_url, "http://127.0.0.1:8080") is not long_one
-    assert module._kept_stand_in.cache_info().currsize == 1
+    assert inputs.resolve_now(long_url, here) is not long_one
+    assert inputs._kept.cache_info().currsize == 3
     inputs.forget()
-    assert module._kept_stand_in.cache_info().currsize == 0
-    assert inputs.resolve_now(url, "http://127.0.0.1:8080") is not first
+    assert inputs._kept.cache_info().currsize == 0
+    assert inputs.resolve_now(url, here) is not first
 
 
 async def test_a_render_that_outlives_a_reset_is_not_cached() -> None:
