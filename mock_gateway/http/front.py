@@ -237,6 +237,14 @@ def check_content_type(content_type: str) -> None:
 
 def decode_json(raw: bytes) -> Any:
     """The JSON value of a whole body, or a 400 naming what is wrong with it."""
+    value = _read_json(raw)
+    # Only a body with that many brackets in all can be nested that deep: the walk is rare.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
+        raise _too_deep()
+    return value
+
+
+def _read_json(raw: bytes) -> Any:
     if orjson is not None and (
         len(raw) - len(raw.translate(None, _DIGITS)) < 19 or _LONG_DIGITS.search(raw) is None
     ):
@@ -248,9 +256,39 @@ def decode_json(raw: bytes) -> Any:
         raise InvalidParameters("the request body is empty; a JSON object is required")
     try:
         return _DECODER.decode(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as e:
+    except RecursionError:
+        raise _too_deep() from None  # json's own limit, some 990 levels down
+    except ValueError as e:
         reason = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
         raise InvalidParameters(f"the request body is not valid JSON: {reason[:120]}") from None
+
+
+# Arrays and objects within each other, at most: the pages' bodies are two levels deep.
+# Deeper values (json itself gives up somewhere near 990, orjson at 1024) would reach the
+# validator's messages, the journal and the stores, each recursive: a 400 at the door.
+MAX_DEPTH = 64
+
+
+def _too_deep() -> InvalidParameters:
+    return InvalidParameters(f"the request body is nested more than {MAX_DEPTH} levels deep")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels in `value` (level by level,
+    no recursion: the value may be over a thousand levels deep)."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        inner = []
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, dict | list):
+                    inner.append(child)
+        level = inner
+    return False
 
 
 def _reject_constant(name: str) -> Any:
@@ -260,8 +298,9 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once, not per request
 # orjson reads what json reads, to the same values, with one exception: an integer past 64
 # bits becomes a float (json keeps it exact). A body with 19 digits in a row (any such
-# integer has them) is json's. Whatever else orjson refuses, json reads, or refuses and
-# says why (NaN, 1e400, a lone surrogate, deep nesting): tests/http/test_json_bodies.py.
+# integer has them) is json's. What orjson refuses, json reads as it always did (1e400 as
+# inf, a lone surrogate) or refuses and says why (NaN, not UTF-8, nesting past its limit):
+# tests/http/test_json_bodies.py.
 # The search costs more than orjson itself: only a body with 19 digits in all needs it.
 _DIGITS = b"0123456789"
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")

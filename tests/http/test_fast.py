@@ -180,6 +180,24 @@ def test_a_status_poll_is_answered_the_same_both_ways(
     assert same_shape(fast) == same_shape(ordinary)
 
 
+@pytest.mark.parametrize("depth", [63, 64, 1000, 1023, 5000])
+def test_a_body_nested_past_the_limit_is_the_same_400_both_ways(
+    gw: RunningGateway, depth: int
+) -> None:
+    """Arrays and objects more than 64 levels deep (the body's own object counts) are
+    refused at the door, whichever reader read them (orjson stops at 1024 levels, json
+    near 990): never a 202 whose value the views, the journal or a store cannot hold."""
+    body = b'{"image_url": "https://example.com/a.jpg", "x": ' + b"[" * depth + b"]" * depth
+    fast, ordinary = both_ways(gw, "POST", RMBG, body + b"}")
+    assert same_shape(fast) == same_shape(ordinary)
+    status, _, text = fast.partition(b"\r\n\r\n")
+    if depth < 64:
+        assert status.startswith(b"HTTP/1.1 202"), fast
+    else:
+        assert status.startswith(b"HTTP/1.1 400"), fast
+        assert json.loads(text)["message"] == "the request body is nested more than 64 levels deep"
+
+
 def test_the_journal_shows_a_fast_answer_like_an_ordinary_one(gw: RunningGateway) -> None:
     gw.reset()
     both_ways(gw, "POST", FIBO, b'{"prompt": "a lighthouse"}')

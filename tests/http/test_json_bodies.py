@@ -27,7 +27,7 @@ def outcome(read: Callable[[bytes], Any], raw: bytes) -> tuple[str, str]:
     try:
         value = read(raw)
     except InvalidParameters as e:
-        return "400", e.message
+        return "400", str(e.message)
     return "value", typed(value)
 
 
@@ -95,6 +95,7 @@ def test_any_number_reads_the_same(digits: str, sign: str) -> None:
         b'{"prompt": "\xff"}',
         b"\xef\xbb\xbf{}",  # a byte order mark
         b"[" * 5000 + b"]" * 5000,
+        b"[" * 1000 + b"]" * 1000,
         b"",
         b" \r\n\t",
         b'{"a": 1, "b": 2, "a": 3}',
@@ -103,6 +104,31 @@ def test_any_number_reads_the_same(digits: str, sign: str) -> None:
 )
 def test_the_bodies_orjson_reads_otherwise_are_jsons(raw: bytes) -> None:
     agree(raw)
+
+
+@pytest.mark.parametrize("depth", [1, 63, 64, 65, 980, 990, 1000, 1023, 1024, 5000])
+@pytest.mark.parametrize("opening", [b"[", b'{"a": '])
+def test_nesting_past_the_limit_is_the_same_400_either_way(depth: int, opening: bytes) -> None:
+    """`depth` levels inside the body's object: at most MAX_DEPTH levels in all are read,
+    more are a 400 naming the limit, whether orjson (up to 1024 levels) or json (up to
+    some 990, then a RecursionError) would have read them."""
+    closing = b"]" if opening == b"[" else b"}"
+    raw = b'{"prompt": ' + opening * depth + b"1" + closing * depth + b"}"
+    agree(raw)
+    kind, said = outcome(front.decode_json, raw)
+    if depth + 1 <= front.MAX_DEPTH:
+        assert kind == "value"
+    else:
+        assert (kind, said) == ("400", "the request body is nested more than 64 levels deep")
+
+
+def test_the_depth_counts_every_branch() -> None:
+    """The deepest branch decides, wherever it is: not the first, not the last."""
+    deep = "[" * 70 + "]" * 70
+    for raw in (f"[{deep}, 1, 2]", f"[1, {deep}, 2]", f'{{"a": 1, "b": {{"c": {deep}}}}}'):
+        assert outcome(front.decode_json, raw.encode())[0] == "400", raw[:20]
+    shallow = "[" * 30 + "]" * 30
+    assert outcome(front.decode_json, f"[{shallow}, {shallow}, {shallow}]".encode())[0] == "value"
 
 
 def test_an_integer_past_64_bits_stays_exact() -> None:
