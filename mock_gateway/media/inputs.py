@@ -56,7 +56,7 @@ def is_loopback(host: str | None) -> bool:
 
 
 # A client's RMBG submits name a few URLs, again and again: what `resolve_now` makes of each
-# (immutable) is kept, for the short ones (under 300 KB in all), until a reset (`forget`).
+# (immutable) is kept, for the short ones (a few hundred KB at most), until a reset (`forget`).
 _KEPT_URL = 512
 _KEPT = 256
 

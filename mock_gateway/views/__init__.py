@@ -24,10 +24,11 @@ class Body(dict[str, Any]):
     """An answer body of a fixed shape that writes its own JSON text (`text`), byte for
     byte what json.dumps writes for it, at a fraction of the cost: the hot answers (a
     submit's, a status poll's) are made thousands of times a second. Everything else still
-    sees a dict. tests/test_body_text.py holds each shape's text to json.dumps."""
+    sees a dict. tests/http/test_body_text.py holds each shape's text to json.dumps, and
+    the bodies the views build to their shape."""
 
     __slots__ = ()
-    fields: tuple[str, ...] = ()  # the shape, in order: anything else is written by json
+    fields: tuple[str, ...] = ()  # the keys `text` writes, in order (and no others)
 
     def text(self) -> str:
         raise NotImplementedError

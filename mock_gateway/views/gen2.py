@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..core.jobs import Job, Status, iso, plain
 from . import Body, media_url, nullable, quoted
 
@@ -12,7 +10,7 @@ def polling_url(base_url: str, request_id: str) -> str:
     return f"{base_url}/v2/requests/status/{request_id}"
 
 
-def submitted(job: Job, base_url: str) -> dict[str, Any]:
+def submitted(job: Job, base_url: str) -> Submitted:
     """Generation 2's 202 body: exactly these three fields."""
     return submitted_as(job.request_id, base_url)
 
@@ -28,7 +26,7 @@ class Submitted(Body):
         )
 
 
-def submitted_as(request_id: str, base_url: str) -> dict[str, Any]:
+def submitted_as(request_id: str, base_url: str) -> Submitted:
     return Submitted(
         request_id=request_id,
         status=Status.QUEUED.value,
@@ -63,7 +61,7 @@ class StatusBody(Body):
         )
 
 
-def status(job: Job, now: float, media_type: str, mixed: bool = False) -> dict[str, Any]:
+def status(job: Job, now: float, media_type: str, mixed: bool = False) -> StatusBody:
     """`GET /v2/requests/status/{id}` at `now`; also the body of every webhook callback.
 
     `mixed`: updated_at and completed_at in the webhook example's `2026-05-22 13:19:23` form

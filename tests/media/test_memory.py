@@ -138,7 +138,6 @@ _BOMB = (
 import asyncio, base64, json, sys, time
 from mock_gateway.core.errors import InputRejected
 from mock_gateway.media import pictures
-from mock_gateway.core.jobs import InputImage
 from mock_gateway.media.inputs import Inputs
 from mock_gateway.settings import Settings
 
