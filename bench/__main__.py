@@ -90,6 +90,24 @@ def machine_facts(generator: LoadGenerator) -> None:
     say("                the ceiling on the default asyncio loop (issue 14's peer)")
     say(f"load generator  {generator.describe()}")
     say(f"kernel          {platform.system()} {platform.release()} {platform.machine()}")
+    say(f"python speed    {python_speed():.0f} ms for {SPEED_STEPS:,} steps of a loop (best of 5)")
+
+
+SPEED_STEPS = 1_000_000
+
+
+def python_speed() -> float:
+    """Milliseconds this host takes now for a fixed loop of plain Python: what the absolute
+    figures (req/s, p99s, start-up) move with from one host, or one hour, to the next,
+    while the ratios to the ceiling move much less. Runs compare by it (README)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for step in range(SPEED_STEPS):
+            total += step
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def mock_runtime() -> str:
