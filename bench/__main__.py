@@ -97,9 +97,10 @@ SPEED_STEPS = 1_000_000
 
 
 def python_speed() -> float:
-    """Milliseconds this host takes now for a fixed loop of plain Python: what the absolute
-    figures (req/s, p99s, start-up) move with from one host, or one hour, to the next,
-    while the ratios to the ceiling move much less. Runs compare by it (README)."""
+    """Milliseconds this host takes now for a fixed loop of plain Python: one description
+    of the host beside the others, for comparing runs made on different hosts or hours.
+    It does not capture everything: the loopback's system calls can be slow on a host
+    whose Python is fast (README, Performance)."""
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
