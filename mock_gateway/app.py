@@ -7,7 +7,9 @@ import contextlib
 import functools
 import logging
 import ssl
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from typing import cast
 
 import aiohttp
@@ -68,8 +70,12 @@ def _calibrated(settings: Settings, path: str) -> Settings:
     return found.settings
 
 
-def webhook_tls(settings: Settings) -> ssl.SSLContext:
-    """Verify receivers against the system store plus `webhook_ca` (e.g. the sink's CA)."""
+def webhook_tls(settings: Settings) -> Future[ssl.SSLContext]:
+    """Verify receivers against the system store plus `webhook_ca` (e.g. the sink's CA).
+
+    A future: without `webhook_ca`, the system store's context is still loading in a thread
+    while the mock starts (see `_system_store`). With it, the context is made here, so that a
+    file that cannot be loaded stops the start with its path."""
     if not settings.webhook_ca:
         return _system_store()
     context = ssl.create_default_context()
@@ -77,15 +83,29 @@ def webhook_tls(settings: Settings) -> ssl.SSLContext:
         context.load_verify_locations(cafile=settings.webhook_ca)
     except (OSError, ssl.SSLError) as e:
         raise ConfigError(f"webhook_ca {settings.webhook_ca}: cannot load: {e}") from None
-    return context
+    made: Future[ssl.SSLContext] = Future()
+    made.set_result(context)
+    return made
 
 
 @functools.cache
-def _system_store() -> ssl.SSLContext:
-    """The system store's context, made once per process: loading the store takes 15-40 ms,
-    paid by every gateway a test suite or the pytest plugin creates. Nothing changes a
-    context once made (the webhook sessions only read it)."""
-    return ssl.create_default_context()
+def _system_store() -> Future[ssl.SSLContext]:
+    """The system store's context, made once per process, in a thread of its own. Loading
+    the store takes 15-100 ms: paid by every gateway a test suite or the pytest plugin
+    creates were it not shared, and by the mock's start-up were it made there (issue 14's
+    start-up target). OpenSSL reads the files without holding the GIL, so the loop starts
+    meanwhile; a delivery before it is done waits for it. Nothing changes a context once made
+    (the webhook sessions only read it)."""
+    loading: Future[ssl.SSLContext] = Future()
+
+    def load() -> None:
+        try:
+            loading.set_result(ssl.create_default_context())
+        except BaseException as e:  # handed to the delivery that waits for it
+            loading.set_exception(e)
+
+    threading.Thread(target=load, name="mock-gateway system trust store", daemon=True).start()
+    return loading
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:

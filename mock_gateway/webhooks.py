@@ -20,6 +20,7 @@ import os
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -105,7 +106,7 @@ class Webhooks:
         self,
         gateway: Gateway,
         session: Callable[[], aiohttp.ClientSession],
-        ssl_context: ssl.SSLContext,
+        ssl_context: Future[ssl.SSLContext],
     ) -> None:
         self.gateway = gateway
         self.settings = gateway.settings
@@ -293,12 +294,14 @@ class Webhooks:
     async def _send(self, event: Pending, job: Job, attempt: int) -> tuple[int | None, str | None]:
         assert job.webhook_url is not None
         timeout = self.settings.webhook_timeout_seconds
+        tls = self._ssl
+        context = tls.result() if tls.done() else await asyncio.wrap_future(tls)
         try:
             async with self._session().post(
                 job.webhook_url,
                 data=event.payload,
                 headers=callback_headers(event.delivery_id, attempt),
-                ssl=self._ssl,
+                ssl=context,
                 allow_redirects=False,  # a 3xx is a failure, never followed
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:

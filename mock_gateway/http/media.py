@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from ..media import pictures
+from ..media.samples import SAMPLES, sample_size
 from ..service import MediaNotFound
 from .front import base_url
 from .keys import CALL, SERVICE
@@ -22,8 +22,8 @@ async def output(request: web.Request) -> web.Response:
 async def samples(request: web.Request) -> web.Response:
     base = base_url(request)
     listed = []
-    for name in pictures.SAMPLES:
-        width, height = pictures.sample_size(name)
+    for name in SAMPLES:
+        width, height = sample_size(name)
         url = f"{base}/_mock/samples/{name}.png"
         listed.append({"name": name, "url": url, "width": width, "height": height})
     return web.json_response({"samples": listed})
@@ -31,8 +31,10 @@ async def samples(request: web.Request) -> web.Response:
 
 async def sample(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    if name not in pictures.SAMPLES:
+    if name not in SAMPLES:
         raise MediaNotFound(f"no sample called '{name[:60]}' (see /_mock/samples)")
+    from ..media import pictures  # on the first picture, not at start-up (media/samples.py)
+
     data = await asyncio.to_thread(pictures.sample_picture, name)  # rendered once, then cached
     return web.Response(body=data, content_type="image/png", headers=_PNG_HEADERS)
 

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import ipaddress
 import re
+import sys
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
@@ -32,7 +33,7 @@ from ..core.store import BlobStore
 from ..core.urls import url_parts
 from ..settings import Settings
 from ..stores.memory import MemoryBlobs
-from . import pictures
+from . import samples
 from .memory import give_back
 from .resolver import is_localhost_name
 
@@ -98,10 +99,10 @@ class Inputs:
     def _resolve_now(self, url: str, base_url: str) -> InputImage | None:
         hostname, netloc, path = url_parts(url)
         sample = _SAMPLE_PATH.match(path)
-        if sample and netloc == _netloc(base_url) and sample[1] in pictures.SAMPLES:
+        if sample and netloc == _netloc(base_url) and sample[1] in samples.SAMPLES:
             # The mock's own sample, asked of this very server: same bytes as an HTTP fetch.
             name = sample[1]
-            return InputImage("sample", name, *pictures.sample_size(name))
+            return InputImage("sample", name, *samples.sample_size(name))
         if not self.may_reach(hostname):
             return self._stand_in(url)
         return None
@@ -116,6 +117,8 @@ class Inputs:
             data = fetched
         if len(data) > self.settings.max_input_bytes:
             raise _too_large(f"{len(data)} bytes", self.settings.max_input_bytes)
+        from . import pictures  # on the first picture, not at start-up (media/samples.py)
+
         try:
             width, height = await asyncio.to_thread(pictures.probe_image, data)
         except pictures.NotAnImage as e:
@@ -131,6 +134,8 @@ class Inputs:
             if data is None:
                 raise KeyError(f"input {image.ref} is no longer stored")
             return data
+        from . import pictures  # on the first picture, not at start-up (media/samples.py)
+
         if image.source == "sample":
             return pictures.sample_picture(image.ref)
         return pictures.stand_in_picture(image.ref)
@@ -146,7 +151,10 @@ class Inputs:
         ms, too much for the reset before every test when there is nothing to give back."""
         heavy = bool(self._store) or jobs >= GIVE_BACK_AFTER_JOBS
         self._store.clear()
-        pictures.forget_samples()
+        # The rendered samples: none unless pictures was imported, on a first picture.
+        pictures = sys.modules.get(f"{__package__}.pictures")
+        if pictures is not None:
+            pictures.forget_samples()
         self._kept.cache_clear()
         for callback in self._on_forget:
             heavy = callback() or heavy
@@ -155,7 +163,7 @@ class Inputs:
             give_back()
 
     def _stand_in(self, url: str) -> InputImage:
-        return InputImage("stand-in", url, *pictures.stand_in_size(url))
+        return InputImage("stand-in", url, *samples.stand_in_size(url))
 
     async def _fetch(self, url: str) -> bytes | InputImage:
         """The body at `url`, redirects followed by hand; one deadline for all of it."""

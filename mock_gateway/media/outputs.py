@@ -15,7 +15,6 @@ from collections.abc import Callable, Hashable
 
 from ..core.catalog import Kind
 from ..core.jobs import InputImage, Job
-from . import pictures
 from .inputs import Inputs
 
 # A cache key (equal for equal outputs) and the work that makes the PNG.
@@ -26,18 +25,27 @@ Renderer = Callable[[Inputs, Job], Recipe]
 def _fibo(inputs: Inputs, job: Job) -> Recipe:
     p = job.params
     key = ("fibo", p["prompt"], p["seed"], p["aspect_ratio"], p["steps_num"])
-    return key, lambda: pictures.render_fibo(
-        p["prompt"],
-        seed=p["seed"],
-        aspect_ratio=p["aspect_ratio"],
-        steps_num=p["steps_num"],
-    )
+
+    def render() -> bytes:
+        from . import pictures  # on the first picture, not at start-up (media/samples.py)
+
+        return pictures.render_fibo(
+            p["prompt"], seed=p["seed"], aspect_ratio=p["aspect_ratio"], steps_num=p["steps_num"]
+        )
+
+    return key, render
 
 
 def _rmbg(inputs: Inputs, job: Job) -> Recipe:
     image = job.input
     assert image is not None, "a completed RMBG job always has its input"
-    return ("rmbg", image.source, image.ref), lambda: pictures.cut_out(inputs.encoded(image))
+
+    def render() -> bytes:
+        from . import pictures  # on the first picture, not at start-up (media/samples.py)
+
+        return pictures.cut_out(inputs.encoded(image))
+
+    return ("rmbg", image.source, image.ref), render
 
 
 RENDERERS: dict[Kind, Renderer] = {Kind.FIBO: _fibo, Kind.RMBG: _rmbg}

@@ -40,7 +40,6 @@ import random
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMode, ImageOps, ImageStat
@@ -48,10 +47,8 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageMode, ImageOps, 
 from ..core.catalog import ASPECT_RATIO_SIZES  # the catalog decides output sizes
 from .memory import trim
 from .prompts import plan_scene
+from .samples import RGB, SAMPLE_SCENES, Box, Scene, stand_in_size
 from .scenes import render_scene
-
-RGB = tuple[int, int, int]
-Box = tuple[int, int, int, int]
 
 
 class NotAnImage(ValueError):
@@ -312,17 +309,6 @@ _GRAIN_BLOTCH = 20  # low-frequency unevenness, like lighting falloff on a backd
 _GRAIN_FINE = 8  # per-pixel sensor noise; small so PNGs stay well under 1.5 MB
 
 
-@dataclass(frozen=True)
-class _Scene:
-    size: tuple[int, int]
-    backdrop: tuple[RGB, RGB]  # gradient from top to bottom
-    kind: str
-    colour: RGB
-    accent: RGB
-    box: Box  # where the subject sits
-    grain_seed: int
-
-
 def _hsv(h: float, s: float, v: float) -> RGB:
     r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
     return round(r * 255), round(g * 255), round(b * 255)
@@ -406,23 +392,8 @@ _DRAWERS: dict[str, Callable[[Image.Image, Box, RGB, RGB], None]] = {
     "cat": _draw_cat,
 }
 
-# Subjects are centred on the image centre so that pixel is certainly opaque after cut_out; the
-# portrait's shoulders touch the bottom edge, as they do in real portraits.
-# fmt: off
-_SAMPLE_SCENES: dict[str, _Scene] = {
-    "product": _Scene((800, 600), ((238, 234, 228), (204, 198, 190)), "vase",
-                      (196, 38, 44), (232, 190, 60), (300, 110, 500, 520), 1),
-    "portrait": _Scene((640, 800), ((206, 216, 226), (168, 180, 196)), "person",
-                       (44, 72, 140), (222, 170, 136), (130, 200, 510, 800), 2),
-    "cat": _Scene((1024, 768), ((214, 222, 206), (172, 186, 166)), "cat",
-                  (214, 118, 40), (170, 196, 40), (385, 144, 685, 664), 3),
-}
-# fmt: on
 
-SAMPLES: tuple[str, ...] = tuple(_SAMPLE_SCENES)
-
-
-def _render_scene(scene: _Scene) -> bytes:
+def _render_scene(scene: Scene) -> bytes:
     im = _gradient(scene.size, *scene.backdrop)
     _DRAWERS[scene.kind](im, scene.box, scene.colour, scene.accent)
     # Grain goes on last so the subject is as noisy as the backdrop, as in a real photo.
@@ -431,7 +402,7 @@ def _render_scene(scene: _Scene) -> bytes:
 
 @cache
 def _sample_png(name: str) -> bytes:
-    return _render_scene(_SAMPLE_SCENES[name])
+    return _render_scene(SAMPLE_SCENES[name])
 
 
 def forget_samples() -> None:
@@ -446,19 +417,13 @@ def sample_cache_size() -> int:
 
 def sample_picture(name: str) -> bytes:
     """PNG bytes of a built-in sample input picture; KeyError for an unknown name."""
-    if name not in _SAMPLE_SCENES:
+    if name not in SAMPLE_SCENES:
         raise KeyError(name)  # checked first so unknown names never reach the cache
     return _sample_png(name)
 
 
-def sample_size(name: str) -> tuple[int, int]:
-    """(width, height) of a sample without rendering it."""
-    return _SAMPLE_SCENES[name].size
-
-
 # --------------------------------------------------------------------------- stand-ins
 
-_STAND_IN_SIZES: tuple[tuple[int, int], ...] = ((800, 600), (1024, 768), (768, 1024), (640, 640))
 _SUBJECT_ASPECT = {"vase": 0.5, "person": 0.65, "cat": 0.58}  # width / height
 
 
@@ -471,7 +436,7 @@ def _vivid(rng: random.Random) -> RGB:
     return _hsv(rng.random(), rng.uniform(0.6, 0.95), rng.uniform(0.4, 0.72))
 
 
-def _stand_in_scene(url: str) -> _Scene:
+def _stand_in_scene(url: str) -> Scene:
     rng = _rng(url)
     w, h = size = stand_in_size(url)
     hue, sat = rng.random(), rng.uniform(0.05, 0.2)
@@ -487,7 +452,7 @@ def _stand_in_scene(url: str) -> _Scene:
     x0 = min(max(cx - bw // 2, w // 12), w - w // 12 - bw)
     y0 = min(max(cy - bh // 2, h // 12), h - h // 12 - bh)
     box = (x0, y0, x0 + bw, y0 + bh)
-    return _Scene(size, (top, bottom), kind, colour, accent, box, rng.getrandbits(64))
+    return Scene(size, (top, bottom), kind, colour, accent, box, rng.getrandbits(64))
 
 
 def stand_in_picture(url: str) -> bytes:
@@ -496,15 +461,6 @@ def stand_in_picture(url: str) -> bytes:
     Same URL, same bytes; everything (size, colours, subject and its place) comes from sha256(url).
     """
     return _render_scene(_stand_in_scene(url))
-
-
-def stand_in_size(url: str) -> tuple[int, int]:
-    """(width, height) that stand_in_picture(url) will have, without rendering it.
-
-    Read straight off a digest (no seeded generator): it is asked on every RMBG submit.
-    """
-    digest = hashlib.sha256(b"size\0" + url.encode("utf-8", "surrogatepass")).digest()
-    return _STAND_IN_SIZES[digest[0] % len(_STAND_IN_SIZES)]
 
 
 # --------------------------------------------------------------------------- text-to-image

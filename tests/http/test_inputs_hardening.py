@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 
 from mock_gateway.http.keys import SESSION, WEBHOOK_SESSION
-from mock_gateway.media import pictures
+from mock_gateway.media import pictures, samples
 from tests.conftest import Gw, MakeClient
 
 
@@ -283,7 +283,7 @@ async def test_a_remote_name_is_never_resolved(gw: Gw, no_dns: list[str]) -> Non
     rid = (await gw.rmbg(url))["request_id"]
     body = await gw.finish(rid)
     assert body["status"] == "COMPLETED"
-    assert await output_size(gw, body) == pictures.stand_in_size(url)
+    assert await output_size(gw, body) == samples.stand_in_size(url)
     assert no_dns == []
     # Even asked directly, the session's connector refuses the name without a lookup.
     session = gw.client.app[SESSION]

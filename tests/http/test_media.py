@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 
 import pixazo_schemas as schemas
-from mock_gateway.media import pictures
+from mock_gateway.media import samples
 from mock_gateway.media.inputs import is_loopback
 from tests.conftest import BALLOONS, CAT, Gw
 
@@ -173,7 +173,7 @@ async def test_a_remote_url_gets_a_deterministic_stand_in_and_is_never_fetched(g
     other = await completed_output(gw, (await gw.rmbg(CAT + "?v=2"))["request_id"])
     assert calls == []
     assert first == again and first != other
-    assert png(first).size == pictures.stand_in_size(CAT)
+    assert png(first).size == samples.stand_in_size(CAT)
 
 
 async def test_a_loopback_redirect_to_a_remote_host_is_not_followed(
@@ -187,7 +187,7 @@ async def test_a_loopback_redirect_to_a_remote_host_is_not_followed(
     server: TestServer = await aiohttp_server(app)
     rid = (await gw.rmbg(str(server.make_url("/moved"))))["request_id"]
     image = png(await completed_output(gw, rid))
-    assert image.size == pictures.stand_in_size(CAT), "the remote target got the stand-in"
+    assert image.size == samples.stand_in_size(CAT), "the remote target got the stand-in"
 
 
 async def test_media_type_can_be_the_generic_one_of_the_status_example(make_client: Any) -> None:

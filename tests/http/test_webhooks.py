@@ -359,8 +359,7 @@ async def test_every_failed_and_given_up_attempt_prints_one_line_naming_receiver
     receiver_url = url.split("?")[0]
     assert lines == [
         *(
-            f"webhook COMPLETED for {rid} failed (attempt {n}) to {receiver_url}: "
-            "answered HTTP 503"
+            f"webhook COMPLETED for {rid} failed (attempt {n}) to {receiver_url}: answered HTTP 503"
             for n in (1, 2, 3, 4)
         ),
         f"webhook COMPLETED for {rid} given up (attempt 4) to {receiver_url}: "
@@ -462,14 +461,20 @@ def test_the_webhook_tls_context_is_the_system_store_shared_or_one_with_the_extr
     ca: trustme.CA, tmp_path: Path
 ) -> None:
     """Catches: without --webhook-ca, a context that is not the one shared per process (the
-    system store loaded again for every gateway); with it, the CA not loaded, the shared
-    context changed to trust it (every later gateway would), or an unreadable file not
-    refused with its path."""
-    plain = webhook_tls(Settings())
-    assert webhook_tls(Settings()) is plain
+    system store loaded again for every gateway) or one that never finishes loading; with
+    it, the CA not loaded, the shared context changed to trust it (every later gateway
+    would), or an unreadable file not refused with its path (at once, not at the first
+    delivery)."""
+    loading = webhook_tls(Settings())
+    assert webhook_tls(Settings()) is loading
+    plain = loading.result(timeout=30)
+    assert plain.get_ca_certs() == ssl.create_default_context().get_ca_certs()
+    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
     pem = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(pem))
-    trusting = webhook_tls(Settings(webhook_ca=str(pem)))
+    made = webhook_tls(Settings(webhook_ca=str(pem)))
+    assert made.done(), "made at once: a bad file is refused at the start"
+    trusting = made.result()
     assert trusting is not plain
     assert len(trusting.get_ca_certs()) == len(plain.get_ca_certs()) + 1
     missing = tmp_path / "nope.pem"

@@ -21,7 +21,7 @@ from PIL import Image
 
 from mock_gateway import launch
 from mock_gateway.core.jobs import InputImage
-from mock_gateway.media import pictures
+from mock_gateway.media import pictures, samples
 from mock_gateway.media.inputs import Inputs
 from mock_gateway.media.outputs import Outputs
 from mock_gateway.settings import Settings
@@ -137,7 +137,7 @@ _BOMB = (
     + """
 import asyncio, base64, json, sys, time
 from mock_gateway.core.errors import InputRejected
-from mock_gateway.media import pictures
+from mock_gateway.media import pictures, samples
 from mock_gateway.media.inputs import Inputs
 from mock_gateway.settings import Settings
 
@@ -276,7 +276,7 @@ async def test_outputs_are_byte_bounded_and_cleared_by_the_inputs_reset() -> Non
     await outputs.png(_Job("a blue car"))  # type: ignore[arg-type]
     assert len(_cached(outputs)) == 1, "bounded: the older one was dropped"
     assert outputs.size_bytes == len(await outputs.png(_Job("a blue car")))  # type: ignore[arg-type]
-    pictures.sample_picture(pictures.SAMPLES[0])
+    pictures.sample_picture(samples.SAMPLES[0])
     inputs.forget()
     assert _cached(outputs) == [] and outputs.size_bytes == 0
     assert pictures.sample_cache_size() == 0
@@ -294,11 +294,11 @@ def test_inputs_of_short_urls_are_kept_until_the_inputs_reset() -> None:
     here = "http://127.0.0.1:8080"
     url = "https://example.com/cat.jpg"
     first = inputs.resolve_now(url, here)
-    assert first == InputImage("stand-in", url, *pictures.stand_in_size(url))
+    assert first == InputImage("stand-in", url, *samples.stand_in_size(url))
     assert inputs.resolve_now(url, here) is first
-    sample = f"{here}/_mock/samples/{pictures.SAMPLES[0]}.png"
+    sample = f"{here}/_mock/samples/{samples.SAMPLES[0]}.png"
     assert inputs.resolve_now(sample, here) == InputImage(
-        "sample", pictures.SAMPLES[0], *pictures.sample_size(pictures.SAMPLES[0])
+        "sample", samples.SAMPLES[0], *samples.sample_size(samples.SAMPLES[0])
     )
     assert inputs.resolve_now(sample, "http://127.0.0.1:9999") is None, "another server's: fetched"
     long_url = "https://example.com/" + "a" * 600 + ".jpg"

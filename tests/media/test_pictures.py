@@ -25,17 +25,15 @@ from mock_gateway.media.contact_sheet import main as contact_sheet_main
 from mock_gateway.media.pictures import (
     ASPECT_RATIO_SIZES,
     MAX_INPUT_PIXELS,
-    SAMPLES,
     NotAnImage,
     cut_out,
     probe_image,
     render_fibo,
     sample_picture,
-    sample_size,
     stand_in_picture,
-    stand_in_size,
 )
 from mock_gateway.media.prompts import SUBJECTS, plan_scene
+from mock_gateway.media.samples import SAMPLES, sample_size, stand_in_size
 from mock_gateway.media.scenes import SUBJECT_DRAWINGS, draw_subject, render_scene
 
 
