@@ -25,7 +25,7 @@ from mock_gateway.launch import ALLOCATOR
 
 from . import inspector, memory, plugin, shared, slow_clients, startup, throughput, webhooks
 from .load import LoadGenerator, PythonClient, Wrk, find_wrk
-from .procs import HarnessError, Reaper, apt_install
+from .procs import HarnessError, Reaper, apt_install, cpu_split
 from .report import Targets, note, say, section
 
 
@@ -163,6 +163,7 @@ def main() -> int:
             args.connections,
             args.pool,
             args.baseline,
+            cpu_split(),
         )
         gen = generator  # a name the lambda can close over with its narrowed type
         run_section(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .client import KEY_HEADER
-from .procs import ROOT, HarnessError, find_or_install
+from .procs import ROOT, HarnessError, find_or_install, pinned
 
 RESULT_TAG = "BENCH-RESULT"
 
@@ -86,9 +86,15 @@ class LoadGenerator(Protocol):
         """What the report names as the load generator."""
 
     def run(
-        self, workload: Workload, base_url: str, seconds: float, connections: int
+        self,
+        workload: Workload,
+        base_url: str,
+        seconds: float,
+        connections: int,
+        cpus: str | None = None,
     ) -> LoadResult:
-        """The result of playing `workload` for `seconds` over `connections` connections."""
+        """The result of playing `workload` for `seconds` over `connections` connections,
+        on the CPUs `cpus` (a taskset list) if given."""
 
     def close(self) -> None:
         """Remove temporary files."""
@@ -240,7 +246,12 @@ class Wrk:
         return f"{version} ({self.threads} thread{'s' if self.threads > 1 else ''})"
 
     def run(
-        self, workload: Workload, base_url: str, seconds: float, connections: int
+        self,
+        workload: Workload,
+        base_url: str,
+        seconds: float,
+        connections: int,
+        cpus: str | None = None,
     ) -> LoadResult:
         """Play `workload` against `base_url` for `seconds` with `connections` connections."""
         script = self._script(workload)
@@ -256,7 +267,7 @@ class Wrk:
             base_url + "/",
         ]
         out = subprocess.run(
-            argv, capture_output=True, text=True, timeout=seconds + 60, check=False
+            pinned(argv, cpus), capture_output=True, text=True, timeout=seconds + 60, check=False
         )
         if out.returncode != 0:
             raise HarnessError(f"wrk failed ({out.returncode}): {out.stderr.strip() or out.stdout}")
@@ -292,7 +303,12 @@ class PythonClient:
         return "bench.pyload (aiohttp client, 1 process) - FALLBACK, client-bound"
 
     def run(
-        self, workload: Workload, base_url: str, seconds: float, connections: int
+        self,
+        workload: Workload,
+        base_url: str,
+        seconds: float,
+        connections: int,
+        cpus: str | None = None,
     ) -> LoadResult:
         """Play `workload` like Wrk.run does."""
         spec = self._dir / f"{workload.name}-{connections}.json"
@@ -315,7 +331,12 @@ class PythonClient:
         )
         argv = [sys.executable, "-m", "bench.pyload", str(spec)]
         out = subprocess.run(
-            argv, capture_output=True, text=True, timeout=seconds + 60, check=False, cwd=ROOT
+            pinned(argv, cpus),
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=False,
+            cwd=ROOT,
         )
         if out.returncode != 0:
             raise HarnessError(f"bench.pyload failed ({out.returncode}): {out.stderr[-2000:]}")

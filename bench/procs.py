@@ -165,6 +165,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_split() -> tuple[str, str] | None:
+    """(the servers' CPU, the load generator's), as taskset names them, where two or more
+    CPUs are usable and taskset (util-linux) is installed; else None.
+
+    Left to the scheduler, the server and wrk sometimes share a core and sometimes not, and
+    two servers with the same code measured 10-16% apart in one run. Pinned, each server
+    loaded in turn meets the same placement as the others."""
+    usable = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(usable) < 2 or shutil.which("taskset") is None:
+        return None
+    return str(usable[-1]), str(usable[0])
+
+
+def pinned(argv: Sequence[str], cpus: str | None) -> list[str]:
+    """`argv` run on the CPUs `cpus` (a taskset list, e.g. "1"; its threads and the
+    processes it starts inherit them), or as it is for None."""
+    return ["taskset", "-c", cpus, *argv] if cpus else list(argv)
+
+
 def mock_command(*args: str) -> list[str]:
     """argv that runs `mock-gateway <args>` with this interpreter's environment."""
     script = Path(sys.executable).parent / "mock-gateway"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .client import Client
 from .load import LoadGenerator, LoadResult, Request, Workload, combine, interleave
-from .procs import ROOT, HarnessError, Reaper, Server, mock_command
+from .procs import ROOT, HarnessError, Reaper, Server, mock_command, pinned
 from .report import Targets, note, say, table
 
 KEY = "bench-key"
@@ -55,6 +55,16 @@ class Options:
     connections: int
     pool: int
     baseline: str | None = None  # a git ref whose mock is loaded in turn with today's
+    # (servers' CPU, load generator's), taskset lists; None: where the scheduler puts them
+    cpus: tuple[str, str] | None = None
+
+    @property
+    def server_cpus(self) -> str | None:
+        return self.cpus[0] if self.cpus else None
+
+    @property
+    def load_cpus(self) -> str | None:
+        return self.cpus[1] if self.cpus else None
 
     @property
     def round_seconds(self) -> int:
@@ -101,7 +111,7 @@ def prepare_mock(port: int, pool: int) -> Samples:
     return Samples(ids, content_type, submit, status)
 
 
-def start_baseline(reaper: Reaper, ref: str, where: Path) -> Server:
+def start_baseline(reaper: Reaper, ref: str, where: Path, cpus: str | None = None) -> Server:
     """The mock as it was at git `ref` (a worktree), run by this interpreter: only the code
     differs, not the machine, the Python or the libraries."""
     made = subprocess.run(
@@ -114,11 +124,18 @@ def start_baseline(reaper: Reaper, ref: str, where: Path) -> Server:
     if made.returncode != 0:
         raise HarnessError(f"--baseline {ref}: git worktree failed: {made.stderr.strip()}")
     # From the worktree's folder, its own mock_gateway is found before the installed one.
-    argv = [sys.executable, "-m", "mock_gateway.cli", "serve", "--port", "0", "--quiet"]
-    return Server("baseline", argv, reaper, cwd=where)
+    # Started as `mock-gateway serve` starts (on the same allocator) where the ref has the
+    # launcher; older refs through their CLI.
+    entry = (
+        "mock_gateway" if (where / "mock_gateway" / "launch.py").exists() else "mock_gateway.cli"
+    )
+    argv = [sys.executable, "-m", entry, "serve", "--port", "0", "--quiet"]
+    return Server("baseline", pinned(argv, cpus), reaper, cwd=where)
 
 
-def start_ceiling(reaper: Reaper, samples: Samples, workdir: Path) -> Server:
+def start_ceiling(
+    reaper: Reaper, samples: Samples, workdir: Path, cpus: str | None = None
+) -> Server:
     """The ceiling subprocess, serving the mock's own sample bodies."""
     bodies = workdir / "ceiling-bodies.json"
     bodies.write_text(
@@ -132,7 +149,9 @@ def start_ceiling(reaper: Reaper, samples: Samples, workdir: Path) -> Server:
     )
     return Server(
         "ceiling",
-        [sys.executable, "-m", "bench.ceiling", "--port", "0", "--bodies", str(bodies)],
+        pinned(
+            [sys.executable, "-m", "bench.ceiling", "--port", "0", "--bodies", str(bodies)], cpus
+        ),
         reaper,
     )
 
@@ -196,7 +215,8 @@ def at_many(loads: list[Workload]) -> list[Workload]:
 def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Targets) -> None:
     """Measure, print the table and check the targets."""
     note("starting the mocks (in memory; --state) and creating their status pools")
-    mock = Server("mock", mock_command("serve", "--port", "0", "--quiet"), reaper)
+    cpus = options.server_cpus
+    mock = Server("mock", pinned(mock_command("serve", "--port", "0", "--quiet"), cpus), reaper)
     ceiling: Server | None = None
     durable: Server | None = None
     baseline: Server | None = None
@@ -204,7 +224,9 @@ def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Tar
         try:  # the servers stop at the end of this section, never weighing on the next ones
             state = str(Path(workdir) / "state.db")
             durable = Server(
-                "state", mock_command("serve", "--port", "0", "--quiet", "--state", state), reaper
+                "state",
+                pinned(mock_command("serve", "--port", "0", "--quiet", "--state", state), cpus),
+                reaper,
             )
             try:
                 samples = prepare_mock(mock.port, options.pool)
@@ -212,7 +234,7 @@ def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Tar
             except (RuntimeError, OSError) as e:
                 said = mock.tail() + (durable.tail() if durable else "")
                 raise HarnessError(f"setting up a mock failed: {e}\n  stderr:\n{said}") from e
-            ceiling = start_ceiling(reaper, samples, Path(workdir))
+            ceiling = start_ceiling(reaper, samples, Path(workdir), cpus)
             describe_setup(mock, ceiling, samples, options)
             per_server = {
                 "mock": workloads(samples.ids),
@@ -221,7 +243,9 @@ def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Tar
             }
             servers = [mock, ceiling, durable]
             if options.baseline:
-                baseline = start_baseline(reaper, options.baseline, Path(workdir) / "baseline")
+                baseline = start_baseline(
+                    reaper, options.baseline, Path(workdir) / "baseline", cpus
+                )
                 servers.append(baseline)
                 per_server["baseline"] = workloads(prepare_mock(baseline.port, options.pool).ids)
             results = measure(generator, servers, per_server, options)
@@ -259,9 +283,14 @@ def describe_setup(mock: Server, ceiling: Server, samples: Samples, options: Opt
     )
     say(
         f"load: {options.connections} connections; per workload and server {options.warmup} s "
-        f"warm-up, then {options.rounds} x {options.round_seconds} s measured, mock and ceiling "
-        "in turn (p50: mean of rounds, p99: worst round)"
+        f"warm-up, then {options.rounds} x {options.round_seconds} s measured, the servers in "
+        "turn, every other round in reverse order (p50: mean of rounds, p99: worst round)"
     )
+    if options.cpus:
+        say(
+            f"pinned (taskset): every server of this section on CPU {options.server_cpus}, "
+            f"wrk on CPU {options.load_cpus}"
+        )
     say()
     say("Answers (the ceiling must mirror the mock's status, size and Content-Type):")
     table(["answer", "mock", "ceiling", "same"], compare_answers(mock, ceiling, samples))
@@ -280,16 +309,28 @@ def measure(
     for index, first in enumerate(loads[servers[0].name]):
         parts: dict[str, list[LoadResult]] = {s.name: [] for s in servers}
         for round_ in range(options.rounds):
-            for server in servers:
+            # Every other round in the reverse order (A B C, C B A, A B C...): a host that
+            # speeds up or slows down steadily through the rounds favours no server.
+            for server in servers if round_ % 2 == 0 else servers[::-1]:
                 workload = loads[server.name][index]
                 note(f"{workload.name} on the {server.name}, round {round_ + 1}/{options.rounds}")
                 if round_ == 0 and options.warmup:
                     # Thrown away: connections open and caches (routes, the interpreter's
                     # specialised bytecode) settle before anything is measured.
-                    generator.run(workload, server.base_url, options.warmup, options.connections)
+                    generator.run(
+                        workload,
+                        server.base_url,
+                        options.warmup,
+                        options.connections,
+                        options.load_cpus,
+                    )
                 parts[server.name].append(
                     generator.run(
-                        workload, server.base_url, options.round_seconds, options.connections
+                        workload,
+                        server.base_url,
+                        options.round_seconds,
+                        options.connections,
+                        options.load_cpus,
                     )
                 )
         for name, runs in parts.items():
