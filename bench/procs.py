@@ -75,12 +75,14 @@ class Server:
         reaper: Reaper,
         timeout: float = 15.0,
         cwd: Path | None = None,
+        cpus: str | None = None,
     ):
+        """`cpus`: the CPUs it runs on (a taskset list, see `pinned`); None: any."""
         self.name = name
         self._reaper = reaper
         self._tail: collections.deque[str] = collections.deque(maxlen=20)
         self.proc = reaper.spawn(
-            argv,
+            pinned(argv, cpus),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -169,9 +171,10 @@ def cpu_split() -> tuple[str, str] | None:
     """(the servers' CPU, the load generator's), as taskset names them, where two or more
     CPUs are usable and taskset (util-linux) is installed; else None.
 
-    Left to the scheduler, the server and wrk sometimes share a core and sometimes not, and
-    two servers with the same code measured 10-16% apart in one run. Pinned, each server
-    loaded in turn meets the same placement as the others."""
+    Left to the scheduler, the server and wrk may share a core in one round and not in the
+    next; pinned, every server loaded in turn meets the same placement, the one issue 14's
+    peer figures assume. (It did not narrow the spread between two servers with the same
+    code: about 9% either way in five runs; README, Performance.)"""
     usable = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if len(usable) < 2 or shutil.which("taskset") is None:
         return None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .client import Client
 from .load import LoadGenerator, LoadResult, Request, Workload, combine, interleave
-from .procs import ROOT, HarnessError, Reaper, Server, mock_command, pinned
+from .procs import ROOT, HarnessError, Reaper, Server, mock_command
 from .report import Targets, note, say, table
 
 KEY = "bench-key"
@@ -130,7 +130,7 @@ def start_baseline(reaper: Reaper, ref: str, where: Path, cpus: str | None = Non
         "mock_gateway" if (where / "mock_gateway" / "launch.py").exists() else "mock_gateway.cli"
     )
     argv = [sys.executable, "-m", entry, "serve", "--port", "0", "--quiet"]
-    return Server("baseline", pinned(argv, cpus), reaper, cwd=where)
+    return Server("baseline", argv, reaper, cwd=where, cpus=cpus)
 
 
 def start_ceiling(
@@ -149,10 +149,9 @@ def start_ceiling(
     )
     return Server(
         "ceiling",
-        pinned(
-            [sys.executable, "-m", "bench.ceiling", "--port", "0", "--bodies", str(bodies)], cpus
-        ),
+        [sys.executable, "-m", "bench.ceiling", "--port", "0", "--bodies", str(bodies)],
         reaper,
+        cpus=cpus,
     )
 
 
@@ -216,7 +215,7 @@ def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Tar
     """Measure, print the table and check the targets."""
     note("starting the mocks (in memory; --state) and creating their status pools")
     cpus = options.server_cpus
-    mock = Server("mock", pinned(mock_command("serve", "--port", "0", "--quiet"), cpus), reaper)
+    mock = Server("mock", mock_command("serve", "--port", "0", "--quiet"), reaper, cpus=cpus)
     ceiling: Server | None = None
     durable: Server | None = None
     baseline: Server | None = None
@@ -225,8 +224,9 @@ def run(reaper: Reaper, generator: LoadGenerator, options: Options, targets: Tar
             state = str(Path(workdir) / "state.db")
             durable = Server(
                 "state",
-                pinned(mock_command("serve", "--port", "0", "--quiet", "--state", state), cpus),
+                mock_command("serve", "--port", "0", "--quiet", "--state", state),
                 reaper,
+                cpus=cpus,
             )
             try:
                 samples = prepare_mock(mock.port, options.pool)
@@ -306,6 +306,12 @@ def measure(
     """{(workload, server name): result}, the servers loaded in turn, never two at once;
     `loads` gives each server its workloads (the same kinds, over its own pool ids)."""
     results: dict[tuple[str, str], LoadResult] = {}
+
+    def load(workload: Workload, server: Server, seconds: float) -> LoadResult:
+        return generator.run(
+            workload, server.base_url, seconds, options.connections, options.load_cpus
+        )
+
     for index, first in enumerate(loads[servers[0].name]):
         parts: dict[str, list[LoadResult]] = {s.name: [] for s in servers}
         for round_ in range(options.rounds):
@@ -317,22 +323,8 @@ def measure(
                 if round_ == 0 and options.warmup:
                     # Thrown away: connections open and caches (routes, the interpreter's
                     # specialised bytecode) settle before anything is measured.
-                    generator.run(
-                        workload,
-                        server.base_url,
-                        options.warmup,
-                        options.connections,
-                        options.load_cpus,
-                    )
-                parts[server.name].append(
-                    generator.run(
-                        workload,
-                        server.base_url,
-                        options.round_seconds,
-                        options.connections,
-                        options.load_cpus,
-                    )
-                )
+                    load(workload, server, options.warmup)
+                parts[server.name].append(load(workload, server, options.round_seconds))
         for name, runs in parts.items():
             results[first.name, name] = combine(runs)
     return results

@@ -108,8 +108,10 @@ def test_a_baseline_with_the_launcher_starts_as_serve_does(
     started: list[list[str]] = []
 
     class FakeServer:
-        def __init__(self, name: str, argv: list[str], reaper: object, cwd: Path) -> None:
-            started.append(argv)
+        def __init__(
+            self, name: str, argv: list[str], reaper: object, cwd: Path, cpus: str | None
+        ) -> None:
+            started.append(procs.pinned(argv, cpus))  # as procs.Server spawns it
 
     monkeypatch.setattr(throughput, "Server", FakeServer)
     monkeypatch.setattr(
