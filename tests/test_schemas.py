@@ -276,3 +276,36 @@ def test_the_loader_refuses_a_broken_catalog(
     with pytest.raises(ValueError, match="model catalog") as caught:
         load_catalog(data)
     assert message in str(caught.value)
+
+
+def test_the_verified_catalog_digest_is_of_the_files_that_validate() -> None:
+    """Catches: catalog.json or its schema edited without the digest (then every start pays
+    for jsonschema again), and a digest written for files that do not validate (then
+    `catalog()` would skip a check that fails)."""
+    data, shape = CATALOG_FILE.read_bytes(), CATALOG_SHAPE.read_bytes()
+    digest = schemas.catalog_digest(data, shape)
+    assert digest == schemas.VERIFIED_CATALOG, (
+        f"catalog.json or catalog.schema.json changed: once this suite passes, set "
+        f"VERIFIED_CATALOG in schemas/__init__.py to {digest!r}"
+    )
+    assert shape_errors(json.loads(data)) == []
+
+
+def test_the_digest_covers_both_files_and_where_one_ends() -> None:
+    """Catches: a digest of the catalog alone (a stricter schema would not be checked), and
+    one of the two files run together (bytes moved from one file to the other)."""
+    data, shape = CATALOG_FILE.read_bytes(), CATALOG_SHAPE.read_bytes()
+    digest = schemas.catalog_digest(data, shape)
+    assert schemas.catalog_digest(data, shape + b" ") != digest
+    assert schemas.catalog_digest(data + b" ", shape) != digest
+    assert schemas.catalog_digest(data + shape[:1], shape[1:]) != digest
+
+
+@pytest.mark.parametrize("change", ["price as a number", "extra field", "span of three"])
+def test_a_catalog_with_other_bytes_is_checked_by_its_schema(
+    load_catalog: Callable[[dict[str, Any]], dict[str, Any]], change: str
+) -> None:
+    """The digest only stands for the files it was made of: a catalog that breaks only its
+    schema (no check in `_catalog_problems` would notice) is still refused."""
+    with pytest.raises(ValueError, match="model catalog"):
+        load_catalog(_broken(catalog_copy(), change))

@@ -4,21 +4,25 @@ Two validators, one authority: a body that `fastjsonschema`'s compiled check acc
 accepted at once (a couple of microseconds, on every submit); anything else goes to
 `jsonschema`, which decides and explains. So the fast path can only ever save time, never
 accept what jsonschema would reject (tests/core/test_validation.py checks that property).
+
+jsonschema is imported on the first body the compiled check refuses, not at start: its import
+is about a tenth of the mock's start-up, and a well-formed submit never needs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
 
 import pixazo_schemas as schemas
 
 from .errors import InvalidParameters
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 
 def check(
@@ -41,6 +45,8 @@ def check(
     v = validator(schema_name, relaxed)
     if v.is_valid(body):
         return body
+    from jsonschema.exceptions import best_match
+
     error = best_match(v.iter_errors(body))
     assert error is not None
     field, message = describe(error)

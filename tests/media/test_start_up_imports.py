@@ -103,3 +103,52 @@ print(json.dumps([pending, reads, context.verify_mode == ssl.CERT_REQUIRED]))
 """
     )
     assert seen == [True, [False], True]
+
+
+_VALIDATED = """
+import asyncio, json, sys
+from mock_gateway.cli import main  # what `mock-gateway serve` imports
+from mock_gateway.app import create_app
+from mock_gateway.settings import Settings
+from aiohttp.test_utils import TestClient, TestServer
+
+RMBG = "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request"
+FIBO = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request"
+
+async def run():
+    settings = Settings(manual_clock=True, access_log=False)
+    client = TestClient(TestServer(create_app(settings)))
+    await client.start_server()
+    seen = {"start": "jsonschema" in sys.modules}
+    try:
+        headers = {"Ocp-Apim-Subscription-Key": "test-key"}
+        for name, path, body in [
+            ("rmbg", RMBG, {"image_url": "https://example.com/cat.jpg"}),
+            ("fibo", FIBO, {"prompt": "a lighthouse", "aspect_ratio": "16:9"}),
+            ("bad fibo", FIBO, {"prompt": "a lighthouse", "aspect_ratio": "2:1"}),
+            ("no prompt", FIBO, {"aspect_ratio": "1:1"}),
+        ]:
+            r = await client.post(path, json=body, headers=headers)
+            answer = await r.json()
+            seen[name] = [r.status, answer.get("message"), "jsonschema" in sys.modules]
+    finally:
+        await client.close()
+    return seen
+
+print(json.dumps(asyncio.run(run())))
+"""
+
+
+def test_jsonschema_is_imported_by_the_first_refused_body_not_by_the_start_or_a_submit() -> None:
+    """Catches: the catalog's load checking the shipped catalog with jsonschema again (its
+    verified digest gone stale or never compared), a module on the start-up path importing
+    jsonschema at its top, or a well-formed submit reaching the authoritative validator; and,
+    the other way, a refused body that no longer gets jsonschema's field and message."""
+    seen = _run(_VALIDATED)
+    assert seen["start"] is False
+    assert seen["rmbg"][0] == seen["fibo"][0] == 202
+    assert [seen["rmbg"][2], seen["fibo"][2]] == [False, False]
+    status, message, imported = seen["bad fibo"]
+    assert (status, imported) == (400, True)
+    assert message.startswith("aspect_ratio: ")
+    assert seen["no prompt"] == [400, "prompt: is required", True]
