@@ -3,6 +3,7 @@ gateway's periodic gc.freeze(). Each test's docstring names the broken mock it c
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -195,3 +196,25 @@ def test_a_restart_on_state_counts_its_jobs_from_zero_for_the_freeze(
     finally:
         store.close()
     assert gc.calls == [("freeze", 4)], "after the restart's 4th job"
+
+
+def test_closing_a_gateway_that_froze_its_jobs_unfreezes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Catches: `close` leaving the jobs frozen (a process then crashed on its way out,
+    tests/test_running.py), or unfreezing what it never froze (the host program's own
+    gc.freeze() would be undone by a gateway that kept fewer than FREEZE_EVERY jobs)."""
+    gc = counting_gc(monkeypatch)
+    few = Gateway(Settings(manual_clock=True), NoInput(), ManualClock(T0))
+    account = few.authenticate("test-key")
+    for n in range(3):
+        few.accepted(few.plan(account, FIBO, {"prompt": f"picture {n}"}, Effects(), BASE))
+    asyncio.run(few.close())
+    assert gc.calls == [], "froze nothing, so unfreezes nothing"
+    many = Gateway(Settings(manual_clock=True), NoInput(), ManualClock(T0))
+    account = many.authenticate("test-key")
+    for n in range(1, 6):
+        gc.accepted = n
+        many.accepted(many.plan(account, FIBO, {"prompt": f"picture {n}"}, Effects(), BASE))
+    asyncio.run(many.close())
+    assert gc.calls == [("freeze", 4), ("unfreeze", 5)]
