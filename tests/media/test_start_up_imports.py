@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 
-_STARTED = """
+# A fresh interpreter that imports what `mock-gateway serve` imports, starts a mock and runs
+# STEPS (the body of `run`, with `client`, `headers` and `seen` at hand); prints `seen`.
+_IN_A_STARTED_MOCK = """
 import asyncio, json, sys
 from mock_gateway.cli import main  # what `mock-gateway serve` imports
 from mock_gateway.app import create_app
@@ -28,29 +31,37 @@ async def run():
     client = TestClient(TestServer(create_app(settings)))
     await client.start_server()
     seen = {}
+    headers = {"Ocp-Apim-Subscription-Key": "test-key"}
     try:
-        headers = {"Ocp-Apim-Subscription-Key": "test-key"}
-        for name, url in [
-            ("stand-in", "https://example.com/cat.jpg"),
-            ("sample", str(client.make_url("/_mock/samples/cat.png"))),
-        ]:
-            r = await client.post(
-                "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request", json={"image_url": url},
-                headers=headers,
-            )
-            seen[name] = [r.status, "PIL" in sys.modules]
-        await client.post("/_mock/reset")
-        seen["reset"] = "PIL" in sys.modules
-        r = await client.get("/_mock/samples")
-        seen["listing"] = [r.status, "PIL" in sys.modules]
-        r = await client.get("/_mock/samples/cat.png")
-        seen["picture"] = [r.status, "PIL" in sys.modules]
+STEPS
     finally:
         await client.close()
     return seen
 
 print(json.dumps(asyncio.run(run())))
 """
+
+_STARTED = """
+for name, url in [
+    ("stand-in", "https://example.com/cat.jpg"),
+    ("sample", str(client.make_url("/_mock/samples/cat.png"))),
+]:
+    r = await client.post(
+        "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request", json={"image_url": url},
+        headers=headers,
+    )
+    seen[name] = [r.status, "PIL" in sys.modules]
+await client.post("/_mock/reset")
+seen["reset"] = "PIL" in sys.modules
+r = await client.get("/_mock/samples")
+seen["listing"] = [r.status, "PIL" in sys.modules]
+r = await client.get("/_mock/samples/cat.png")
+seen["picture"] = [r.status, "PIL" in sys.modules]
+"""
+
+
+def _in_a_started_mock(steps: str) -> str:
+    return _IN_A_STARTED_MOCK.replace("STEPS", textwrap.indent(steps.strip("\n"), " " * 8))
 
 
 def _run(script: str) -> Any:
@@ -65,7 +76,7 @@ def test_pil_is_imported_by_the_first_picture_not_by_the_start_or_a_submit() -> 
     """Catches: a module on the start-up path importing `pictures` (or PIL) again, an RMBG
     submit's sizing (a stand-in's, a sample's) or a reset reaching for PIL; and, the other
     way, a picture that no longer imports what it draws with."""
-    seen = _run(_STARTED)
+    seen = _run(_in_a_started_mock(_STARTED))
     assert seen == {
         "stand-in": [202, False],
         "sample": [202, False],
@@ -106,36 +117,18 @@ print(json.dumps([pending, reads, context.verify_mode == ssl.CERT_REQUIRED]))
 
 
 _VALIDATED = """
-import asyncio, json, sys
-from mock_gateway.cli import main  # what `mock-gateway serve` imports
-from mock_gateway.app import create_app
-from mock_gateway.settings import Settings
-from aiohttp.test_utils import TestClient, TestServer
-
 RMBG = "/bria-rmbg-2-0-682/v1/bria-rmbg-2-0-request"
 FIBO = "/bria-fibo-bbq-preview/v1/bria-fibo-bbq-preview-request"
-
-async def run():
-    settings = Settings(manual_clock=True, access_log=False)
-    client = TestClient(TestServer(create_app(settings)))
-    await client.start_server()
-    seen = {"start": "jsonschema" in sys.modules}
-    try:
-        headers = {"Ocp-Apim-Subscription-Key": "test-key"}
-        for name, path, body in [
-            ("rmbg", RMBG, {"image_url": "https://example.com/cat.jpg"}),
-            ("fibo", FIBO, {"prompt": "a lighthouse", "aspect_ratio": "16:9"}),
-            ("bad fibo", FIBO, {"prompt": "a lighthouse", "aspect_ratio": "2:1"}),
-            ("no prompt", FIBO, {"aspect_ratio": "1:1"}),
-        ]:
-            r = await client.post(path, json=body, headers=headers)
-            answer = await r.json()
-            seen[name] = [r.status, answer.get("message"), "jsonschema" in sys.modules]
-    finally:
-        await client.close()
-    return seen
-
-print(json.dumps(asyncio.run(run())))
+seen["start"] = "jsonschema" in sys.modules
+for name, path, body in [
+    ("rmbg", RMBG, {"image_url": "https://example.com/cat.jpg"}),
+    ("fibo", FIBO, {"prompt": "a lighthouse", "aspect_ratio": "16:9"}),
+    ("bad fibo", FIBO, {"prompt": "a lighthouse", "aspect_ratio": "2:1"}),
+    ("no prompt", FIBO, {"aspect_ratio": "1:1"}),
+]:
+    r = await client.post(path, json=body, headers=headers)
+    answer = await r.json()
+    seen[name] = [r.status, answer.get("message"), "jsonschema" in sys.modules]
 """
 
 
@@ -144,7 +137,7 @@ def test_jsonschema_is_imported_by_the_first_refused_body_not_by_the_start_or_a_
     verified digest gone stale or never compared), a module on the start-up path importing
     jsonschema at its top, or a well-formed submit reaching the authoritative validator; and,
     the other way, a refused body that no longer gets jsonschema's field and message."""
-    seen = _run(_VALIDATED)
+    seen = _run(_in_a_started_mock(_VALIDATED))
     assert seen["start"] is False
     assert seen["rmbg"][0] == seen["fibo"][0] == 202
     assert [seen["rmbg"][2], seen["fibo"][2]] == [False, False]
